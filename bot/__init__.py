@@ -1,0 +1,1 @@
+"""The assistant's conversation (Rasa domain and dialogue data) and its channels."""

@@ -1,0 +1,1 @@
+"""Wayfinder's directory: opportunities, providers, credentials, pathways, and their search."""

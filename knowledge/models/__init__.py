@@ -1,0 +1,56 @@
+"""The directory's tables; importing this package registers them all on Base.metadata."""
+
+from knowledge.models.base import Base, utcnow
+from knowledge.models.credential import (
+    CREDENTIAL_TYPES,
+    GOAL_TYPES,
+    Career,
+    Credential,
+    Pathway,
+    PathwayStep,
+)
+from knowledge.models.history import ChangeRecord
+from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
+from knowledge.models.opportunity import (
+    DAYS,
+    FORMATS,
+    STATUSES,
+    Opportunity,
+    days_to_mask,
+    mask_to_days,
+)
+from knowledge.models.provider import LOCATION_TYPES, PROVIDER_KINDS, Location, Provider
+from knowledge.models.search import SearchEntry
+from knowledge.models.taxonomy import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
+
+__all__ = [
+    "CREDENTIAL_TYPES",
+    "DAYS",
+    "FORMATS",
+    "GOAL_TYPES",
+    "LOCATION_TYPES",
+    "PROVIDER_KINDS",
+    "STATUSES",
+    "Base",
+    "Career",
+    "ChangeRecord",
+    "Credential",
+    "Dependant",
+    "Handoff",
+    "Learner",
+    "Location",
+    "Neighbourhood",
+    "NeighbourhoodAlias",
+    "Opportunity",
+    "Pathway",
+    "PathwayStep",
+    "PlanItem",
+    "Provider",
+    "Reminder",
+    "SearchEntry",
+    "Topic",
+    "TopicSynonym",
+    "days_to_mask",
+    "mask_to_days",
+    "utcnow",
+]
