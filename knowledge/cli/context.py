@@ -1,0 +1,61 @@
+"""What every command needs: settings and a lazily opened database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.db import make_engine, make_sessionmaker
+from knowledge.settings import Settings
+
+
+class CliError(Exception):
+    """A refusal the user can act on; printed without a traceback."""
+
+
+@dataclass
+class Context:
+    """Opens the database on first use, so `--help` and parse errors never touch it."""
+
+    settings: Settings
+    _engine: Engine | None = field(default=None, init=False)
+    _sessions: sessionmaker[Session] | None = field(default=None, init=False)
+
+    @classmethod
+    def from_env(cls) -> Context:
+        """Settings from the environment."""
+        return cls(Settings.from_env())
+
+    @property
+    def engine(self) -> Engine:
+        """The directory's engine, created on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url, echo=self.settings.database_echo)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory; commands open `with context.sessions.begin() as session:`."""
+        if self._sessions is None:
+            self._sessions = make_sessionmaker(self.engine)
+        return self._sessions
+
+    def close(self) -> None:
+        """Release connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def require_schema(context: Context) -> None:
+    """Refuse a database that is not migrated to the code's schema, and say what to run."""
+    from knowledge.migrate import current_revision, head_revision
+
+    current, head = current_revision(context.engine), head_revision()
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at revision {current}"
+        raise CliError(
+            f"the database {context.engine.url.render_as_string(hide_password=True)} {state}; "
+            f"the code expects {head}. Run `wayfinder db upgrade` first."
+        )

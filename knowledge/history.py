@@ -1,0 +1,212 @@
+"""Writing the change history: every create and every changed field, with who and how."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.orm import Session
+
+from knowledge.models import Base, ChangeRecord, utcnow
+
+# session.info key holding (entity, create record) pairs whose ids are not known yet.
+_PENDING = "wayfinder.history.pending"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change ("cli", a provider member's id, …) and through which path."""
+
+    name: str
+    source: str  # seed | import | cli | api | chat
+
+
+def as_text(value: Any) -> str | None:
+    """A stable text form of a field value, so equal values compare equal across databases."""
+    # The checks are ordered by how often imports meet each kind; the kinds do not overlap.
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ";".join(sorted(as_text(item) or "" for item in value))
+    if isinstance(value, Base):
+        return entity_key(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, float):
+        return repr(round(value, 7))
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def entity_key(entity: Any) -> str:
+    """The human-meaningful identity of a record: external id, key or name."""
+    for attribute in ("external_id", "key", "name", "title"):
+        value = getattr(entity, attribute, None)
+        if value:
+            return str(value)
+    return f"#{getattr(entity, 'id', '?')}"
+
+
+def apply_changes(
+    session: Session, entity: Base, values: Mapping[str, Any], actor: Actor
+) -> list[ChangeRecord]:
+    """Set every field whose value differs and record each change; equal values are left alone."""
+    state = inspect(entity)
+    pending: list[tuple[Base, ChangeRecord]] | None = session.info.get(_PENDING)
+    if state.transient or state.pending:
+        return [_create(session, entity, values, actor, pending)]
+    records: list[ChangeRecord] = []
+    for field, new in values.items():
+        old = getattr(entity, field)
+        old_text, new_text = as_text(old), as_text(new)
+        if old_text == new_text:
+            continue
+        setattr(entity, field, list(new) if isinstance(new, (list, tuple)) else new)
+        records.append(_record(entity, "update", field, old_text, new_text, actor))
+    if pending is not None:
+        pending.extend((entity, record) for record in records)
+        return records
+    for record in records:
+        record.entity_id = entity.id  # type: ignore[attr-defined]
+    session.add_all(records)
+    return records
+
+
+def _create(
+    session: Session,
+    entity: Base,
+    values: Mapping[str, Any],
+    actor: Actor,
+    pending: list[tuple[Base, ChangeRecord]] | None,
+) -> ChangeRecord:
+    """Set every field of a new record and write one 'create' record with a snapshot."""
+    for field, new in values.items():
+        setattr(entity, field, list(new) if isinstance(new, (list, tuple)) else new)
+    session.add(entity)
+    if pending is None:
+        session.flush([entity])
+    record = _record(entity, "create", "*", None, snapshot_of(values), actor)
+    if pending is not None:
+        pending.append((entity, record))
+    else:
+        record.entity_id = entity.id  # type: ignore[attr-defined]
+        session.add(record)
+    return record
+
+
+def snapshot_of(values: Mapping[str, Any]) -> str:
+    """The new value of a 'create' record: every field given, as stable text."""
+    return json.dumps({field: as_text(value) for field, value in values.items()}, sort_keys=True)
+
+
+def record_creations(
+    session: Session,
+    entity_type: str,
+    created: Sequence[tuple[Any, Mapping[str, Any]]],
+    actor: Actor,
+) -> None:
+    """Write 'create' records for rows inserted in bulk, given (row with its id, values) pairs."""
+    if not created:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "changed_at": now,
+            "entity_type": entity_type,
+            "entity_id": entity.id,
+            "entity_key": entity_key(entity),
+            "action": "create",
+            "field": "*",
+            "old_value": None,
+            "new_value": snapshot_of(values),
+            "actor": actor.name,
+            "source": actor.source,
+        }
+        for entity, values in created
+    ]
+    session.execute(insert(Base.metadata.tables[ChangeRecord.__tablename__]), rows)
+
+
+@contextmanager
+def deferred_history(session: Session) -> Iterator[None]:
+    """Skip the flush per created record (bulk imports); flush_history writes the history.
+
+    Inside the block, records returned by apply_changes are not added to the session: they are
+    inserted in bulk (without loading them back) by the next flush_history, which also fills in
+    the ids of records whose entity was new. Call it before anything needs those ids.
+    """
+    session.info[_PENDING] = []
+    try:
+        yield
+        flush_history(session)
+    finally:
+        session.info.pop(_PENDING, None)
+
+
+def flush_history(session: Session) -> None:
+    """Write the records made since the last call in one bulk insert, now that ids are known."""
+    pending: list[tuple[Base, ChangeRecord]] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    session.flush()
+    rows = []
+    for entity, record in pending:
+        record.entity_id = entity.id  # type: ignore[attr-defined]
+        record.entity_key = entity_key(entity)
+        rows.append({column: getattr(record, column) for column in _RECORD_COLUMNS})
+    pending.clear()
+    session.execute(insert(Base.metadata.tables[ChangeRecord.__tablename__]), rows)
+
+
+_RECORD_COLUMNS = (
+    "entity_type",
+    "entity_id",
+    "entity_key",
+    "action",
+    "field",
+    "old_value",
+    "new_value",
+    "actor",
+    "source",
+)
+
+
+def _record(
+    entity: Base, action: str, field: str, old: str | None, new: str | None, actor: Actor
+) -> ChangeRecord:
+    """One history row; the entity id is filled in once the entity has one."""
+    return ChangeRecord(
+        entity_type=entity.__tablename__,
+        entity_id=getattr(entity, "id", None) or 0,
+        entity_key=entity_key(entity),
+        action=action,
+        field=field,
+        old_value=old,
+        new_value=new,
+        actor=actor.name,
+        source=actor.source,
+    )
+
+
+def history_of(session: Session, entity: Base) -> list[ChangeRecord]:
+    """Every recorded change of one record, oldest first."""
+    query = (
+        select(ChangeRecord)
+        .where(ChangeRecord.entity_type == entity.__tablename__)
+        .where(ChangeRecord.entity_id == entity.id)  # type: ignore[attr-defined]
+        .order_by(ChangeRecord.id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,58 @@
+"""NLU lookup tables generated from the directory: Rasa's format, stable, and staleness detected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session
+
+from knowledge.history import Actor
+from knowledge.lookups import build_lookup_files, stale_lookup_files, write_lookup_files
+from knowledge.seed import seed_directory
+from knowledge.writes import get_or_create_topic
+from tests.knowledge.test_seed import write_seed
+
+
+def test_lookup_files_hold_topics_places_and_providers_in_rasa_format(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    files = {name: yaml.safe_load(text) for name, text in build_lookup_files(session).items()}
+    topics = files["topics.yml"]["nlu"]
+    assert topics[0] == {
+        "lookup": "topic",
+        "examples": "- art\n- coding\n- drawing\n- programming\n- python\n",
+    }
+    assert {"synonym": "coding", "examples": "- programming\n- python\n"} in topics
+    places = files["neighbourhoods.yml"]["nlu"]
+    assert places[0]["lookup"] == "location" and "- downtown\n" in places[0]["examples"]
+    assert {"synonym": "Old Town", "examples": "- downtown\n"} in places
+    assert files["providers.yml"]["nlu"] == [
+        {"lookup": "provider", "examples": "- Riverside Library\n"}
+    ]
+    assert all(f["version"] == "3.1" for f in files.values())
+
+
+def test_writing_is_stable_and_a_new_topic_makes_the_files_stale(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    out = tmp_path / "lookups"
+    assert sorted(write_lookup_files(session, out)) == [
+        "neighbourhoods.yml",
+        "providers.yml",
+        "topics.yml",
+    ]
+    assert write_lookup_files(session, out) == []
+    assert stale_lookup_files(session, out) == []
+    get_or_create_topic(session, "beekeeping", Actor("test", "cli"))
+    session.flush()
+    assert stale_lookup_files(session, out) == ["topics.yml"]
+    assert "Do not edit" in (out / "topics.yml").read_text()
+
+
+def test_committed_lookup_files_match_the_demo_city(demo_session: Session) -> None:
+    from knowledge.lookups import LOOKUPS_DIR
+
+    assert stale_lookup_files(demo_session, LOOKUPS_DIR) == [], "run `wayfinder nlu lookups`"
