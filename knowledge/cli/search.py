@@ -1,0 +1,282 @@
+"""`wayfinder directory search` and `wayfinder directory stats`: what a learner and a city see."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.models import DAYS, FORMATS
+from knowledge.search.engine import search
+from knowledge.search.query import (
+    LANGUAGE_CODE,
+    MAX_AGE,
+    WHENS,
+    QueryError,
+    SearchQuery,
+    day_code,
+)
+from knowledge.search.result import SearchResult
+from knowledge.search.stats import DirectoryStats, directory_stats
+
+
+def register(commands: Any) -> None:
+    """Add `search` and `stats`."""
+    parser = commands.add_parser(
+        "search",
+        help="find opportunities from plain text and filters",
+        description="Find learning opportunities. The text is read for topics, ages, places, "
+        "costs and times ('free coding club for a 12 year old near Riverside'); options win "
+        "over what the text implies.",
+    )
+    parser.add_argument("text", nargs="?", default="", help="what you are looking for")
+    parser.add_argument("--topic", action="append", default=[], help="a topic (repeatable)")
+    parser.add_argument("--age", type=_age, help="the learner's age in years")
+    place = parser.add_mutually_exclusive_group()
+    place.add_argument(
+        "--neighborhood", "--neighbourhood", dest="neighbourhood", help="neighbourhood or alias"
+    )
+    place.add_argument("--near", type=_point, metavar="LAT,LON", help="a point to search around")
+    parser.add_argument(
+        "--radius-km", type=_radius, help="how far from the place (default 5, widened if empty)"
+    )
+    parser.add_argument("--free", action="store_true", help="only free opportunities")
+    parser.add_argument("--max-cost", type=_money, metavar="N", help="at most this cost")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="online, in_person or hybrid (hybrid matches both)"
+    )
+    parser.add_argument("--language", type=_language, metavar="CODE", help="ISO 639-1, e.g. es")
+    parser.add_argument("--days", type=_days, metavar="Sat,Sun", help="meets on any of these days")
+    parser.add_argument(
+        "--when",
+        action="append",
+        choices=WHENS,
+        default=[],
+        help="weekend, weekday, after_school, evening, morning or summer (repeatable)",
+    )
+    parser.add_argument("--upcoming", type=_count, metavar="DAYS", help="starts within DAYS")
+    parser.add_argument("--limit", type=_count, default=5, help="results to show (default 5)")
+    parser.add_argument("--offset", type=_count, default=0, help="results to skip (paging)")
+    parser.add_argument("--today", type=date.fromisoformat, help="pretend today is YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of results")
+    parser.set_defaults(handler=run_search)
+
+    stats = commands.add_parser("stats", help="count opportunities, providers, credentials, …")
+    stats.add_argument("--json", action="store_true", help="print the counts as JSON")
+    stats.set_defaults(handler=run_stats)
+
+
+def run_search(args: argparse.Namespace, context: Context) -> int:
+    """Search and print results best first, or why there are none."""
+    require_schema(context)
+    try:
+        query = SearchQuery(
+            text=args.text,
+            topics=tuple(args.topic),
+            age=args.age,
+            neighbourhood=args.neighbourhood,
+            near=args.near,
+            radius_km=args.radius_km,
+            free_only=args.free,
+            max_cost=args.max_cost,
+            days=args.days or (),
+            when=tuple(dict.fromkeys(args.when)),
+            format=args.format,
+            language=args.language,
+            upcoming_days=args.upcoming,
+        )
+        with context.sessions.begin() as session:
+            result = search(session, query, today=args.today, limit=args.limit, offset=args.offset)
+    except QueryError as error:
+        raise CliError(str(error)) from error
+    if args.json:
+        print(json.dumps([hit.to_dict() for hit in result.results], indent=2, ensure_ascii=False))
+        if not result.results and result.explanation is not None:
+            print(result.explanation.message, file=sys.stderr)  # stdout stays a JSON list
+    else:
+        print(render_result(result, offset=args.offset))
+    return 0
+
+
+def render_result(result: SearchResult, offset: int = 0) -> str:
+    """Numbered results with reasons; the explanation when there are none or few."""
+    lines = [_heading(result, offset)]
+    understood = result.understood
+    for typed, meant in understood.get("corrections", {}).items():
+        lines.append(f"(read “{typed}” as “{meant}”)")
+    if understood.get("widened_from_km"):
+        lines.append(
+            f"(nothing within {understood['widened_from_km']:g} km of "
+            f"{understood['neighbourhood'] or 'that point'}; "
+            f"showing up to {understood['radius_km']:g} km)"
+        )
+    for number, hit in enumerate(result.results, start=offset + 1):
+        lines.append(f"{number:>2}. {hit.title} — {hit.provider}")
+        lines.append(f"    {hit.reason}  [{hit.external_id or hit.id}]")
+    explanation = result.explanation
+    if explanation is not None:
+        lines.append(explanation.message)
+        for relaxation in explanation.blocking[1:]:
+            lines.append(f"  - without the {relaxation.relaxed} filter: {relaxation.message}")
+    return "\n".join(lines)
+
+
+def _heading(result: SearchResult, offset: int) -> str:
+    """ "6 matches for coding · age 12 · free (1–5 shown)"."""
+    asked = _understood_label(result.understood)
+    if result.total == 0:
+        return f"No matches for {asked}."
+    count = f"{result.total}{'' if result.total_is_exact else '+'}"
+    noun = "match" if result.total == 1 else "matches"
+    shown = f"{offset + 1}–{offset + len(result.results)}" if result.results else "none"
+    return f"{count} {noun} for {asked} ({shown} shown):"
+
+
+def _understood_label(understood: dict[str, Any]) -> str:
+    """A compact summary of what the search looked for."""
+    parts = list(understood.get("topics") or understood.get("terms") or ["anything"])
+    if understood.get("age") is not None:
+        parts.append(f"age {understood['age']}")
+    if understood.get("free_only"):
+        parts.append("free")
+    elif understood.get("max_cost") is not None:
+        parts.append(f"up to ${understood['max_cost']:g}")
+    if understood.get("neighbourhood"):
+        parts.append(f"near {understood['neighbourhood']}")
+    elif understood.get("near"):
+        parts.append(f"within {understood['radius_km']:g} km")
+    parts.extend(understood.get("days") or [])
+    parts.extend(when.replace("_", " ") for when in understood.get("when") or [])
+    if understood.get("format"):
+        parts.append(understood["format"].replace("_", " "))
+    if understood.get("language"):
+        parts.append(f"in {understood['language']}")
+    return " · ".join(parts)
+
+
+def run_stats(args: argparse.Namespace, context: Context) -> int:
+    """Print the directory's counts."""
+    require_schema(context)
+    with context.sessions.begin() as session:
+        stats = directory_stats(session)
+    if args.json:
+        print(json.dumps(stats.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(render_stats(stats))
+    return 0
+
+
+def render_stats(stats: DirectoryStats) -> str:
+    """Counts as short indented sections."""
+    lines = [
+        f"Opportunities: {stats.opportunities}",
+        f"  by status: {_inline(stats.opportunities_by_status)}",
+        f"  by format: {_inline(stats.opportunities_by_format)}",
+        f"Providers: {stats.providers}",
+        f"  by kind: {_inline(stats.providers_by_kind)}",
+        f"Credentials: {stats.credentials}",
+        f"  by type: {_inline(stats.credentials_by_type)}",
+        f"Pathways: {stats.pathways} ({stats.pathway_steps} steps)",
+        "Opportunities by topic:",
+        *_table(stats.opportunities_by_topic),
+        "Opportunities by neighbourhood:",
+        *_table(stats.opportunities_by_neighbourhood),
+    ]
+    return "\n".join(lines)
+
+
+def _inline(counts: dict[str, int]) -> str:
+    """ "active 200, inactive 3"."""
+    return ", ".join(f"{label} {count}" for label, count in counts.items()) or "none"
+
+
+def _table(counts: dict[str, int]) -> list[str]:
+    """One aligned line per label."""
+    width = max((len(label) for label in counts), default=0)
+    return [f"  {label:<{width}}  {count:>6}" for label, count in counts.items()] or ["  none"]
+
+
+def _age(value: str) -> int:
+    """An age in whole years."""
+    try:
+        age = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"age must be a whole number, not {value!r}") from None
+    if not 0 <= age <= MAX_AGE:
+        raise argparse.ArgumentTypeError(f"age must be between 0 and {MAX_AGE}, not {age}")
+    return age
+
+
+def _point(value: str) -> tuple[float, float]:
+    """LAT,LON within the valid ranges."""
+    try:
+        latitude, longitude = (float(part) for part in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LAT,LON such as 41.49,-81.70, not {value!r}"
+        ) from None
+    if not -90 <= latitude <= 90:
+        raise argparse.ArgumentTypeError(f"latitude must be between -90 and 90, not {latitude:g}")
+    if not -180 <= longitude <= 180:
+        raise argparse.ArgumentTypeError(
+            f"longitude must be between -180 and 180, not {longitude:g}"
+        )
+    return latitude, longitude
+
+
+def _radius(value: str) -> float:
+    """A distance in km, more than 0."""
+    try:
+        radius = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"radius must be a number of km, not {value!r}") from None
+    if not 0 < radius <= 500:
+        raise argparse.ArgumentTypeError(
+            f"radius must be more than 0 and at most 500 km, not {value}"
+        )
+    return radius
+
+
+def _money(value: str) -> Decimal:
+    """A non-negative amount."""
+    try:
+        amount = Decimal(value.lstrip("$"))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"cost must be a number, not {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise argparse.ArgumentTypeError(f"cost cannot be negative, not {value}")
+    return amount
+
+
+def _language(value: str) -> str:
+    """A two-letter ISO 639-1 code, lower-cased."""
+    code = value.strip().lower()
+    if not LANGUAGE_CODE.match(code):
+        raise argparse.ArgumentTypeError(
+            f"language must be a two-letter ISO 639-1 code such as es, not {value!r}"
+        )
+    return code
+
+
+def _days(value: str) -> tuple[str, ...]:
+    """Comma-separated days (Sat,Sun or saturday) in week order."""
+    try:
+        days = {day_code(part) for part in value.split(",") if part.strip()}
+    except QueryError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return tuple(day for day in DAYS if day in days)
+
+
+def _count(value: str) -> int:
+    """A whole number, zero or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative, not {number}")
+    return number

@@ -1,0 +1,130 @@
+"""Derived data that lets search filter and rank from indexes: columns on each listing and the
+search_entry table.
+
+The column derivations are pure functions so that bulk loaders writing rows without the ORM (the
+benchmark generator, bulk imports) fill them exactly as `refresh_search_fields` does; search
+entries are derived in SQL from stored rows by `write_search_entries`, which bulk loaders call
+once after inserting listings and their topics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Integer, cast, delete, insert, null, select, union_all
+from sqlalchemy.orm import Session, object_session
+
+from knowledge.models import Opportunity, SearchEntry
+from knowledge.models.opportunity import opportunity_topic
+from knowledge.models.search import LOOKUP_COLUMNS
+from knowledge.text import content_lemmas
+
+ENTRY_BATCH = 5000  # listings per statement when (re)writing entries for given ids
+
+
+class PlaceLike(Protocol):
+    """What the derivation needs from a location (a Location row or any simple record)."""
+
+    @property
+    def location_type(self) -> str: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+    @property
+    def neighbourhood_id(self) -> int | None: ...
+
+
+TITLE_END = "|"
+
+
+def search_text_for(
+    title: str, topics: Iterable[str], description: str | None, provider: str | None
+) -> str:
+    """Lemmas of the title, then "|", then those of the topic names, description and provider.
+
+    Words are separated by single spaces and the text is padded with a space at each end, so
+    `LIKE '% lemma %'` finds whole words; ranking reads the title's words before the "|".
+    """
+    rest = [topic for topic in topics] + [description or "", provider or ""]
+    title_words = content_lemmas(title)
+    other_words = [word for part in rest for word in content_lemmas(part)]
+    return " " + " ".join([*title_words, TITLE_END, *other_words]) + " "
+
+
+def split_search_text(search_text: str) -> tuple[set[str], set[str]]:
+    """The title's lemmas and all lemmas of a search text."""
+    title, _, rest = search_text.partition(f" {TITLE_END} ")
+    title_words = set(title.split())
+    return title_words, title_words | set(rest.split())
+
+
+def place_for(locations: Sequence[PlaceLike]) -> tuple[float | None, float | None, int | None]:
+    """Latitude, longitude and neighbourhood id of the first physical location (all None when
+    the listing has none, e.g. online only)."""
+    for location in locations:
+        if location.location_type == "physical":
+            return location.latitude, location.longitude, location.neighbourhood_id
+    return None, None, None
+
+
+def refresh_search_fields(opportunity: Opportunity) -> None:
+    """Copy the first physical location's place onto the listing and rebuild its search text."""
+    latitude, longitude, neighbourhood_id = place_for(opportunity.locations)
+    opportunity.latitude = latitude
+    opportunity.longitude = longitude
+    opportunity.neighbourhood_id = neighbourhood_id
+    provider = opportunity.provider.name if opportunity.provider is not None else None
+    opportunity.search_text = search_text_for(
+        opportunity.title,
+        (topic.name for topic in opportunity.topics),
+        opportunity.description,
+        provider,
+    )
+    session = object_session(opportunity)
+    if session is not None:
+        session.flush()
+        write_search_entries(session, [opportunity.id])
+
+
+def write_search_entries(
+    db: Session | Connection, opportunity_ids: Sequence[int] | None = None
+) -> None:
+    """Rewrite the search entries of these listings (of all listings when None) from their
+    stored rows: one per topic and one with no topic, for active listings only.
+
+    Bulk loaders call it once after inserting listings and their topic links (`None` rebuilds
+    everything in two statements, ordered so each topic's entries are stored together).
+    """
+    if opportunity_ids is None:
+        db.execute(delete(SearchEntry))
+        db.execute(_entries_from_listings(None))
+        return
+    ids = list(opportunity_ids)
+    for start in range(0, len(ids), ENTRY_BATCH):
+        batch = ids[start : start + ENTRY_BATCH]
+        db.execute(delete(SearchEntry).where(SearchEntry.opportunity_id.in_(batch)))
+        db.execute(_entries_from_listings(batch))
+
+
+def _entries_from_listings(ids: Sequence[int] | None) -> Any:
+    """INSERT … SELECT of the entries of active listings (these ids, or all)."""
+    fields = [getattr(Opportunity, name) for name in LOOKUP_COLUMNS[1:-1]]
+    by_topic = (
+        select(Opportunity.id, opportunity_topic.c.topic_id.label("topic_id"), *fields)
+        .join(opportunity_topic, opportunity_topic.c.opportunity_id == Opportunity.id)
+        .where(Opportunity.status == "active")
+    )
+    whole = select(Opportunity.id, cast(null(), Integer).label("topic_id"), *fields).where(
+        Opportunity.status == "active"
+    )
+    if ids is not None:
+        by_topic = by_topic.where(Opportunity.id.in_(ids))
+        whole = whole.where(Opportunity.id.in_(ids))
+    rows = union_all(by_topic, whole)
+    if ids is None:
+        # Each topic's entries stored together, by latitude: the order search reads them in.
+        rows = rows.order_by(rows.selected_columns.topic_id, rows.selected_columns.latitude)
+    names = ["opportunity_id", "topic_id", *LOOKUP_COLUMNS[1:-1]]
+    return insert(SearchEntry).from_select(names, rows)

@@ -1,0 +1,243 @@
+"""Reading a plain sentence ("free coding club for my 12 year old near Riverside") as filters.
+
+Shared by the search, the command line and the chat layer: everything except topics and
+neighbourhoods is recognised without a database; pass a Taxonomy to recognise those too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from knowledge.taxonomy import GENERIC_WORDS, Match, Taxonomy
+from knowledge.text import fold, is_stop_word, lemma, words
+
+LANGUAGES = {
+    "english": "en", "spanish": "es", "espanol": "es", "castellano": "es", "french": "fr",
+    "francais": "fr", "arabic": "ar", "vietnamese": "vi", "somali": "so", "chinese": "zh",
+    "mandarin": "zh", "cantonese": "zh", "portuguese": "pt", "russian": "ru", "ukrainian": "uk",
+    "haitian creole": "ht", "creole": "ht", "korean": "ko", "tagalog": "tl", "hindi": "hi",
+    "urdu": "ur", "bengali": "bn", "polish": "pl", "german": "de", "italian": "it",
+    "japanese": "ja", "nepali": "ne", "swahili": "sw", "amharic": "am", "farsi": "fa",
+    "persian": "fa", "dari": "fa", "pashto": "ps", "burmese": "my",
+}  # fmt: skip
+_LANGUAGE_NAMES = "|".join(sorted(LANGUAGES, key=len, reverse=True))
+WEEKDAYS = {
+    "monday": "Mon", "tuesday": "Tue", "wednesday": "Wed", "thursday": "Thu", "friday": "Fri",
+    "saturday": "Sat", "sunday": "Sun",
+}  # fmt: skip
+GRADE_OFFSET = 5  # a 7th grader is typically 12
+# Who a listing is for, when no age is given: a preference for ranking, never a filter.
+AUDIENCES = {
+    "baby": (0, 2), "toddler": (1, 3), "preschooler": (3, 5), "kid": (5, 12), "child": (5, 12),
+    "teen": (13, 18), "teenager": (13, 18), "adult": (18, 120), "grownup": (18, 120),
+    "senior": (55, 120),
+}  # fmt: skip
+# Words that say nothing about what is wanted; dropped rather than matched against listings.
+FILLER = frozenset(
+    """
+    looking look want wanting need find finding search like love loves interested interest good
+    best fun cool great nice something anything stuff thing things place places near nearby
+    close around son daughter kiddo want wants help please options option available ideas idea
+    recommend suggestion suggestions hi hello hey thanks thank
+    """.split()  # noqa: SIM905
+)
+
+
+@dataclass
+class Interpretation:
+    """What a sentence asks for; unset fields were not mentioned."""
+
+    text: str
+    age: int | None = None
+    free_only: bool = False
+    max_cost: Decimal | None = None
+    days: list[str] = field(default_factory=list)
+    when: list[str] = field(default_factory=list)
+    format: str | None = None
+    language: str | None = None
+    upcoming_days: int | None = None
+    topics: list[Match] = field(default_factory=list)
+    neighbourhood: Match | None = None
+    terms: list[str] = field(default_factory=list)  # remaining meaningful lemmas, in order
+    audience: tuple[int, int] | None = None  # ages implied by "for teens", "adults", …
+
+    def add_when(self, value: str) -> None:
+        """Record a time of day or season once."""
+        if value not in self.when:
+            self.when.append(value)
+
+    def add_day(self, value: str) -> None:
+        """Record a weekday once."""
+        if value not in self.days:
+            self.days.append(value)
+
+
+Handler = Callable[[re.Match[str], Interpretation], None]
+
+
+def _set_age(years: int) -> Handler:
+    """A handler that records `years` plus the matched number."""
+
+    def handle(match: re.Match[str], found: Interpretation) -> None:
+        if found.age is None:
+            found.age = int(match.group(1)) + years if match.groups() else years
+
+    return handle
+
+
+def _set_grade(match: re.Match[str], found: Interpretation) -> None:
+    """School grade → typical age (grade + 5)."""
+    grade = int(match.group(1))
+    if found.age is None and 1 <= grade <= 12:
+        found.age = grade + GRADE_OFFSET
+
+
+def _set_free(_match: re.Match[str], found: Interpretation) -> None:
+    found.free_only = True
+
+
+def _set_max_cost(match: re.Match[str], found: Interpretation) -> None:
+    amount = Decimal(next(group for group in match.groups() if group))
+    if found.max_cost is None or amount < found.max_cost:
+        found.max_cost = amount
+
+
+def _set_when(value: str) -> Handler:
+    def handle(_match: re.Match[str], found: Interpretation) -> None:
+        found.add_when(value)
+
+    return handle
+
+
+def _set_weeknight(_match: re.Match[str], found: Interpretation) -> None:
+    found.add_when("weekday")
+    found.add_when("evening")
+
+
+def _set_day(match: re.Match[str], found: Interpretation) -> None:
+    found.add_day(WEEKDAYS[match.group(1) + "day"])
+
+
+def _set_format(value: str) -> Handler:
+    def handle(_match: re.Match[str], found: Interpretation) -> None:
+        found.format = found.format or value
+
+    return handle
+
+
+def _set_language(match: re.Match[str], found: Interpretation) -> None:
+    name = next(group for group in match.groups() if group)
+    found.language = found.language or LANGUAGES[name]
+
+
+def _set_upcoming(days: int) -> Handler:
+    def handle(_match: re.Match[str], found: Interpretation) -> None:
+        found.upcoming_days = days if found.upcoming_days is None else found.upcoming_days
+
+    return handle
+
+
+_NUMBER = r"(\d{1,3})"
+_MONEY = r"(\d{1,5}(?:\.\d{1,2})?)"
+_CHEAPER = r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|at most|within)"
+# Order matters: earlier patterns claim their words first ("7th grade" before any bare number).
+RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
+    (re.compile(pattern), handler)
+    for pattern, handler in (
+        (rf"\b{_NUMBER}\s*-?\s*(?:years?|yrs?)\s*-?\s*olds?\b", _set_age(0)),
+        (rf"\b{_NUMBER}\s*(?:yo|y/o|y\.o\.?|yrs?)(?![\w])", _set_age(0)),
+        (rf"\b(?:aged?|ages)\s*{_NUMBER}\b(?!\s*(?:-|to|–)\s*\d)", _set_age(0)),
+        (r"\b(\d{1,2})(?:st|nd|rd|th)?\s*-?\s*grade(?:rs?)?\b", _set_grade),
+        (r"\bgrade\s*(\d{1,2})\b", _set_grade),
+        (r"\bkindergarten(?:ers?)?\b", _set_age(GRADE_OFFSET)),
+        (
+            rf"\b(?:i'?m|i am)\s+{_NUMBER}\b(?!\s*(?:\$|%|km|mi|miles?|min|minutes|dollars))",
+            _set_age(0),
+        ),
+        (
+            rf"\b(?:he|she|they)(?:'s|'re|\s+is|\s+are)\s+{_NUMBER}\b(?!\s*(?:\$|%|km|mi|miles?))",
+            _set_age(0),
+        ),
+        (
+            r"\b(?:free\s+of\s+charge|at\s+no\s+cost|no[\s-]cost|no\s+charge|without\s+cost|"
+            r"costs?\s+nothing|for\s+free|gratis|gratuit[oa]?)\b",
+            _set_free,
+        ),
+        (r"(?<![-\w])free\b(?!\s+time)(?!-)", _set_free),
+        (
+            rf"\b{_CHEAPER}\s*\$\s*{_MONEY}|\b{_CHEAPER}\s*{_MONEY}\s*(?:\$|dollars?|bucks|usd)\b|"
+            rf"\$\s*{_MONEY}\s*(?:or\s+less|or\s+under|max(?:imum)?)\b",
+            _set_max_cost,
+        ),
+        (r"\bweek\s*nights?\b", _set_weeknight),
+        (r"\bweek\s*ends?\b", _set_when("weekend")),
+        (r"\bweek\s*days?\b", _set_when("weekday")),
+        (r"\bafter\s*-?\s*school\b", _set_when("after_school")),
+        (r"\b(?:evenings?|at\s+night|nights|tonight|after\s+work)\b", _set_when("evening")),
+        (r"\bmornings?\b", _set_when("morning")),
+        (r"\bsummer(?:time)?\b", _set_when("summer")),
+        (r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b", _set_day),
+        (
+            r"\b(?:online|virtual(?:ly)?|remote(?:ly)?|from\s+home|(?:on|via|over)\s+zoom)\b"
+            r"(?!\s+safety)",
+            _set_format("online"),
+        ),
+        (
+            r"\b(?:in\s*-?\s*person|face\s*-?\s*to\s*-?\s*face|on\s*-?\s*site)\b",
+            _set_format("in_person"),
+        ),
+        (r"\bhybrid\b", _set_format("hybrid")),
+        (
+            rf"\b(?:taught\s+in|in|en)\s+({_LANGUAGE_NAMES})\b(?!\s+(?:class|course|lesson)s?\b)"
+            rf"|\b({_LANGUAGE_NAMES})\s*-?\s*speak(?:ing|ers?)\b",
+            _set_language,
+        ),
+        (r"\b(?:this|coming)\s+week\b", _set_upcoming(7)),
+        (r"\bnext\s+week\b", _set_upcoming(14)),
+        (r"\b(?:this|next|coming)\s+month\b", _set_upcoming(31)),
+        (r"\b(?:starting|starts|start)\s+soon\b|\bsoon\b", _set_upcoming(30)),
+        (r"\b(?:right\s+now|today|currently\s+running)\b", _set_upcoming(0)),
+    )
+)
+
+
+def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
+    """Filters, topics, neighbourhood and remaining search words implied by a sentence."""
+    found = Interpretation(text=text)
+    remaining = fold(text)
+    for pattern, handler in RULES:
+        for match in pattern.finditer(remaining):
+            handler(match, found)
+        remaining = pattern.sub(" ", remaining)
+    typed = words(remaining)
+    matches = taxonomy.find(typed) if taxonomy is not None else []
+    explained: set[int] = set()
+    for named in matches:
+        if named.kind == "topic" and all(named.id != seen.id for seen in found.topics):
+            found.topics.append(named)
+        elif named.kind == "neighbourhood" and found.neighbourhood is None:
+            found.neighbourhood = named
+        explained.update(range(named.start, named.end))
+    terms = [
+        lemma(word)
+        for position, word in enumerate(typed)
+        if position not in explained and _meaningful(word)
+    ]
+    audiences = [AUDIENCES[term] for term in terms if term in AUDIENCES]
+    if audiences:
+        found.audience = (min(low for low, _ in audiences), max(high for _, high in audiences))
+    found.terms = terms
+    return found
+
+
+def _meaningful(word: str) -> bool:
+    """A word worth matching against listings (not a stop word, filler or bare number)."""
+    return not (is_stop_word(word) or word in FILLER or lemma(word) in FILLER or word.isdigit())
+
+
+def is_generic(term: str) -> bool:
+    """A word about the kind of listing ("club", "class") rather than its subject."""
+    return term in GENERIC_WORDS

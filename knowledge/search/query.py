@@ -1,0 +1,98 @@
+"""What a learner asks for: free text plus optional filters, checked once so search can trust it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from knowledge.models import DAYS, FORMATS
+
+WHENS = ("weekend", "weekday", "after_school", "evening", "morning", "summer")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_NAMES = {day.lower(): day for day in DAYS} | dict(zip(WEEKDAY_NAMES, DAYS, strict=True))
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+MAX_AGE = 120
+
+
+class QueryError(ValueError):
+    """A search request that cannot be run as given; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search: `text` is interpreted, and any filter given here wins over what it implies.
+
+    `near` is (latitude, longitude); `radius_km` applies to it or to `neighbourhood` (name or
+    alias). `days` are Mon…Sun (any of them), `when` any of WHENS (all must hold), `language` an
+    ISO 639-1 code, `upcoming_days` keeps what runs now or starts within that many days.
+    """
+
+    text: str = ""
+    topics: tuple[str, ...] = ()
+    age: int | None = None
+    neighbourhood: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    free_only: bool = False
+    max_cost: Decimal | float | None = None
+    days: tuple[str, ...] = ()
+    when: tuple[str, ...] = ()
+    format: str | None = None
+    language: str | None = None
+    upcoming_days: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse impossible values with a message a person can act on."""
+        if self.age is not None and not 0 <= self.age <= MAX_AGE:
+            raise QueryError(f"age must be between 0 and {MAX_AGE}, not {self.age}")
+        if self.near is not None:
+            latitude, longitude = self.near
+            if not -90 <= latitude <= 90:
+                raise QueryError(f"latitude must be between -90 and 90, not {latitude}")
+            if not -180 <= longitude <= 180:
+                raise QueryError(f"longitude must be between -180 and 180, not {longitude}")
+        if self.near is not None and self.neighbourhood:
+            raise QueryError("give either a neighbourhood or a point (near), not both")
+        if self.radius_km is not None and not 0 < self.radius_km <= 500:
+            raise QueryError(f"radius must be more than 0 and at most 500 km, not {self.radius_km}")
+        if self.max_cost is not None:
+            object.__setattr__(self, "max_cost", _decimal(self.max_cost))
+        object.__setattr__(self, "days", tuple(day_code(day) for day in self.days))
+        object.__setattr__(self, "when", tuple(self.when))
+        object.__setattr__(self, "topics", tuple(self.topics))
+        unknown_when = [when for when in self.when if when not in WHENS]
+        if unknown_when:
+            raise QueryError(f"unknown time {unknown_when[0]!r}; use {', '.join(WHENS)}")
+        if self.format is not None and self.format not in FORMATS:
+            raise QueryError(f"unknown format {self.format!r}; use {', '.join(FORMATS)}")
+        if self.language is not None and not LANGUAGE_CODE.match(self.language):
+            raise QueryError(
+                f"language must be a two-letter ISO 639-1 code such as 'es', not {self.language!r}"
+            )
+        if self.upcoming_days is not None and self.upcoming_days < 0:
+            raise QueryError(f"upcoming days cannot be negative, not {self.upcoming_days}")
+
+    @property
+    def cost_limit(self) -> Decimal | None:
+        """`max_cost` as an exact amount."""
+        return None if self.max_cost is None else _decimal(self.max_cost)
+
+
+def day_code(name: str) -> str:
+    """ "Sat" for "Sat", "sat" or "Saturday"; a clear refusal for anything else."""
+    code = DAY_NAMES.get(name.strip().lower())
+    if code is None:
+        raise QueryError(f"unknown day {name!r}; use {', '.join(DAYS)}")
+    return code
+
+
+def _decimal(value: object) -> Decimal:
+    """A non-negative amount of money."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise QueryError(f"maximum cost must be a number, not {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise QueryError(f"maximum cost cannot be negative, not {value}")
+    return amount

@@ -1,0 +1,171 @@
+"""Ordering a bounded set of candidates: topic, words, distance, age fit and timing, added up."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from knowledge.search.geo import haversine_km
+from knowledge.search.index import TITLE_END
+from knowledge.search.interpret import is_generic
+from knowledge.search.plan import Plan, summer_window
+from knowledge.taxonomy import Taxonomy, is_near_miss
+
+# Weights: a listing filed under the topic asked for always outranks one that only mentions it.
+TOPIC_WEIGHT = 3.0
+FOCUS_WEIGHT = 0.4  # fewer other topics: a robotics club beats a STEM sampler
+TITLE_WEIGHT = 1.2
+TEXT_WEIGHT = 0.8
+MAX_WORD_SCORE = 2.5
+DISTANCE_WEIGHT = 2.0
+DISTANCE_SCALE_KM = 4.0
+IN_NEIGHBOURHOOD_BONUS = 0.3
+AGE_FIT_WEIGHT = 0.6
+AUDIENCE_WEIGHT = 0.8
+AUDIENCE_MISMATCH = 1.5  # "for teens" and a listing for ages 6-10
+OLDEST = 120
+SEASON_BONUS = 0.4
+SOON_BONUS = 0.15
+SOON_DAYS = 45
+GENERIC_TERM_SHARE = 0.5
+TITLE_TOPIC_BONUS = 0.6  # "Scratch Coders" for coding: the title itself names the subject
+
+
+@dataclass
+class Candidate:
+    """One listing's fields that filters let through, as ranking needs them."""
+
+    id: int
+    external_id: str | None
+    title: str
+    provider: str
+    search_text: str
+    min_age: int | None
+    max_age: int | None
+    cost_amount: Decimal | None
+    cost_currency: str
+    is_free: bool | None
+    format: str
+    days_mask: int
+    start_time: time | None
+    start_date: date | None
+    end_date: date | None
+    languages: str
+    latitude: float | None
+    longitude: float | None
+    neighbourhood_id: int | None
+    topic_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its score, distance and matched topics."""
+
+    candidate: Candidate
+    score: float
+    distance_km: float | None
+    topics: tuple[str, ...]
+
+
+def rank(candidates: list[Candidate], plan: Plan, taxonomy: Taxonomy, today: date) -> list[Scored]:
+    """Candidates best first; ties broken by title then id so results are stable."""
+    scored = [_score(candidate, plan, taxonomy, today) for candidate in candidates]
+    scored.sort(key=lambda item: (-item.score, item.candidate.title.lower(), item.candidate.id))
+    return scored
+
+
+def _score(candidate: Candidate, plan: Plan, taxonomy: Taxonomy, today: date) -> Scored:
+    """Topic match, words in title and text, distance, age fit and timing, added up."""
+    matched = [topic_id for topic_id in plan.topic_ids if topic_id in candidate.topic_ids]
+    score = 0.0
+    if matched:
+        score += TOPIC_WEIGHT * (0.75 + 0.25 * len(matched) / len(plan.topic_ids))
+        score += FOCUS_WEIGHT * len(matched) / len(candidate.topic_ids)
+    title, title_words, text_words = _words_of(candidate)
+    score += _word_score(plan, title_words, text_words, filed=bool(matched))
+    if matched and any(f" {phrase} " in title for phrase in plan.topic_phrases):
+        score += TITLE_TOPIC_BONUS  # the title itself names the topic or a synonym
+    distance = _distance(candidate, plan)
+    if distance is not None:
+        score += DISTANCE_WEIGHT * math.exp(-distance / DISTANCE_SCALE_KM)
+    if plan.place is not None and candidate.neighbourhood_id == plan.place.id:
+        score += IN_NEIGHBOURHOOD_BONUS
+    if plan.age is not None:
+        width = (candidate.max_age if candidate.max_age is not None else 99) - (
+            candidate.min_age or 0
+        )
+        score += AGE_FIT_WEIGHT / (1 + max(width, 0) / 8)
+    elif plan.audience is not None:
+        score += _audience_fit(candidate, *plan.audience)
+    if "summer" in plan.when and _within_summer(candidate, today):
+        score += SEASON_BONUS
+    if _running_soon(candidate, today):
+        score += SOON_BONUS
+    names = tuple(taxonomy.topics[topic_id] for topic_id in matched if topic_id in taxonomy.topics)
+    return Scored(
+        candidate,
+        round(score, 4),
+        distance,
+        names,
+    )
+
+
+def _words_of(candidate: Candidate) -> tuple[str, set[str], set[str]]:
+    """The title's lemmas as " a b c " (for phrase tests) and as a set, and all lemmas."""
+    title, _, rest = candidate.search_text.partition(f" {TITLE_END} ")
+    title_words = set(title.split())
+    return f" {title.strip()} ", title_words, title_words.union(rest.split())
+
+
+def _audience_fit(candidate: Candidate, youngest: int, oldest: int) -> float:
+    """A bonus for how much of the audience's age span the listing covers; a penalty for none."""
+    low = candidate.min_age or 0
+    high = candidate.max_age if candidate.max_age is not None else OLDEST
+    overlap = min(high, oldest) - max(low, youngest) + 1
+    if overlap <= 0:
+        return -AUDIENCE_MISMATCH
+    return AUDIENCE_WEIGHT * overlap / (oldest - youngest + 1)
+
+
+def _word_score(plan: Plan, title_words: set[str], text_words: set[str], filed: bool) -> float:
+    """Each query word found in the title or else the text adds to the score (typos forgiven in
+    titles); "club" and other generic words count half. A topic's own name counts only for
+    listings not filed under it: being filed already says more than the word could."""
+    score = 0.0
+    for word in plan.query_words:
+        if filed and word in plan.topic_words and word not in plan.synonym_words:
+            continue
+        generic = is_generic(word)
+        weight = GENERIC_TERM_SHARE if generic else 1.0
+        if word in title_words or (
+            not generic and word not in plan.topic_words and is_near_miss(word, title_words)
+        ):
+            score += TITLE_WEIGHT * weight
+        elif word in text_words:
+            score += TEXT_WEIGHT * weight
+    return min(score, MAX_WORD_SCORE)
+
+
+def _distance(candidate: Candidate, plan: Plan) -> float | None:
+    """Kilometres from the searched point, when both are known."""
+    if plan.point is None or candidate.latitude is None or candidate.longitude is None:
+        return None
+    return haversine_km(plan.point[0], plan.point[1], candidate.latitude, candidate.longitude)
+
+
+def _within_summer(candidate: Candidate, today: date) -> bool:
+    """Runs only during the coming summer: a summer camp rather than a year-round club."""
+    first, last = summer_window(today)
+    return (
+        candidate.start_date is not None
+        and candidate.end_date is not None
+        and first - timedelta(days=14) <= candidate.start_date
+        and candidate.end_date <= last + timedelta(days=7)
+    )
+
+
+def _running_soon(candidate: Candidate, today: date) -> bool:
+    """Already running or starting within SOON_DAYS."""
+    return candidate.start_date is None or candidate.start_date <= today + timedelta(SOON_DAYS)

@@ -1,0 +1,331 @@
+"""Turning the words people type into the directory's topics and neighbourhoods, typos included."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from sqlalchemy import ColumnElement, Connection, Engine, Select, String, cast, func, select
+from sqlalchemy.orm import Session
+
+from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
+from knowledge.text import is_stop_word, lemma, words
+
+# Words that describe the kind of listing rather than its subject: never corrected into a topic
+# or a place ("program" is one letter from "programme", the lemma of "programming").
+GENERIC_WORDS = frozenset(
+    """
+    class course program programme club camp lesson workshop activity group session team event
+    kid child teen teenager adult student youth family parent beginner grader learner people
+    near nearby close around thing stuff learn learning free cheap online weekend weekday summer
+    evening morning night school week month year old age place city something
+    """.split()  # noqa: SIM905
+)
+MAX_TERM_WORDS = 5
+Kind = Literal["topic", "neighbourhood"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A neighbourhood with its centre point."""
+
+    id: int
+    name: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class Match:
+    """Words at positions [start, end) of a word list that name a topic or a neighbourhood."""
+
+    kind: Kind
+    id: int
+    name: str
+    start: int
+    end: int
+    typed: str
+    fuzzy: bool = False
+
+
+def max_typos(length: int) -> int:
+    """How many edits a word of this length may be off by and still be recognised."""
+    if length >= 9:
+        return 2
+    if length >= 5:
+        return 1
+    return 0
+
+
+def is_near_miss(word: str, candidates: set[str]) -> bool:
+    """`word` is a typo of one of `candidates` (same first letter, within the typo budget)."""
+    budget = max_typos(len(word))
+    return budget > 0 and any(
+        other[:1] == word[:1] and OSA.distance(word, other, score_cutoff=budget) <= budget
+        for other in candidates
+    )
+
+
+@dataclass
+class _Vocabulary:
+    """Every way of writing the topics (or the neighbourhoods) of the directory."""
+
+    exact: dict[tuple[str, ...], int] = field(default_factory=dict)
+    spellings: dict[str, dict[str, int]] = field(default_factory=dict)  # first letter → text → id
+
+    def add(self, term: str, target: int) -> None:
+        """Register a term by its words and by its lemmas; terms of only stop words are skipped."""
+        raw = tuple(words(term))
+        if not raw or all(is_stop_word(word) for word in raw):
+            return
+        lemmatised = tuple(lemma(word) for word in raw)
+        compact = ("".join(raw),)  # "west side" is also typed "westside"
+        for key in (raw, lemmatised, compact):
+            self.exact.setdefault(key, target)
+            spelled = " ".join(key)
+            self.spellings.setdefault(spelled[0], {}).setdefault(spelled, target)
+
+    def closest(self, typed: str) -> tuple[int, str] | None:
+        """The target whose spelling is within the typo budget of `typed` (same first letter)."""
+        budget = max_typos(len(typed))
+        candidates = self.spellings.get(typed[:1], {})
+        if budget == 0 or not candidates:
+            return None
+        best = process.extractOne(typed, list(candidates), scorer=OSA.distance, score_cutoff=budget)
+        if best is None:
+            return None
+        spelled = best[0]
+        return candidates[spelled], spelled
+
+
+class Taxonomy:
+    """Topics and neighbourhoods with their synonyms and aliases, indexed for matching words."""
+
+    def __init__(
+        self,
+        topics: Sequence[tuple[int, str]],
+        synonyms: Sequence[tuple[int, str]],
+        neighbourhoods: Sequence[tuple[int, str, float | None, float | None]],
+        aliases: Sequence[tuple[int, str]],
+    ) -> None:
+        self.topics: dict[int, str] = dict(topics)
+        self.places: dict[int, Place] = {row[0]: Place(*row) for row in neighbourhoods}
+        self._topic_words = _Vocabulary()
+        self._place_words = _Vocabulary()
+        self._topic_terms: dict[int, list[str]] = {topic_id: [] for topic_id in self.topics}
+        for topic_id, name in topics:
+            self._topic_words.add(name, topic_id)
+            self._topic_terms[topic_id].append(name)
+        for topic_id, term in synonyms:
+            self._topic_words.add(term, topic_id)
+            self._topic_terms.setdefault(topic_id, []).append(term)
+        for place in self.places.values():
+            self._place_words.add(place.name, place.id)
+        self._place_names: dict[str, int] = {place.name: place.id for place in self.places.values()}
+        for neighbourhood_id, alias in aliases:
+            self._place_words.add(alias, neighbourhood_id)
+            self._place_names.setdefault(alias, neighbourhood_id)
+
+    def terms_of(self, topic_id: int) -> list[str]:
+        """The topic's name and synonyms."""
+        return list(self._topic_terms.get(topic_id, []))
+
+    def topic(self, name: str) -> tuple[int, str, bool] | None:
+        """The topic called `name` (or a synonym, or a near-miss spelling): id, name, corrected?"""
+        found = self._lookup(self._topic_words, name)
+        if found is None:
+            return None
+        return found[0], self.topics[found[0]], found[1]
+
+    def neighbourhood(self, name: str) -> tuple[Place, bool] | None:
+        """The neighbourhood called `name` (or an alias, or a near-miss spelling), corrected?"""
+        found = self._lookup(self._place_words, name)
+        if found is None:
+            return None
+        return self.places[found[0]], found[1]
+
+    def suggest_neighbourhoods(self, name: str, limit: int = 3) -> list[str]:
+        """Known neighbourhood names that look most like `name`, best first."""
+        scored = process.extract(
+            " ".join(words(name)),
+            {alias: alias.lower() for alias in self._place_names},
+            scorer=fuzz.WRatio,
+            limit=limit * 4,
+        )
+        names: list[str] = []
+        for _text, score, alias in scored:
+            place_name = self.places[self._place_names[alias]].name
+            if score >= 50 and place_name not in names:
+                names.append(place_name)
+        return names[:limit] or sorted(place.name for place in self.places.values())[:limit]
+
+    def suggest_topics(self, typed_words: Sequence[str], limit: int = 3) -> list[str]:
+        """Topics whose name or synonym looks like one of the words, best first."""
+        spellings = {
+            spelled: topic_id
+            for by_letter in self._topic_words.spellings.values()
+            for spelled, topic_id in by_letter.items()
+        }
+        scored: dict[str, float] = {}
+        for word in typed_words:
+            for _spelled, score, spelled in process.extract(
+                word, {spelled: spelled for spelled in spellings}, scorer=fuzz.ratio, limit=5
+            ):
+                name = self.topics[spellings[spelled]]
+                if score >= 70 and score > scored.get(name, 0):
+                    scored[name] = score
+        return sorted(scored, key=lambda name: -scored[name])[:limit]
+
+    def find(self, typed_words: Sequence[str], taken: set[int] | None = None) -> list[Match]:
+        """Topics and neighbourhoods named in a list of folded words, longest phrases first.
+
+        Exact words and lemmas are tried before typo correction; positions in `taken` (already
+        explained, e.g. "12 year old") are never used.
+        """
+        used = set(taken or ())
+        matches: list[Match] = []
+        lemmas = [lemma(word) for word in typed_words]
+        for fuzzy in (False, True):
+            for size in range(min(MAX_TERM_WORDS, len(typed_words)), 0, -1):
+                for start in range(len(typed_words) - size + 1):
+                    span = range(start, start + size)
+                    if used.intersection(span):
+                        continue
+                    found = self._match(typed_words, lemmas, start, size, fuzzy)
+                    if found is not None:
+                        matches.append(found)
+                        used.update(span)
+        return sorted(matches, key=lambda match: match.start)
+
+    def _match(
+        self, typed_words: Sequence[str], lemmas: Sequence[str], start: int, size: int, fuzzy: bool
+    ) -> Match | None:
+        """The topic or neighbourhood these words name, if any."""
+        raw = tuple(typed_words[start : start + size])
+        typed = " ".join(raw)
+        vocabularies: tuple[tuple[Kind, _Vocabulary], ...] = (
+            ("neighbourhood", self._place_words),
+            ("topic", self._topic_words),
+        )
+        for kind, vocabulary in vocabularies:
+            if not fuzzy:
+                target = vocabulary.exact.get(raw)
+                if target is None:
+                    target = vocabulary.exact.get(tuple(lemmas[start : start + size]))
+                if target is not None:
+                    return self._make(kind, target, start, size, typed, False)
+            elif _correctable(raw):
+                near = vocabulary.closest(typed)
+                if near is not None:
+                    return self._make(kind, near[0], start, size, typed, True)
+        return None
+
+    def _make(
+        self, kind: Kind, target: int, start: int, size: int, typed: str, fuzzy: bool
+    ) -> Match:
+        """A match record with the canonical name."""
+        name = self.topics[target] if kind == "topic" else self.places[target].name
+        return Match(kind, target, name, start, start + size, typed, fuzzy)
+
+    @staticmethod
+    def _lookup(vocabulary: _Vocabulary, name: str) -> tuple[int, bool] | None:
+        """Exact (words or lemmas) first, then one typo-corrected guess."""
+        raw = tuple(words(name))
+        if not raw:
+            return None
+        target = vocabulary.exact.get(raw)
+        if target is None:
+            target = vocabulary.exact.get(tuple(lemma(word) for word in raw))
+        if target is not None:
+            return target, False
+        near = vocabulary.closest(" ".join(raw))
+        return (near[0], True) if near is not None else None
+
+
+def _correctable(raw: tuple[str, ...]) -> bool:
+    """Only content words are typo-corrected; "program" must not become "programme"."""
+    return (
+        all(
+            word.isalpha() and not is_stop_word(word) and lemma(word) not in GENERIC_WORDS
+            for word in raw
+        )
+        and max_typos(len(" ".join(raw))) > 0
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Taxonomy]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_LOCK = threading.Lock()
+
+
+def load_taxonomy(session: Session) -> Taxonomy:
+    """The directory's current taxonomy, rebuilt only when its fingerprint changes."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    fingerprint = taxonomy_fingerprint(session)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(engine)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    taxonomy = read_taxonomy(session)
+    with _CACHE_LOCK:
+        _CACHE[engine] = (fingerprint, taxonomy)
+    return taxonomy
+
+
+def taxonomy_fingerprint(session: Session) -> tuple[Any, ...]:
+    """A value that changes whenever the taxonomy does, from one cheap query."""
+    return tuple(session.execute(_fingerprint_statement()).one())
+
+
+@lru_cache(maxsize=1)
+def _fingerprint_statement() -> Select[Any]:
+    """Every row of the four taxonomy tables concatenated in SQL (a few kB): exact, and far
+    cheaper than rebuilding the index. Built once, run per search."""
+    rows = (
+        (Topic.id, Topic.name),
+        (TopicSynonym.id, TopicSynonym.topic_id, TopicSynonym.term),
+        (Neighbourhood.id, Neighbourhood.name, Neighbourhood.latitude, Neighbourhood.longitude),
+        (NeighbourhoodAlias.id, NeighbourhoodAlias.neighbourhood_id, NeighbourhoodAlias.alias),
+    )
+    columns = []
+    for fields in rows:
+        entry: ColumnElement[str] = func.coalesce(cast(fields[0], String), "")
+        for column in fields[1:]:
+            entry = entry + ":" + func.coalesce(cast(column, String), "")
+        columns.append(select(func.aggregate_strings(entry, "|")).scalar_subquery())
+    return select(*columns)
+
+
+def read_taxonomy(session: Session) -> Taxonomy:
+    """Read every topic, synonym, neighbourhood and alias and index them."""
+    topics = [(row.id, row.name) for row in session.execute(select(Topic.id, Topic.name))]
+    synonyms = [
+        (row.topic_id, row.term)
+        for row in session.execute(select(TopicSynonym.topic_id, TopicSynonym.term))
+    ]
+    places = [
+        (row.id, row.name, row.latitude, row.longitude)
+        for row in session.execute(
+            select(
+                Neighbourhood.id,
+                Neighbourhood.name,
+                Neighbourhood.latitude,
+                Neighbourhood.longitude,
+            )
+        )
+    ]
+    aliases = [
+        (row.neighbourhood_id, row.alias)
+        for row in session.execute(
+            select(NeighbourhoodAlias.neighbourhood_id, NeighbourhoodAlias.alias)
+        )
+    ]
+    return Taxonomy(sorted(topics), sorted(synonyms), sorted(places), sorted(aliases))

@@ -1,0 +1,193 @@
+"""Reading plain sentences as filters: ages, costs, times, formats, languages, topics, places."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from knowledge.search.interpret import interpret
+from knowledge.taxonomy import Taxonomy
+
+TAXONOMY = Taxonomy(
+    topics=[(1, "coding"), (2, "art"), (3, "robotics"), (4, "english language"), (5, "spanish")],
+    synonyms=[
+        (1, "programming"),
+        (1, "computer science"),
+        (2, "painting"),
+        (2, "drawing"),
+        (3, "lego robotics"),
+        (4, "esl"),
+        (5, "learn spanish"),
+    ],
+    neighbourhoods=[(1, "Riverside", 41.49, -81.69), (2, "Old Town", 41.5, -81.67)],
+    aliases=[(2, "downtown")],
+)
+
+
+def understood(text: str) -> dict[str, Any]:
+    """The interpretation's non-empty fields, topics and place by name."""
+    found = interpret(text, TAXONOMY)
+    fields = {
+        key: value
+        for key, value in vars(found).items()
+        if value not in (None, False, [], "") and key not in {"text", "topics", "neighbourhood"}
+    }
+    if found.topics:
+        fields["topics"] = [match.name for match in found.topics]
+    if found.neighbourhood is not None:
+        fields["place"] = found.neighbourhood.name
+    return fields
+
+
+def test_free_coding_club_for_a_12_year_old() -> None:
+    assert understood("free coding club for a 12 year old") == {
+        "age": 12,
+        "free_only": True,
+        "topics": ["coding"],
+        "terms": ["club"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("coding for my 9-year-old", 9),
+        ("coding for a 12yo", 12),
+        ("coding for 12 yo", 12),
+        ("coding 14 years old", 14),
+        ("coding aged 12", 12),
+        ("coding age 11", 11),
+        ("coding for a 7th grader", 12),
+        ("coding for a 7th-grader", 12),
+        ("coding grade 7", 12),
+        ("coding for 1st grade", 6),
+        ("coding for kindergarteners", 5),
+        ("I'm 16 and like coding", 16),
+        ("she's 11 and likes coding", 11),
+    ],
+)
+def test_ages_are_read_in_the_ways_people_write_them(text: str, age: int) -> None:
+    assert understood(text)["age"] == age
+
+
+@pytest.mark.parametrize("text", ["coding for 10 minutes", "coding in 3d", "grade 15 coding"])
+def test_numbers_that_are_not_ages_are_not_taken_as_ages(text: str) -> None:
+    assert "age" not in understood(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["free coding", "coding free of charge", "coding at no cost", "no-cost coding"]
+)
+def test_free_is_read_from_its_usual_phrasings(text: str) -> None:
+    assert understood(text)["free_only"] is True
+
+
+@pytest.mark.parametrize("text", ["coding in my free time", "sugar-free cooking"])
+def test_free_in_other_senses_is_not_a_cost_filter(text: str) -> None:
+    assert "free_only" not in understood(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("coding under $50", Decimal("50")),
+        ("coding less than 30 dollars", Decimal("30")),
+        ("coding $25 or less", Decimal("25")),
+        ("coding up to $12.50", Decimal("12.50")),
+    ],
+)
+def test_a_price_ceiling_is_read_with_its_amount(text: str, amount: Decimal) -> None:
+    assert understood(text)["max_cost"] == amount
+
+
+def test_under_a_bare_number_is_not_a_price() -> None:
+    assert "max_cost" not in understood("coding for kids under 12")
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("coding on weekends", "when", ["weekend"]),
+        ("coding after-school", "when", ["after_school"]),
+        ("coding after school", "when", ["after_school"]),
+        ("coding in the evening", "when", ["evening"]),
+        ("coding saturday mornings", "when", ["morning"]),
+        ("coding saturday mornings", "days", ["Sat"]),
+        ("coding this summer", "when", ["summer"]),
+        ("coding on weeknights", "when", ["weekday", "evening"]),
+        ("coding online", "format", "online"),
+        ("virtual coding", "format", "online"),
+        ("in-person coding", "format", "in_person"),
+        ("coding in person", "format", "in_person"),
+        ("coding in Spanish", "language", "es"),
+        ("coding en español", "language", "es"),
+        ("coding for Arabic speakers", "language", "ar"),
+        ("coding starting this month", "upcoming_days", 31),
+    ],
+)
+def test_times_formats_and_languages(text: str, field: str, value: object) -> None:
+    assert understood(text)[field] == value
+
+
+def test_a_language_as_the_subject_is_a_topic_not_a_language_filter() -> None:
+    assert understood("learn spanish") == {"topics": ["spanish"]}
+    assert understood("esl classes in spanish") == {
+        "topics": ["english language"],
+        "language": "es",
+        "terms": ["class"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("art near Riverside", "Riverside"),
+        ("art in old town", "Old Town"),
+        ("art downtown", "Old Town"),
+        ("art near Riversid", "Riverside"),
+        ("art near rivrside", "Riverside"),
+    ],
+)
+def test_neighbourhoods_by_name_alias_or_typo(text: str, place: str) -> None:
+    assert understood(text)["place"] == place
+
+
+@pytest.mark.parametrize(
+    ("text", "topics"),
+    [
+        ("programming", ["coding"]),
+        ("computer science", ["coding"]),
+        ("robtics", ["robotics"]),
+        ("codding", ["coding"]),
+        ("paintings", ["art"]),
+        ("lego robotics and drawing", ["robotics", "art"]),
+    ],
+)
+def test_topics_by_name_synonym_lemma_or_typo(text: str, topics: list[str]) -> None:
+    assert understood(text)["topics"] == topics
+
+
+def test_words_about_the_kind_of_listing_are_never_corrected_into_topics() -> None:
+    # "program" is one letter away from "programme", the lemma of "programming".
+    assert understood("summer program") == {"when": ["summer"], "terms": ["program"]}
+
+
+def test_without_a_taxonomy_only_filters_are_read() -> None:
+    found = interpret("free coding near Riverside for a 10 year old")
+    assert (found.free_only, found.age, found.topics, found.neighbourhood) == (True, 10, [], None)
+    assert found.terms == ["code", "riverside"]
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("coding for teens", (13, 18)),
+        ("art for kids and teenagers", (5, 18)),
+        ("english classes for adults", (18, 120)),
+        ("computer help for seniors", (55, 120)),
+    ],
+)
+def test_who_it_is_for_is_read_as_an_age_span(text: str, audience: tuple[int, int]) -> None:
+    assert interpret(text, TAXONOMY).audience == audience
