@@ -1,0 +1,108 @@
+"""`wayfinder directory import|export`: the community spreadsheet, HSDS 3.0, Open Badges 3.0."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.history import Actor
+from knowledge.transfer import export_badges, export_csv, export_hsds, import_file
+
+FORMATS = ("csv", "hsds", "badges")
+NAMES_SHOWN = 8  # new providers, topics, … listed after an import, so typos stand out
+
+
+def register(commands: Any) -> None:
+    """Add `import` and `export` to the directory group."""
+    importer = commands.add_parser(
+        "import",
+        help="add or update listings from a CSV (or HSDS JSON) file; all rows or none",
+        description="Import the community spreadsheet (see docs/csv-import.md) or an HSDS 3.0 "
+        "JSON file. Every problem is reported with its row and column; if there is any, "
+        "nothing is written.",
+    )
+    importer.add_argument("file", type=Path, help="a .csv file, or a .json HSDS document")
+    importer.add_argument(
+        "--dry-run", action="store_true", help="check and count what would change; write nothing"
+    )
+    importer.add_argument(
+        "--actor", help="who is importing, for the change history (default: your user name)"
+    )
+    importer.set_defaults(handler=run_import)
+    exporter = commands.add_parser(
+        "export",
+        help="write the directory as CSV, HSDS 3.0 JSON or Open Badges 3.0 achievements",
+    )
+    exporter.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
+    exporter.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    exporter.set_defaults(handler=run_export)
+
+
+def run_import(args: argparse.Namespace, context: Context) -> int:
+    """Import one file; problems go to stderr (exit 1), the summary to stdout (exit 0)."""
+    path: Path = args.file
+    if not path.is_file():
+        raise CliError(f"{path} is not a file; give the path of a .csv or .json file")
+    require_schema(context)
+    actor = Actor(name=args.actor or _user_name(), source="import")
+    try:
+        with context.sessions.begin() as session:
+            report = import_file(session, path, actor=actor, dry_run=args.dry_run)
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror}") from error
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if not report.ok:
+        print(report.summary(), file=sys.stderr)
+        return 1
+    print(report.summary())
+    for kind, names in report.new_records.items():
+        shown = ", ".join(names[:NAMES_SHOWN])
+        more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+        print(f"  new {kind}{'s' if len(names) != 1 else ''}: {shown}{more}")
+    return 0
+
+
+def run_export(args: argparse.Namespace, context: Context) -> int:
+    """Write the chosen format to a file or standard output."""
+    require_schema(context)
+    if args.output is None:
+        _export(args.format, context, sys.stdout)
+        return 0
+    try:
+        with args.output.open("w", encoding="utf-8", newline="") as out:
+            count = _export(args.format, context, out)
+    except OSError as error:
+        raise CliError(f"cannot write {args.output}: {error.strerror}") from error
+    print(f"Exported {count} {_noun(args.format, count)} to {args.output}.", file=sys.stderr)
+    return 0
+
+
+def _export(form: str, context: Context, out: TextIO) -> int:
+    """Write one export; returns how many listings (or achievements) it holds."""
+    with context.sessions() as session:
+        if form == "csv":
+            return export_csv(session, out)
+        document: Any = export_hsds(session) if form == "hsds" else export_badges(session)
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return len(document["services"]) if form == "hsds" else len(document)
+
+
+def _noun(form: str, count: int) -> str:
+    """What the export counts."""
+    noun = "achievement" if form == "badges" else "listing"
+    return noun if count == 1 else f"{noun}s"
+
+
+def _user_name() -> str:
+    """The login name, for the change history; 'cli' when the system cannot say."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"

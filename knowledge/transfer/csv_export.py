@@ -1,0 +1,75 @@
+"""Exporting the directory as the community spreadsheet, readable back by import_csv unchanged."""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from sqlalchemy.orm import Session
+
+from knowledge.models import Opportunity
+from knowledge.transfer.csv_format import (
+    COLUMNS,
+    format_cost,
+    format_date,
+    format_float,
+    format_time,
+)
+from knowledge.transfer.listings import all_listings, first_physical
+
+
+def export_csv(session: Session, out: TextIO) -> int:
+    """Write the header and one row per listing (every status); returns the number of rows.
+
+    The sheet has one credential and one place per listing: the first credential by name and the
+    first physical location are written.
+    """
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    listings = all_listings(session)
+    for opportunity in listings:
+        writer.writerow(listing_cells(opportunity))
+    return len(listings)
+
+
+def listing_cells(opportunity: Opportunity) -> list[str]:
+    """One listing's cells in column order."""
+    place = first_physical(opportunity)
+    awards = sorted(opportunity.awards, key=lambda credential: credential.name.lower())
+    credential = awards[0] if awards else None
+    neighbourhood = place.neighbourhood if place else None
+    cells = {
+        "external_id": opportunity.external_id or "",
+        "title": opportunity.title,
+        "provider": opportunity.provider.name,
+        "description": opportunity.description,
+        "topics": ";".join(sorted(topic.name for topic in opportunity.topics)),
+        "min_age": _number(opportunity.min_age),
+        "max_age": _number(opportunity.max_age),
+        "cost": format_cost(opportunity.cost_amount),
+        "cost_notes": opportunity.financial_aid or "",
+        "format": opportunity.format,
+        "address": (place.address if place else None) or "",
+        "neighborhood": neighbourhood.name if neighbourhood else "",
+        "city": (place.city if place else None) or "",
+        "latitude": format_float(place.latitude if place else None),
+        "longitude": format_float(place.longitude if place else None),
+        "days": ";".join(opportunity.days),
+        "start_time": format_time(opportunity.start_time),
+        "end_time": format_time(opportunity.end_time),
+        "start_date": format_date(opportunity.start_date),
+        "end_date": format_date(opportunity.end_date),
+        "application_deadline": format_date(opportunity.application_deadline),
+        "languages": ";".join(opportunity.language_list),
+        "credential": credential.name if credential else "",
+        "credential_type": credential.credential_type if credential else "",
+        "enroll_url": opportunity.enroll_url or "",
+        "contact_phone": opportunity.enroll_phone or "",
+        "contact_email": opportunity.enroll_email or "",
+    }
+    return [cells[column].strip() for column in COLUMNS]  # import trims cells too
+
+
+def _number(value: int | None) -> str:
+    """A whole number, or empty when unknown."""
+    return "" if value is None else str(value)

@@ -1,0 +1,82 @@
+"""Importing the community spreadsheet: read, check every row, then write all of it or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from knowledge.history import Actor
+from knowledge.transfer.csv_format import (
+    OpportunityRow,
+    check_duplicates,
+    check_header,
+    normalise_header,
+    parse_row,
+)
+from knowledge.transfer.loader import load_rows
+from knowledge.transfer.report import ImportReport
+from knowledge.transfer.sources import Source, read_text, source_name
+
+
+def import_csv(
+    session: Session,
+    source: Source,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    name: str | None = None,
+) -> ImportReport:
+    """Create or update a listing per row; with any problem, or a dry run, nothing is written.
+
+    `source` is a path, an open text stream or raw uploaded bytes. The caller owns the transaction.
+    """
+    report = ImportReport(source=name or source_name(source), dry_run=dry_run)
+    text = read_text(
+        source, report, expected="a header row naming the columns, then a row per listing"
+    )
+    if text is None:
+        return report
+    rows = parse_csv(text, report)
+    load_rows(session, rows, actor=actor, report=report)
+    return report
+
+
+def parse_csv(text: str, report: ImportReport) -> list[OpportunityRow]:
+    """Every data row checked and converted; problems go to the report (header problems stop it)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        report.add(f"cannot be read as CSV near line {reader.line_num}: {error}")
+        return []
+    header = records[0]
+    header_problems = check_header(header)
+    if header_problems:
+        report.extend(header_problems)
+        return []
+    return parse_records([normalise_header(name) for name in header], records[1:], report)
+
+
+def parse_records(
+    names: Sequence[str], records: Sequence[Sequence[str]], report: ImportReport
+) -> list[OpportunityRow]:
+    """Rows 2, 3, … of the sheet; blank rows are skipped, their numbers still count."""
+    rows = []
+    for number, record in enumerate(records, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if any(cell.strip() for cell in record[len(names) :]):
+            report.add(
+                f"has {len(record)} cells but the header has {len(names)} columns; "
+                "a comma inside a cell needs the cell in double quotes",
+                number,
+            )
+            continue
+        row, problems = parse_row(dict(zip(names, record, strict=False)), number)
+        report.extend(problems)
+        rows.append(row)
+    report.extend(check_duplicates(rows))
+    return rows

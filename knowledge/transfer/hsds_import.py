@@ -1,0 +1,337 @@
+"""Importing an Open Referral HSDS 3.0 JSON document: each service becomes one spreadsheet-shaped
+row, checked by the same rules and written all-or-nothing by the same loader as a CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from knowledge.history import Actor
+from knowledge.models import PROVIDER_KINDS, Location, Provider
+from knowledge.transfer.csv_format import OpportunityRow, check_duplicates, parse_row
+from knowledge.transfer.hsds_export import BYDAY
+from knowledge.transfer.loader import load_rows
+from knowledge.transfer.report import ImportReport, Problem
+from knowledge.transfer.sources import Source, read_text, source_name
+
+# Where each spreadsheet column's value lives in an HSDS service, for problem messages.
+HSDS_FIELDS = {
+    "external_id": "x-external-id",
+    "title": "name",
+    "provider": "organization_id",
+    "description": "description",
+    "topics": "attributes",
+    "min_age": "minimum_age",
+    "max_age": "maximum_age",
+    "cost": "cost_options.amount",
+    "cost_notes": "fees_description",
+    "format": "x-format",
+    "address": "locations.addresses.address_1",
+    "neighborhood": "locations.x-neighbourhood",
+    "city": "locations.addresses.city",
+    "latitude": "locations.latitude",
+    "longitude": "locations.longitude",
+    "days": "schedules.byday",
+    "start_time": "schedules.opens_at",
+    "end_time": "schedules.closes_at",
+    "start_date": "schedules.valid_from",
+    "end_date": "schedules.valid_to",
+    "application_deadline": "x-application-deadline",
+    "languages": "languages.code",
+    "credential": "x-credentials.name",
+    "credential_type": "x-credentials.credential_type",
+    "enroll_url": "url",
+    "contact_phone": "phones.number",
+    "contact_email": "email",
+    "status": "status",
+    "eligibility": "eligibility_description",
+    "assured_date": "assured_date",
+}
+DAY_OF = {code: day for day, code in BYDAY.items()}
+_CLOCK = re.compile(r"^(\d{1,2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def import_hsds(
+    session: Session,
+    source: Source,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    name: str | None = None,
+) -> ImportReport:
+    """Create or update a listing per HSDS service; on any problem, or a dry run, write nothing."""
+    report = ImportReport(
+        source=name or source_name(source),
+        dry_run=dry_run,
+        record="service",
+        field_label="field",
+        field_names=HSDS_FIELDS,
+    )
+    text = read_text(source, report, expected="an HSDS JSON object with organizations and services")
+    if text is None:
+        return report
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        report.add(f"is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})")
+        return report
+    rows = service_rows(document, report)
+    load_rows(session, rows, actor=actor, report=report)
+    return report
+
+
+def service_rows(document: Any, report: ImportReport) -> list[OpportunityRow]:
+    """One checked row per service, numbered from 1 in the order of the services list."""
+    if not isinstance(document, dict) or not isinstance(document.get("services"), list):
+        report.add("must be a JSON object whose services is a list (HSDS 3.0)")
+        return []
+    organizations = _index(document, "organizations", report)
+    places = _index(document, "locations", report)
+    terms = _index(document, "taxonomy_terms", report)
+    providers = {
+        org_id: _provider_details(org, number, report)
+        for number, (org_id, org) in enumerate(organizations.items(), start=1)
+    }
+    rows = []
+    for number, service in enumerate(document["services"], start=1):
+        if not isinstance(service, dict):
+            report.add("is not a JSON object", number)
+            continue
+        reader = _ServiceReader(service, number, report)
+        org = organizations.get(str(service.get("organization_id")))
+        if org is None:
+            reader.fail(
+                "provider", f"{service.get('organization_id')!r} is not among the organizations"
+            )
+        cells = reader.cells(org, places, terms)
+        row, problems = parse_row(cells, number)
+        report.extend(
+            problem for problem in problems if org is not None or problem.column != "provider"
+        )
+        if org is not None:
+            row.provider_details = providers[str(org["id"])]
+        row.location_details = reader.location_details
+        if "currency" in reader.extras:
+            row.extras["cost_currency"] = reader.extras["currency"]
+        rows.append(row)
+    report.extend(check_duplicates(rows))
+    return rows
+
+
+def _index(document: Mapping[str, Any], key: str, report: ImportReport) -> dict[str, Any]:
+    """A top-level list of records by id (the list may be absent)."""
+    records = document.get(key, [])
+    if not isinstance(records, list):
+        report.add(f"{key} must be a list")
+        return {}
+    found = {}
+    for position, record in enumerate(records, start=1):
+        if not isinstance(record, dict) or not record.get("id"):
+            report.add(f"{key} entry {position} is not an object with an id")
+            continue
+        found[str(record["id"])] = record
+    return found
+
+
+def _provider_details(org: Mapping[str, Any], number: int, report: ImportReport) -> dict[str, Any]:
+    """What a new provider takes from its organization (never `verified`: people decide that)."""
+
+    def problem(field: str, message: str) -> None:
+        report.problems.append(Problem(message, number, field, "organization", "field"))
+
+    kind = org.get("x-kind") or "nonprofit"
+    if kind not in PROVIDER_KINDS:
+        problem("x-kind", f"{kind!r} is not one of: {', '.join(PROVIDER_KINDS)}")
+        kind = "nonprofit"
+    phones = org.get("phones") or []
+    phone = (
+        phones[0].get("number")
+        if isinstance(phones, list) and phones and isinstance(phones[0], dict)
+        else None
+    )
+    details = {
+        "kind": kind,
+        "description": org.get("description") or None,
+        "website": org.get("website"),
+        "email": org.get("email"),
+        "phone": phone,
+    }
+    for field, value in details.items():
+        column = Provider.__table__.c[field]
+        limit = getattr(column.type, "length", None)
+        if value is not None and not isinstance(value, str):
+            problem(field, "must be text")
+            details[field] = None
+        elif value is not None and limit and len(value) > limit:
+            problem(field, f"is {len(value)} characters long; at most {limit} fit")
+            details[field] = None
+    return details
+
+
+class _ServiceReader:
+    """Reads one service's nested HSDS objects into spreadsheet cells."""
+
+    def __init__(self, service: Mapping[str, Any], number: int, report: ImportReport) -> None:
+        self.service = service
+        self.number = number
+        self.report = report
+        self.location_details: dict[str, Any] = {}
+        self.extras: dict[str, Any] = {}
+
+    def fail(self, column: str, message: str) -> None:
+        """Record a problem at the HSDS field that holds a spreadsheet column."""
+        self.report.add(message, self.number, column)
+
+    def text(self, value: Any, column: str) -> str:
+        """A cell from a JSON value: strings as they are, numbers written out, null as empty."""
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.fail(column, f"must be text or a number, not {json.dumps(value)[:40]}")
+            return ""
+        if isinstance(value, float) and value.is_integer() and column in ("min_age", "max_age"):
+            return str(int(value))
+        return str(value)
+
+    def first(self, key: str) -> dict[str, Any]:
+        """The first object of a nested list (schedules, cost_options, …), or an empty one."""
+        items = self.service.get(key) or []
+        if not isinstance(items, list):
+            self.report.add(f"{key} must be a list", self.number)
+            return {}
+        return next((item for item in items if isinstance(item, dict)), {})
+
+    def cells(
+        self, org: Mapping[str, Any] | None, places: Mapping[str, Any], terms: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Every spreadsheet column plus the HSDS-only status, eligibility and assured date."""
+        service = self.service
+        schedule = self.first("schedules")
+        cost = self.first("cost_options")
+        credential = self.first("x-credentials")
+        place, has_virtual = self.place(places)
+        address = next(
+            (item for item in place.get("addresses") or [] if isinstance(item, dict)), {}
+        )
+        currency = cost.get("currency")
+        if currency is not None:
+            if isinstance(currency, str) and re.fullmatch(r"[A-Za-z]{3}", currency):
+                self.extras["currency"] = currency.upper()
+            else:
+                self.fail("cost_options.currency", f"{currency!r} is not a 3-letter currency code")
+        form = service.get("x-format") or (
+            "in_person" if place else "online" if has_virtual else ""
+        )
+        values = {
+            "external_id": service.get("x-external-id"),
+            "title": service.get("name"),
+            "provider": org.get("name") if org else "",
+            "description": service.get("description"),
+            "topics": ";".join(self.topics(terms)),
+            "min_age": service.get("minimum_age"),
+            "max_age": service.get("maximum_age"),
+            "cost": cost.get("amount"),
+            "cost_notes": service.get("fees_description"),
+            "format": form,
+            "address": address.get("address_1"),
+            "neighborhood": place.get("x-neighbourhood"),
+            "city": address.get("city"),
+            "latitude": place.get("latitude"),
+            "longitude": place.get("longitude"),
+            "days": ";".join(
+                DAY_OF.get(code.strip().upper(), code.strip())
+                for code in str(schedule.get("byday") or "").split(",")
+                if code.strip()
+            ),
+            "start_time": self.clock(schedule.get("opens_at")),
+            "end_time": self.clock(schedule.get("closes_at")),
+            "start_date": schedule.get("valid_from"),
+            "end_date": schedule.get("valid_to"),
+            "application_deadline": service.get("x-application-deadline"),
+            "languages": ";".join(
+                str(language.get("code") or language.get("name") or "")
+                for language in service.get("languages") or []
+                if isinstance(language, dict)
+            ),
+            "credential": credential.get("name"),
+            "credential_type": credential.get("credential_type"),
+            "enroll_url": service.get("url"),
+            "contact_phone": self.first("phones").get("number"),
+            "contact_email": service.get("email"),
+            "status": service.get("status"),
+            "eligibility": service.get("eligibility_description"),
+            "assured_date": service.get("assured_date"),
+        }
+        if place:
+            self.location_details = self.details(place, address)
+        return {column: self.text(value, column) for column, value in values.items()}
+
+    def topics(self, terms: Mapping[str, Any]) -> list[str]:
+        """Names of the taxonomy terms the service's attributes point at."""
+        names = []
+        for attribute in self.service.get("attributes") or []:
+            if not isinstance(attribute, dict):
+                continue
+            term = attribute.get("taxonomy_term") or terms.get(
+                str(attribute.get("taxonomy_term_id"))
+            )
+            if not isinstance(term, dict) or not term.get("name"):
+                self.fail(
+                    "topics",
+                    f"taxonomy_term_id {attribute.get('taxonomy_term_id')!r} is not among the "
+                    "taxonomy_terms",
+                )
+                continue
+            names.append(str(term["name"]))
+        return names
+
+    def place(self, places: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The first physical location the service is at, and whether it is also online."""
+        physical: dict[str, Any] = {}
+        has_virtual = False
+        for link in self.service.get("service_at_locations") or []:
+            location_id = str(link.get("location_id")) if isinstance(link, dict) else None
+            place = places.get(location_id or "")
+            if place is None:
+                self.fail(
+                    "service_at_locations",
+                    f"location_id {location_id!r} is not among the locations",
+                )
+                continue
+            if place.get("location_type", "physical") == "virtual":
+                has_virtual = True
+            elif not physical:
+                physical = place
+        return physical, has_virtual
+
+    def details(self, place: Mapping[str, Any], address: Mapping[str, Any]) -> dict[str, Any]:
+        """What a new location takes from the HSDS location beyond the spreadsheet's cells."""
+        accessibility = "\n".join(
+            str(item.get("description"))
+            for item in place.get("accessibility") or []
+            if isinstance(item, dict) and item.get("description")
+        )
+        details = {
+            "name": place.get("name"),
+            "postal_code": address.get("postal_code"),
+            "transport": place.get("transportation"),
+            "accessibility": accessibility or None,
+        }
+        for field, value in list(details.items()):
+            limit = getattr(Location.__table__.c[field].type, "length", None)
+            if value is None:
+                del details[field]
+            elif not isinstance(value, str) or (limit and len(value) > limit):
+                self.fail("locations", f"{field} must be text of at most {limit} characters")
+                del details[field]
+        return details
+
+    @staticmethod
+    def clock(value: Any) -> Any:
+        """HH:MM from HSDS times, which may carry seconds and a UTC offset."""
+        match = _CLOCK.match(value) if isinstance(value, str) else None
+        return match[1] if match else value

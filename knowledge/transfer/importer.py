@@ -1,0 +1,27 @@
+"""Importing a file of either kind: the community CSV or an Open Referral HSDS JSON document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from knowledge.history import Actor
+from knowledge.transfer.csv_import import import_csv
+from knowledge.transfer.hsds_import import import_hsds
+from knowledge.transfer.report import ImportReport
+
+
+def looks_like_json(path: Path, data: bytes) -> bool:
+    """A .json name, or content that opens with { or [."""
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+    return path.suffix.lower() == ".json" or start in (b"{", b"[")
+
+
+def import_file(
+    session: Session, path: Path, *, actor: Actor, dry_run: bool = False
+) -> ImportReport:
+    """Import a CSV or an HSDS JSON file, whichever it is."""
+    data = path.read_bytes()
+    importer = import_hsds if looks_like_json(path, data) else import_csv
+    return importer(session, data, actor=actor, dry_run=dry_run, name=str(path))

@@ -1,0 +1,345 @@
+"""Writing checked rows into the directory: match what exists, create what is new, all or nothing.
+
+Everything rows refer to is loaded once (knowledge.transfer.known), so a 10,000-row file costs a
+handful of queries; new listings are inserted in bulk and history records written in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from knowledge.history import Actor, apply_changes, deferred_history, flush_history
+from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
+from knowledge.transfer.csv_format import OpportunityRow
+from knowledge.transfer.known import Directory, Listing, fold, preload
+from knowledge.transfer.report import ImportReport
+from knowledge.writes import (
+    create_opportunities,
+    get_or_create_credential,
+    get_or_create_neighbourhood,
+    get_or_create_provider,
+    get_or_create_topic,
+    upsert_opportunity,
+)
+
+BATCH_SIZE = 1000
+COORDINATE_DIGITS = 6  # about 10 cm: two spellings of the same point are the same place
+
+
+def load_rows(
+    session: Session, rows: Sequence[OpportunityRow], *, actor: Actor, report: ImportReport
+) -> None:
+    """Check rows against the directory and, if the report has no problems, write them all.
+
+    A dry run does the same work inside a savepoint that is rolled back, so its counts are exact.
+    """
+    directory = preload(session)
+    new_credential_types = check_credentials(rows, directory, report)
+    if report.problems:
+        report.problems.sort(key=lambda problem: (problem.record, problem.row or 0))
+        return
+    if not report.dry_run:
+        _write(session, rows, directory, new_credential_types, actor, report)
+        return
+    savepoint = session.begin_nested()
+    try:
+        _write(session, rows, directory, new_credential_types, actor, report)
+    finally:
+        savepoint.rollback()
+
+
+def check_credentials(
+    rows: Sequence[OpportunityRow], directory: Directory, report: ImportReport
+) -> dict[str, str]:
+    """Credential types must agree with the directory and between rows; returns new ones' types."""
+    mentions: dict[str, list[OpportunityRow]] = {}
+    for row in rows:
+        if not row.credential or "credential_type" in row.failed:
+            continue
+        known = directory.credentials.get(fold(row.credential))
+        if known is None:
+            mentions.setdefault(fold(row.credential), []).append(row)
+        elif row.credential_type and row.credential_type != known.credential_type:
+            report.add(
+                f"{known.name!r} is already a {known.credential_type}; write "
+                f"{known.credential_type} or leave credential_type empty",
+                row.row,
+                "credential_type",
+            )
+    types: dict[str, str] = {}
+    for key, mentioned in mentions.items():
+        given = [row for row in mentioned if row.credential_type]
+        if not given:
+            first = mentioned[0]
+            report.add(
+                f"{first.credential!r} is a new credential; say which type it is in "
+                "credential_type",
+                first.row,
+                "credential_type",
+            )
+            continue
+        types[key] = str(given[0].credential_type)
+        for row in given[1:]:
+            if row.credential_type != types[key]:
+                report.add(
+                    f"{row.credential_type} contradicts row {given[0].row}, which makes "
+                    f"{row.credential!r} a {types[key]}",
+                    row.row,
+                    "credential_type",
+                )
+    return types
+
+
+def _write(
+    session: Session,
+    rows: Sequence[OpportunityRow],
+    directory: Directory,
+    new_credential_types: dict[str, str],
+    actor: Actor,
+    report: ImportReport,
+) -> None:
+    """Create what rows refer to, then insert new listings in bulk and update changed ones."""
+    with session.no_autoflush, deferred_history(session):
+        references = _References(session, directory, new_credential_types, actor, report)
+        resolved = [references.resolve(row) for row in rows]
+        flush_history(session)  # new providers, topics, places, … get the ids listings link to
+        new: list[dict[str, Any]] = []
+        changed: list[tuple[int, dict[str, Any]]] = []
+        for row, refs in zip(rows, resolved, strict=True):
+            listing = directory.match(row)
+            values = _values(row, refs, listing, directory)
+            if listing is None:
+                new.append(values)
+            elif directory.unchanged(listing, values):
+                report.count("unchanged")
+            else:
+                changed.append((listing.id, values))
+        for start in range(0, len(new), BATCH_SIZE):
+            report.created += len(
+                create_opportunities(session, new[start : start + BATCH_SIZE], actor)
+            )
+        for start in range(0, len(changed), BATCH_SIZE):
+            _update(session, changed[start : start + BATCH_SIZE], actor, report)
+            flush_history(session)
+
+
+def _update(
+    session: Session,
+    changed: Sequence[tuple[int, dict[str, Any]]],
+    actor: Actor,
+    report: ImportReport,
+) -> None:
+    """Load the listings that change and update them through upsert_opportunity (with history)."""
+    query = (
+        select(Opportunity)
+        .where(Opportunity.id.in_([listing_id for listing_id, _ in changed]))
+        .options(
+            selectinload(Opportunity.topics),
+            selectinload(Opportunity.locations),
+            selectinload(Opportunity.awards),
+        )
+    )
+    loaded = {opportunity.id: opportunity for opportunity in session.scalars(query)}
+    for listing_id, values in changed:
+        _, outcome = upsert_opportunity(session, values, actor, existing=loaded[listing_id])
+        report.count(outcome)
+
+
+@dataclass
+class _Refs:
+    """The records one row points at."""
+
+    provider: Provider
+    topics: list[Topic]
+    credential: Credential | None
+    location: Location | None
+
+
+class _References:
+    """Finds or creates the providers, topics, places and credentials that rows name."""
+
+    def __init__(
+        self,
+        session: Session,
+        directory: Directory,
+        credential_types: dict[str, str],
+        actor: Actor,
+        report: ImportReport,
+    ) -> None:
+        self.session = session
+        self.directory = directory
+        self.credential_types = credential_types
+        self.actor = actor
+        self.report = report
+        self.places: dict[tuple[Any, ...], Location] = {}  # rows repeat the same few places
+
+    def resolve(self, row: OpportunityRow) -> _Refs:
+        """Everything the row refers to, created where unknown."""
+        provider = self.provider(row)
+        topics: list[Topic] = []
+        for name in row.topics:
+            topic = self.topic(name)
+            if topic not in topics:
+                topics.append(topic)
+        credential = self.credential(row.credential, provider) if row.credential else None
+        location = self.location(row, provider) if row.has_location else None
+        return _Refs(provider, topics, credential, location)
+
+    def provider(self, row: OpportunityRow) -> Provider:
+        """The provider by name (ignoring case), created unverified if unknown."""
+        key = fold(row.provider)
+        provider = self.directory.providers.get(key)
+        if provider is None:
+            if row.provider_details:
+                provider = Provider()
+                values = {"name": row.provider, "kind": "nonprofit", "verified": False}
+                apply_changes(self.session, provider, values | row.provider_details, self.actor)
+            else:
+                provider = get_or_create_provider(self.session, row.provider, self.actor)
+            self.directory.providers[key] = provider
+            self.report.note_new("provider", provider.name)
+        return provider
+
+    def topic(self, name: str) -> Topic:
+        """The topic by name or synonym (ignoring case), created if unknown."""
+        topic = self.directory.topics.get(fold(name))
+        if topic is None:
+            topic = get_or_create_topic(self.session, name, self.actor)
+            self.directory.topics[fold(name)] = self.directory.topics[fold(topic.name)] = topic
+            self.report.note_new("topic", topic.name)
+        return topic
+
+    def neighbourhood(self, name: str, city: str | None) -> Neighbourhood:
+        """The neighbourhood by name or alias (ignoring case), created if unknown."""
+        neighbourhood = self.directory.neighbourhoods.get(fold(name))
+        if neighbourhood is None:
+            neighbourhood = get_or_create_neighbourhood(self.session, name, self.actor, city=city)
+            self.directory.neighbourhoods[fold(name)] = neighbourhood
+            self.report.note_new("neighbourhood", neighbourhood.name)
+        return neighbourhood
+
+    def credential(self, name: str, issuer: Provider) -> Credential:
+        """The credential by name (ignoring case), created with the row's provider as issuer."""
+        key = fold(name)
+        credential = self.directory.credentials.get(key)
+        if credential is None:
+            credential = get_or_create_credential(
+                self.session, name, self.credential_types[key], self.actor, issuer=issuer
+            )
+            self.directory.credentials[key] = credential
+            self.report.note_new("credential", credential.name)
+        return credential
+
+    def location(self, row: OpportunityRow, provider: Provider) -> Location:
+        """The provider's location at this address (or these coordinates), created if new."""
+        key = (id(provider), row.address, row.latitude, row.longitude, row.neighbourhood, row.city)
+        found = self.places.get(key)
+        if found is None:
+            found = self.places[key] = self._place(row, provider)
+        return found
+
+    def _place(self, row: OpportunityRow, provider: Provider) -> Location:
+        """Match the provider's places (see _same_address_or_point) or create one."""
+        places = [place for place in provider.locations if place.location_type == "physical"]
+        found = _same_address_or_point(row, places)
+        if found is not None:
+            return found
+        neighbourhood = (
+            self.neighbourhood(row.neighbourhood, row.city) if row.neighbourhood else None
+        )
+        if row.address is None and row.latitude is None:
+            for place in places:
+                if place.address or place.latitude is not None:
+                    continue
+                if place.neighbourhood is neighbourhood and fold(place.city or "") == fold(
+                    row.city or ""
+                ):
+                    return place
+        location = Location()
+        values: dict[str, Any] = {
+            "provider": provider,
+            "name": row.address,
+            "location_type": "physical",
+            "address": row.address,
+            "neighbourhood": neighbourhood,
+            "city": row.city,
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+        }
+        apply_changes(self.session, location, values | row.location_details, self.actor)
+        where = row.address or row.neighbourhood or row.city
+        self.report.note_new(
+            "location", f"{where or (row.latitude, row.longitude)} ({provider.name})"
+        )
+        return location
+
+
+def _same_address_or_point(row: OpportunityRow, places: list[Location]) -> Location | None:
+    """The place with the row's address, else (when one side has no address) its coordinates."""
+    if row.address:
+        for place in places:
+            if place.address and fold(place.address) == fold(row.address):
+                return place
+    if row.latitude is None or row.longitude is None:
+        return None
+    point = (round(row.latitude, COORDINATE_DIGITS), round(row.longitude, COORDINATE_DIGITS))
+    for place in places:
+        if place.latitude is None or place.longitude is None:
+            continue
+        if row.address and place.address:
+            continue  # two different addresses are two places, however close
+        here = (round(place.latitude, COORDINATE_DIGITS), round(place.longitude, COORDINATE_DIGITS))
+        if here == point:
+            return place
+    return None
+
+
+def _values(
+    row: OpportunityRow, refs: _Refs, listing: Listing | None, directory: Directory
+) -> dict[str, Any]:
+    """The listing's fields as upsert_opportunity takes them.
+
+    The CSV carries one credential and one place: when the listing already has the named one
+    among several, the others are kept, so exporting and re-importing changes nothing.
+    """
+    awards: list[Credential] = [] if listing is None else directory.current(listing, "awards")
+    places: list[Location] = [] if listing is None else directory.current(listing, "locations")
+    if refs.credential is None:
+        awards = []
+    elif refs.credential not in awards:
+        awards = [refs.credential]
+    virtual = [place for place in places if place.location_type != "physical"]
+    if refs.location is None:
+        places = virtual
+    elif refs.location not in places:
+        places = [refs.location, *virtual]
+    values: dict[str, Any] = {
+        "external_id": row.external_id,
+        "title": row.title,
+        "provider": refs.provider,
+        "description": row.description,
+        "topics": refs.topics,
+        "min_age": row.min_age,
+        "max_age": row.max_age,
+        "cost_amount": row.cost,
+        "financial_aid": row.cost_notes,
+        "format": row.format,
+        "locations": places,
+        "days": row.days,
+        "start_time": row.start_time,
+        "end_time": row.end_time,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "application_deadline": row.application_deadline,
+        "language_list": row.languages,
+        "awards": awards,
+        "enroll_url": row.enroll_url,
+        "enroll_phone": row.contact_phone,
+        "enroll_email": row.contact_email,
+    }
+    return values | row.extras

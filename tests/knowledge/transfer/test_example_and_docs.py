@@ -1,0 +1,42 @@
+"""The example spreadsheet imports cleanly and the column documentation matches the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge.models import Opportunity
+from knowledge.settings import PROJECT_ROOT
+from knowledge.transfer import import_csv
+from knowledge.transfer.csv_format import COLUMNS, REQUIRED
+from tests.knowledge.transfer.factories import ACTOR, problems
+
+EXAMPLE = PROJECT_ROOT / "knowledge" / "examples" / "directory-import-example.csv"
+DOC = PROJECT_ROOT / "docs" / "csv-import.md"
+
+
+def test_the_example_file_imports_and_shows_the_variety_groups_need(session: Session) -> None:
+    report = import_csv(session, EXAMPLE, actor=ACTOR)
+    assert report.ok, problems(report)
+    assert 5 <= report.created <= 8
+    listings = list(session.scalars(select(Opportunity)))
+    assert {listing.is_free for listing in listings} == {True, False}
+    assert {"in_person", "online"} <= {listing.format for listing in listings}
+    assert any(listing.awards for listing in listings)
+    assert not any(listing.locations for listing in listings if listing.format == "online")
+
+
+def test_the_documentation_table_lists_every_column_in_order() -> None:
+    documented = re.findall(r"^\| `([a-z_]+)` \| ([^|]+)\|", DOC.read_text(), re.MULTILINE)
+    assert [name for name, _ in documented] == list(COLUMNS)
+    required = [name for name, cell in documented if cell.strip() == "**yes**"]
+    assert required == list(REQUIRED)
+
+
+def test_the_documentation_shows_the_example_command() -> None:
+    text = DOC.read_text()
+    assert f"wayfinder directory import {EXAMPLE.relative_to(PROJECT_ROOT)}" in text
+    assert Path(EXAMPLE).read_text(encoding="utf-8").startswith(",".join(COLUMNS))
