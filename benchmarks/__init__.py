@@ -1,0 +1,1 @@
+"""Benchmarks: realistic generated directories and the measurements behind docs/benchmarks.md."""
