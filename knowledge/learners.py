@@ -1,0 +1,226 @@
+"""A learner's profile, plan, reminders and handoffs; every function takes the caller's session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from knowledge.models import Opportunity, utcnow
+from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
+
+REMIND_DAYS_BEFORE = 3
+REMIND_AT = time(9, 0)
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+ReminderRefusal = Literal["no_date", "past", "exists"]
+
+
+def find_learner(session: Session, sender_id: str) -> Learner | None:
+    """The learner behind a sender id, if they have talked to us before and not been forgotten."""
+    return session.scalar(
+        select(Learner)
+        .where(Learner.sender_id == sender_id)
+        .options(selectinload(Learner.dependants))
+    )
+
+
+def get_or_create_learner(session: Session, sender_id: str, channel: str | None = None) -> Learner:
+    """The learner for this sender id, created on first use; `channel` records where they talk."""
+    learner = find_learner(session, sender_id)
+    if learner is None:
+        learner = Learner(sender_id=sender_id, interests=[], credentials_held=[])
+        session.add(learner)
+    if channel:
+        learner.channel = channel
+    learner.last_seen_at = utcnow()
+    session.flush()
+    return learner
+
+
+def remember_profile(
+    session: Session,
+    learner: Learner,
+    *,
+    relation: str | None = None,
+    age: int | None = None,
+    interests: list[str] | None = None,
+    neighbourhood: str | None = None,
+    language: str | None = None,
+) -> None:
+    """Keep what the learner told us for next time; a relation other than self is a dependant."""
+    if neighbourhood:
+        learner.neighbourhood = neighbourhood
+    if language:
+        learner.language = language
+    if relation and relation != "self":
+        dependant = next((d for d in learner.dependants if d.relation == relation), None)
+        if dependant is None:
+            dependant = Dependant(relation=relation, interests=[])
+            learner.dependants.append(dependant)
+        if age is not None:
+            dependant.age = age
+        if interests:
+            dependant.interests = _merged(dependant.interests, interests)
+    else:
+        if age is not None:
+            learner.age = age
+        if interests:
+            learner.interests = _merged(learner.interests, interests)
+    session.flush()
+
+
+def _merged(old: list[str], new: list[str]) -> list[str]:
+    """Old interests then new ones, without repeats."""
+    return list(dict.fromkeys([*old, *new]))
+
+
+def add_to_plan(
+    session: Session, learner: Learner, opportunity: Opportunity, for_relation: str | None = None
+) -> tuple[PlanItem, bool]:
+    """Save an opportunity; returns the item and whether it was new."""
+    existing = session.scalar(
+        select(PlanItem)
+        .where(PlanItem.learner_id == learner.id)
+        .where(PlanItem.opportunity_id == opportunity.id)
+    )
+    if existing is not None:
+        return existing, False
+    item = PlanItem(learner=learner, opportunity=opportunity, for_relation=for_relation)
+    session.add(item)
+    session.flush()
+    return item, True
+
+
+def plan_of(session: Session, learner: Learner) -> list[PlanItem]:
+    """Saved items, oldest first, with their opportunities loaded."""
+    return list(
+        session.scalars(
+            select(PlanItem)
+            .where(PlanItem.learner_id == learner.id)
+            .options(selectinload(PlanItem.opportunity))
+            .order_by(PlanItem.id)
+        )
+    )
+
+
+def remove_from_plan(session: Session, learner: Learner, opportunity_id: int) -> bool:
+    """Remove one saved item and its reminders; False when it was not in the plan."""
+    item = session.scalar(
+        select(PlanItem)
+        .where(PlanItem.learner_id == learner.id)
+        .where(PlanItem.opportunity_id == opportunity_id)
+    )
+    if item is None:
+        return False
+    session.delete(item)
+    session.execute(
+        delete(Reminder)
+        .where(Reminder.learner_id == learner.id)
+        .where(Reminder.opportunity_id == opportunity_id)
+        .where(Reminder.status == "pending")
+    )
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """What a reminder request comes to: a scheduled reminder, or why not."""
+
+    reminder: Reminder | None
+    refusal: ReminderRefusal | None
+    event_date: date | None
+
+
+def schedule_reminder(
+    session: Session, learner: Learner, opportunity: Opportunity, *, now: datetime | None = None
+) -> ReminderPlan:
+    """Remind a few days before the application deadline, else before the start date.
+
+    When that moment has passed but the date itself has not, remind in a minute; when the date
+    has passed or the listing has no date, refuse with a reason the assistant can explain.
+    """
+    now = now or utcnow()
+    kind, event = (
+        ("deadline", opportunity.application_deadline)
+        if opportunity.application_deadline
+        else ("start", opportunity.start_date)
+    )
+    if event is None:
+        return ReminderPlan(None, "no_date", None)
+    if event < now.date():
+        return ReminderPlan(None, "past", event)
+    existing = session.scalar(
+        select(Reminder)
+        .where(Reminder.learner_id == learner.id)
+        .where(Reminder.opportunity_id == opportunity.id)
+        .where(Reminder.kind == kind)
+    )
+    if existing is not None and existing.status == "pending":
+        return ReminderPlan(existing, "exists", event)
+    due = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT)
+    due = max(due, now + timedelta(minutes=1))
+    if existing is not None:
+        existing.due_at, existing.status, existing.attempts = due, "pending", 0
+        reminder = existing
+    else:
+        reminder = Reminder(learner=learner, opportunity=opportunity, kind=kind, due_at=due)
+        session.add(reminder)
+    session.flush()
+    return ReminderPlan(reminder, None, event)
+
+
+def due_reminders(
+    session: Session, *, now: datetime | None = None, limit: int = 50
+) -> list[Reminder]:
+    """Pending reminders whose time has come, oldest first (locked on PostgreSQL)."""
+    now = now or utcnow()
+    query = (
+        select(Reminder)
+        .where(Reminder.status == "pending")
+        .where(Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+        .options(selectinload(Reminder.learner), selectinload(Reminder.opportunity))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def mark_sent(reminder: Reminder, *, now: datetime | None = None) -> None:
+    """The reminder reached the conversation."""
+    reminder.status, reminder.sent_at = "sent", now or utcnow()
+
+
+def mark_failed(reminder: Reminder, error: str, *, now: datetime | None = None) -> None:
+    """Try again later with back-off; give up after the last retry."""
+    now = now or utcnow()
+    reminder.attempts += 1
+    reminder.last_error = error[:1000]
+    if reminder.attempts > len(RETRY_AFTER):
+        reminder.status = "failed"
+    else:
+        reminder.due_at = now + RETRY_AFTER[reminder.attempts - 1]
+
+
+def open_handoff(session: Session, learner: Learner, summary: dict[str, Any]) -> Handoff:
+    """Record a request to talk to a person (the channel relays it to navigators)."""
+    handoff = Handoff(learner=learner, summary=summary)
+    session.add(handoff)
+    session.flush()
+    return handoff
+
+
+def forget_learner(session: Session, sender_id: str) -> bool:
+    """Erase a learner's profile, family, plan, reminders and handoffs; False if none was kept."""
+    learner = find_learner(session, sender_id)
+    if learner is None:
+        return False
+    session.delete(learner)
+    session.flush()
+    return True
