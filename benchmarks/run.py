@@ -26,6 +26,7 @@ from benchmarks.store import (
     DEFAULT_WORKERS,
     Prepared,
     database_label,
+    ensure_postgres_database,
     fresh_postgres_schema,
     parse_size,
     postgres_base_url,
@@ -85,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
     pg_url = None if args.skip_postgres else postgres_base_url()
+    if pg_url is not None:
+        ensure_postgres_database(pg_url)
     machine = describe_machine(pg_url)
     if pg_url is not None and machine.postgresql is None:
         print(

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from benchmarks.bulk import write_directory
@@ -40,6 +40,26 @@ class Prepared:
 def postgres_base_url() -> str:
     """Where PostgreSQL benchmarks run: WAYFINDER_BENCH_POSTGRES_URL or the local default."""
     return os.environ.get("WAYFINDER_BENCH_POSTGRES_URL", "").strip() or DEFAULT_POSTGRES_URL
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark database on first use, so `make bench` needs no manual `createdb`."""
+    target = make_url(url)
+    if not target.database:
+        return
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if not exists:
+                name = connection.dialect.identifier_preparer.quote(target.database)
+                connection.execute(text(f"CREATE DATABASE {name}"))
+    except OperationalError:
+        return  # the server is down or refuses us: the caller reports it
+    finally:
+        engine.dispose()
 
 
 def parse_size(value: str) -> int:

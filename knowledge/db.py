@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,3 +43,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """One factory per process; callers own the transaction (`with factory.begin() as s:`)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction; on PostgreSQL through COPY.
+
+    COPY streams rows without a statement per row, which makes bulk imports about twice as fast as
+    executemany there. Rows may set different columns; each set of columns is copied on its own.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), list(rows))
+        return
+    session.flush()  # COPY bypasses the ORM: write what it holds first, in order
+    defaults = {
+        column.key: column.default
+        for column in table.columns
+        if column.default is not None and not column.primary_key
+    }
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for given in rows:
+        row = dict(given)
+        for key, default in defaults.items():
+            if key not in row:  # the Python-side defaults Core's insert() would have applied
+                row[key] = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+        groups.setdefault(tuple(row), []).append(row)
+    raw = session.connection().connection.driver_connection
+    preparer = session.get_bind().dialect.identifier_preparer
+    for columns, members in groups.items():
+        names = ", ".join(preparer.quote(column) for column in columns)
+        statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in members:
+                copy.write_row([row[column] for column in columns])

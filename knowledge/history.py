@@ -10,9 +10,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from knowledge.db import bulk_insert
 from knowledge.models import Base, ChangeRecord, utcnow
 
 # session.info key holding (entity, create record) pairs whose ids are not known yet.
@@ -137,7 +138,7 @@ def record_creations(
         }
         for entity, values in created
     ]
-    session.execute(insert(Base.metadata.tables[ChangeRecord.__tablename__]), rows)
+    bulk_insert(session, Base.metadata.tables[ChangeRecord.__tablename__], rows)
 
 
 @contextmanager
@@ -168,7 +169,7 @@ def flush_history(session: Session) -> None:
         record.entity_key = entity_key(entity)
         rows.append({column: getattr(record, column) for column in _RECORD_COLUMNS})
     pending.clear()
-    session.execute(insert(Base.metadata.tables[ChangeRecord.__tablename__]), rows)
+    bulk_insert(session, Base.metadata.tables[ChangeRecord.__tablename__], rows)
 
 
 _RECORD_COLUMNS = (

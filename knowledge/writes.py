@@ -7,9 +7,10 @@ from inspect import getattr_static as inspect_static
 from types import SimpleNamespace
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from knowledge.db import bulk_insert
 from knowledge.history import Actor, apply_changes, record_creations
 from knowledge.models import (
     Credential,
@@ -234,7 +235,7 @@ def _insert_rows(
         row["id"] = new_id
     table = Opportunity.metadata.tables[Opportunity.__tablename__]
     for positions in groups.values():
-        session.execute(insert(table), [rows[i] for i in positions])
+        bulk_insert(session, table, [rows[i] for i in positions])
     return ids
 
 
@@ -272,4 +273,4 @@ def _insert_links(
             own, other, target_key = columns[prop]
             tables.setdefault(prop, []).append({own: new_id, other: getattr(item, target_key)})
     for prop, rows in tables.items():
-        session.execute(insert(prop.secondary), rows)
+        bulk_insert(session, prop.secondary, rows)
