@@ -1,0 +1,84 @@
+"""What a program awards, what a kind of credential is, who recognises it, what comes next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.base import DirectoryAction, Events
+from actions.listing import MISSING
+from actions.resolve import latest_entity, resolve_opportunity
+from knowledge.models import CREDENTIAL_TYPES, Credential
+
+NAME_THRESHOLD = 80.0
+MAX_EXPLAINED = 3
+
+
+def named_credential(session: Session, text: str) -> Credential | None:
+    """A credential the message names ("is the CNA certificate recognised?")."""
+    credentials = {c.id: c.name for c in session.scalars(select(Credential))}
+    if not text.strip() or not credentials:
+        return None
+    best = process.extractOne(text, credentials, scorer=fuzz.token_set_ratio)
+    if best is None or best[1] < NAME_THRESHOLD:
+        return None
+    return session.get(Credential, best[2])
+
+
+def explain(dispatcher: CollectingDispatcher, credential: Credential) -> None:
+    """utter_credential with every fact the directory holds about it."""
+    leads_to = [c.name for c in credential.prepares_for] + [c.name for c in credential.careers]
+    dispatcher.utter_message(
+        response="utter_credential",
+        name=credential.name,
+        type_label=credential.credential_type.replace("_", "-"),
+        issuer=credential.issuer.name if credential.issuer else MISSING,
+        description=credential.description or "",
+        recognised_by=credential.recognised_by or MISSING,
+        leads_to=", ".join(leads_to) or MISSING,
+    )
+
+
+class ActionExplainCredential(DirectoryAction):
+    """A credential type in plain words, a named credential, or what the chosen program awards."""
+
+    def name(self) -> str:
+        return "action_explain_credential"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        kind = latest_entity(tracker, "credential_type")
+        text = str(tracker.latest_message.get("text") or "")
+        credential = None if text.startswith("/") else named_credential(session, text)
+        if credential is not None:
+            explain(dispatcher, credential)
+            return []
+        has_ordinal = latest_entity(tracker, "ordinal") is not None
+        if kind in CREDENTIAL_TYPES and not has_ordinal:
+            dispatcher.utter_message(response=f"utter_credential_type_{kind}")
+            return []
+        opportunity = resolve_opportunity(session, tracker)
+        if opportunity is None:
+            dispatcher.utter_message(response="utter_which_one")
+            return []
+        if not opportunity.awards:
+            dispatcher.utter_message(response="utter_awards_nothing", title=opportunity.title)
+        else:
+            names = ", ".join(c.name for c in opportunity.awards)
+            dispatcher.utter_message(
+                response="utter_awards", title=opportunity.title, credentials=names
+            )
+            for awarded in opportunity.awards[:MAX_EXPLAINED]:
+                explain(dispatcher, awarded)
+        return [SlotSet("selected", str(opportunity.id))]

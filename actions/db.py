@@ -1,0 +1,27 @@
+"""One engine per database URL for the action server's lifetime; one session per action run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from actions.settings import ActionSettings
+from knowledge.db import make_engine
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    """Engines pool connections, so they are made once per URL, on first use (not at import)."""
+    return make_engine(url)
+
+
+@contextmanager
+def directory_session() -> Iterator[Session]:
+    """A session committed when the action succeeds and rolled back when it fails."""
+    engine = _engine(ActionSettings.from_env().database_url)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,35 @@
+"""One listing in full: what, who, where, when, cost, who can join, how, what it leads to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.base import DirectoryAction, Events
+from actions.listing import details_of
+from actions.resolve import resolve_opportunity
+
+
+class ActionOpportunityDetails(DirectoryAction):
+    """Details of the result the user points at, by number, by name or by button."""
+
+    def name(self) -> str:
+        return "action_opportunity_details"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        opportunity = resolve_opportunity(session, tracker)
+        if opportunity is None:
+            dispatcher.utter_message(response="utter_which_one")
+            return []
+        dispatcher.utter_message(response="utter_details", **details_of(opportunity))
+        return [SlotSet("selected", str(opportunity.id))]

@@ -1,0 +1,91 @@
+"""A person when the bot can't help, and forgetting a learner completely when they ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import AllSlotsReset, Restarted
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.base import DirectoryAction, Events
+from actions.query import ANY_TOPIC, as_int, as_list
+from actions.settings import ActionSettings
+from knowledge.learners import forget_learner, get_or_create_learner, open_handoff
+
+AGE_BANDS = ((5, 9), (10, 12), (13, 15), (16, 17))
+
+
+def age_band(age: int | None) -> str | None:
+    """A band, never an exact age, for the navigator's summary."""
+    if age is None:
+        return None
+    if age >= 18:
+        return "adult"
+    for low, high in AGE_BANDS:
+        if low <= age <= high:
+            return f"{low}–{high}"
+    return "under 5"
+
+
+def handoff_summary(tracker: Tracker) -> dict[str, Any]:
+    """What a navigator needs: topics, age band, relation and neighbourhood; nothing identifying."""
+    return {
+        "topics": [t for t in as_list(tracker.get_slot("topic")) if t != ANY_TOPIC],
+        "age_band": age_band(as_int(tracker.get_slot("age"))),
+        "for": tracker.get_slot("relation") or "self",
+        "neighbourhood": tracker.get_slot("location"),
+        "channel": tracker.get_latest_input_channel(),
+    }
+
+
+class ActionHandoff(DirectoryAction):
+    """Records the request; promises a person only when navigators are configured."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        settings = ActionSettings.from_env()
+        if settings.navigator_chat_id:
+            learner = get_or_create_learner(
+                session, tracker.sender_id, tracker.get_latest_input_channel()
+            )
+            open_handoff(session, learner, handoff_summary(tracker))
+            dispatcher.utter_message(response="utter_handoff_requested")
+        elif settings.help_contact:
+            dispatcher.utter_message(
+                response="utter_handoff_unavailable", contact=settings.help_contact
+            )
+        else:
+            dispatcher.utter_message(response="utter_handoff_no_contact")
+        return []
+
+
+class ActionForgetMe(DirectoryAction):
+    """After the user confirmed: erases profile, family, plan, reminders and handoffs.
+
+    Returns AllSlotsReset and Restarted; the tracker store (bot/rasa_ext) deletes the stored
+    conversation when it sees this action, so the history goes too.
+    """
+
+    def name(self) -> str:
+        return "action_forget_me"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        forget_learner(session, tracker.sender_id)
+        dispatcher.utter_message(response="utter_forgotten")
+        return [AllSlotsReset(), Restarted()]

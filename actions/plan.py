@@ -1,0 +1,120 @@
+"""The learner's plan: save, show and remove, kept in the directory database across sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.base import DirectoryAction, Events
+from actions.listing import numbered, short
+from actions.query import as_list
+from actions.resolve import by_name, latest_entity, ordinal_index, resolve_opportunity
+from knowledge.learners import (
+    add_to_plan,
+    find_learner,
+    get_or_create_learner,
+    plan_of,
+    remove_from_plan,
+)
+
+TITLE_IN_REMOVE_BUTTON = 28
+
+
+class ActionSaveOpportunity(DirectoryAction):
+    """Adds the result the user points at (or the one being discussed) to their plan."""
+
+    def name(self) -> str:
+        return "action_save_opportunity"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        opportunity = resolve_opportunity(session, tracker)
+        if opportunity is None:
+            dispatcher.utter_message(response="utter_which_one")
+            return []
+        learner = get_or_create_learner(
+            session, tracker.sender_id, tracker.get_latest_input_channel()
+        )
+        relation = tracker.get_slot("relation")
+        _, new = add_to_plan(session, learner, opportunity, relation if relation else None)
+        response = "utter_saved" if new else "utter_already_saved"
+        dispatcher.utter_message(response=response, title=opportunity.title)
+        return [SlotSet("selected", str(opportunity.id))]
+
+
+class ActionShowPlan(DirectoryAction):
+    """The saved plan, numbered, with a remove button per item."""
+
+    def name(self) -> str:
+        return "action_show_plan"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        learner = find_learner(session, tracker.sender_id)
+        items = plan_of(session, learner) if learner is not None else []
+        if not items:
+            dispatcher.utter_message(response="utter_plan_empty")
+            return [SlotSet("plan_items", [])]
+        opportunities = [item.opportunity for item in items]
+        dispatcher.utter_message(
+            response="utter_plan",
+            count=str(len(items)),
+            listing=numbered(opportunities),
+            buttons=[
+                {
+                    "title": f"✕ {short(o.title, TITLE_IN_REMOVE_BUTTON)}",
+                    "payload": f'/remove_from_plan{{"ordinal":"{i}"}}',
+                }
+                for i, o in enumerate(opportunities, 1)
+            ],
+        )
+        return [SlotSet("plan_items", [str(o.id) for o in opportunities])]
+
+
+class ActionRemoveFromPlan(DirectoryAction):
+    """Removes an item by its number in the plan as last shown, by name, or the selected one."""
+
+    def name(self) -> str:
+        return "action_remove_from_plan"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        learner = find_learner(session, tracker.sender_id)
+        items = plan_of(session, learner) if learner is not None else []
+        if learner is None or not items:
+            dispatcher.utter_message(response="utter_not_in_plan")
+            return []
+        shown = as_list(tracker.get_slot("plan_items")) or [str(i.opportunity_id) for i in items]
+        index = ordinal_index(latest_entity(tracker, "ordinal"), len(shown))
+        titles = {str(item.opportunity_id): item.opportunity.title for item in items}
+        wanted = shown[index] if index is not None else None
+        if wanted is None:
+            wanted = by_name(str(tracker.latest_message.get("text") or ""), titles)
+        if wanted is None:
+            selected = resolve_opportunity(session, tracker, ids=[])
+            wanted = str(selected.id) if selected is not None else None
+        if wanted is None or wanted not in titles:
+            dispatcher.utter_message(response="utter_not_in_plan")
+            return []
+        remove_from_plan(session, learner, int(wanted))
+        dispatcher.utter_message(response="utter_removed", title=titles[wanted])
+        return [SlotSet("plan_items", [i for i in shown if i != wanted])]

@@ -1,0 +1,99 @@
+"""Reminders before a deadline or a start date, kept in the database so restarts lose nothing.
+
+The reminder worker (bot/reminders) finds due reminders and triggers the intent
+EXTERNAL_reminder with entity reminder_id over Rasa's HTTP API; ActionDeliverReminder words it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.base import DirectoryAction, Events
+from actions.listing import day, enrol_of
+from actions.resolve import latest_entity, resolve_opportunity
+from knowledge.learners import add_to_plan, find_learner, get_or_create_learner, schedule_reminder
+from knowledge.models import Reminder
+
+
+class ActionSetReminder(DirectoryAction):
+    """Schedules a reminder for the chosen listing's deadline (else start) and saves it."""
+
+    def name(self) -> str:
+        return "action_set_reminder"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        opportunity = resolve_opportunity(session, tracker)
+        if opportunity is None:
+            dispatcher.utter_message(response="utter_which_one")
+            return []
+        learner = get_or_create_learner(
+            session, tracker.sender_id, tracker.get_latest_input_channel()
+        )
+        planned = schedule_reminder(session, learner, opportunity)
+        events: Events = [SlotSet("selected", str(opportunity.id))]
+        if planned.refusal == "no_date":
+            dispatcher.utter_message(response="utter_reminder_no_date", title=opportunity.title)
+            return events
+        if planned.refusal == "past":
+            dispatcher.utter_message(response="utter_reminder_past", title=opportunity.title)
+            return events
+        assert planned.reminder is not None and planned.event_date is not None
+        remind_on = day(planned.reminder.due_at.date())
+        if planned.refusal == "exists":
+            dispatcher.utter_message(
+                response="utter_reminder_exists", title=opportunity.title, remind_on=remind_on
+            )
+            return events
+        relation = tracker.get_slot("relation")
+        add_to_plan(session, learner, opportunity, relation if relation else None)
+        dispatcher.utter_message(
+            response=f"utter_reminder_set_{planned.reminder.kind}",
+            title=opportunity.title,
+            date=day(planned.event_date),
+            remind_on=remind_on,
+        )
+        return events
+
+
+class ActionDeliverReminder(DirectoryAction):
+    """Words a due reminder; the worker marks it sent once Rasa has run this."""
+
+    def name(self) -> str:
+        return "action_deliver_reminder"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
+    ) -> Events:
+        value = latest_entity(tracker, "reminder_id")
+        reminder = session.get(Reminder, int(value)) if value and value.isdigit() else None
+        learner = find_learner(session, tracker.sender_id)
+        if reminder is None or learner is None or reminder.learner_id != learner.id:
+            return []  # forgotten or not this learner's: say nothing
+        if reminder.status != "pending":
+            return []
+        opportunity = reminder.opportunity
+        event_date = (
+            opportunity.application_deadline if reminder.kind == "deadline" else None
+        ) or opportunity.start_date
+        dispatcher.utter_message(
+            response=f"utter_reminder_{reminder.kind}",
+            title=opportunity.title,
+            date=day(event_date) if event_date else "",
+            enrol=enrol_of(opportunity),
+        )
+        return [SlotSet("selected", str(opportunity.id))]

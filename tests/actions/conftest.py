@@ -1,0 +1,113 @@
+"""Actions run against a private copy of the seeded demo directory, with trackers built inline."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from knowledge.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def directory(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway copy of the demo city that the actions under test read and write."""
+    source = Path(demo_db_url.removeprefix("sqlite:///"))
+    copy = tmp_path / "directory.db"
+    shutil.copy(source, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
+    monkeypatch.delenv("NAVIGATOR_CHAT_ID", raising=False)
+    monkeypatch.delenv("WAYFINDER_HELP_CONTACT", raising=False)
+    yield url
+
+
+@pytest.fixture
+def db(directory: str) -> Iterator[Session]:
+    """A session on the same copy, to check what the actions stored."""
+    engine = make_engine(directory)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def tracker(
+    text: str = "",
+    *,
+    intent: str = "find_opportunity",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    sender: str = "test-user",
+    ranking: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    after: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    """A tracker whose latest message is `text`, parsed as `intent` with `entities`."""
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+    }
+    user_event = {"event": "user", "text": text, "parse_data": message}
+    return Tracker(
+        sender,
+        slots or {},
+        message,
+        [*(events or []), user_event, *(after or [])],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+def entity(name: str, value: str) -> dict[str, Any]:
+    """An entity as the NLU reports it."""
+    return {"entity": name, "value": value}
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    """The real domain, merged from its files as Rasa merges them (what actions receive)."""
+    merged: dict[str, Any] = {}
+    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    merged["forms"] = {
+        name: {"required_slots": form["required_slots"]} for name, form in merged["forms"].items()
+    }
+    return merged
+
+
+Run = Callable[..., tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+
+
+@pytest.fixture
+def run(domain: dict[str, Any]) -> Run:
+    """Run an action; returns (messages, events)."""
+
+    def _run(action: Action, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, t, domain))
+        return dispatcher.messages, list(events)
+
+    return _run
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots an action set, by name."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
