@@ -1,0 +1,1 @@
+"""The reminder worker: due reminders from the database, fired into Rasa as EXTERNAL_reminder."""
