@@ -16,11 +16,17 @@ WAYFINDER := $(VENV)/bin/wayfinder
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+RASA := $(VENV_RASA)/bin/rasa
+MODELS := models
+# What a model is trained from: the domain, the dialogue and NLU data, the pipeline.
+TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml' 2>/dev/null | sort)
+TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
+TEST_WORK := var/test
 
-.PHONY: help run setup db seed test lint typecheck unit bench clean
+.PHONY: help run setup db seed lookups train shell test lint typecheck unit conversation e2e bench clean
 
 help: ## list every target
-	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
+	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
 		awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -47,26 +53,50 @@ db: $(VENV)/.installed ## apply database migrations (WAYFINDER_DATABASE_URL, def
 seed: db ## load the demo city (fictional Alder Bay) into the directory; idempotent
 	@$(WAYFINDER) directory seed
 
-run: setup seed ## set everything up on the embedded defaults and show the directory working
-	@$(WAYFINDER) directory stats
-	@echo
-	@echo 'Example search: wayfinder directory search "free coding club for a 12 year old"'
-	@$(WAYFINDER) directory search "free coding club for a 12 year old"
-	@echo
-	@echo "The directory is ready in $${WAYFINDER_DATABASE_URL:-var/wayfinder.db}."
-	@echo "Search it with: $(WAYFINDER) directory search \"...\" [--age N] [--neighborhood NAME] [--free] [--json]"
+run: setup seed train ## set everything up on the embedded defaults and start the assistant
+	@$(PY) -m bot.serve
+
+lookups: seed ## regenerate the NLU lookup tables (topics, places, providers) from the directory
+	@$(WAYFINDER) nlu lookups
+
+$(MODELS)/.trained: $(TRAIN_INPUTS) | $(VENV_RASA)/.installed
+	@echo "Training the assistant's model (about 2 minutes)…"
+	@$(RASA) train $(TRAIN_ARGS) --out $(MODELS) --fixed-model-name wayfinder
+	@touch $@
+
+train: setup lookups ## regenerate the lookups, then train the model if anything it learns from changed
+	@$(MAKE) --no-print-directory $(MODELS)/.trained
+
+shell: $(VENV)/.installed ## chat in this terminal with the assistant that `make run` started
+	@$(PY) -m bot.shell
 
 lint: $(VENV)/.installed ## ruff on all Python code
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/ruff format --check knowledge tests benchmarks
+	@$(VENV)/bin/ruff format --check knowledge actions bot tests benchmarks
 
 typecheck: $(VENV)/.installed ## mypy --strict on our packages
-	@$(VENV)/bin/mypy knowledge benchmarks
+	@$(VENV)/bin/mypy knowledge actions bot benchmarks
 
-unit: $(VENV)/.installed ## the pytest suite only (PYTEST_ARGS=... to filter)
-	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+unit: $(VENV)/.installed ## the pytest suite without the servers (PYTEST_ARGS=... to filter)
+	@$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
-test: lint typecheck unit ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
+# The conversation checks share one model, trained once per run from the committed data.
+$(TEST_WORK)/model.tar.gz: $(TRAIN_INPUTS) | $(VENV_RASA)/.installed
+	@mkdir -p $(TEST_WORK)
+	@echo "Validating the domain and training data (rasa data validate, strict)…"
+	@$(PY) -m bot.validate
+	@echo "Training the test model…"
+	@$(RASA) train $(TRAIN_ARGS) --out $(TEST_WORK) --fixed-model-name model
+
+conversation: setup $(TEST_WORK)/model.tar.gz ## test stories, then NLU floors (5-fold cross-validation, held-out set)
+	@$(RASA) test core --stories tests/conversation --model $(TEST_WORK)/model.tar.gz \
+		--fail-on-prediction-errors --out $(TEST_WORK)/stories
+	@$(PY) -m benchmarks.nlu --model $(TEST_WORK)/model.tar.gz --out $(TEST_WORK)/nlu --check
+
+e2e: setup $(TEST_WORK)/model.tar.gz ## both servers on localhost, real conversations over REST
+	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+test: lint typecheck unit conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
 bench: $(VENV)/.installed ## measure search speed, import speed and relevance; writes docs/benchmarks.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -33,6 +33,9 @@ def test_readme_documents_every_cli_command() -> None:
 def test_env_example_lists_every_variable_the_code_reads() -> None:
     sources = [
         *ROOT.glob("knowledge/**/*.py"),
+        *ROOT.glob("actions/**/*.py"),
+        *ROOT.glob("bot/**/*.py"),
+        *ROOT.glob("bot/**/*.yml"),
         *ROOT.glob("benchmarks/**/*.py"),
         *ROOT.glob("tests/**/*.py"),
         ROOT / "Makefile",
@@ -41,7 +44,11 @@ def test_env_example_lists_every_variable_the_code_reads() -> None:
     ]
     used = set()
     for path in sources:
-        used |= set(re.findall(r"\b(WAYFINDER_[A-Z_]+|POSTGRES_PASSWORD)\b", path.read_text()))
+        used |= set(
+            re.findall(
+                r"\b(WAYFINDER_[A-Z_]+|NAVIGATOR_[A-Z_]+|POSTGRES_PASSWORD)\b", path.read_text()
+            )
+        )
     listed = set(re.findall(r"^([A-Z_]+)=", ENV_EXAMPLE, flags=re.M))
     assert used - listed == set(), f".env.example misses {sorted(used - listed)}"
 
@@ -65,6 +72,6 @@ def test_compose_builds_from_files_that_exist_and_requires_its_secrets() -> None
 def test_every_make_target_is_listed_by_make_help() -> None:
     makefile = (ROOT / "Makefile").read_text()
     phony = set(re.search(r"^\.PHONY: (.+)$", makefile, flags=re.M).group(1).split())  # type: ignore[union-attr]
-    helped = set(re.findall(r"^([a-z.-]+):.*## ", makefile, flags=re.M))
+    helped = set(re.findall(r"^([a-z0-9.-]+):.*## ", makefile, flags=re.M))
     assert phony == helped, f"targets without a `## help` line: {phony - helped}"
     assert "make run" in README and "make test" in README
