@@ -1,0 +1,18 @@
+# The Rasa server (.venv-rasa's contents): rasa==3.6.21 on Python 3.10, with the model trained at
+# build time from the committed domain, data and lookups (run `make train` first for your city).
+FROM python:3.10-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements-rasa.txt ./
+RUN pip install --no-cache-dir -r requirements-rasa.txt
+COPY config.yml ./
+COPY nlu_data ./nlu_data
+COPY bot ./bot
+RUN rasa train --domain bot/domain --data nlu_data bot/data --config config.yml \
+        --out /app/models --fixed-model-name wayfinder
+RUN useradd --create-home wayfinder && chown -R wayfinder /app
+USER wayfinder
+EXPOSE 5005
+ENTRYPOINT ["rasa"]
+CMD ["run", "--enable-api", "-p", "5005", "--model", "/app/models/wayfinder.tar.gz", \
+     "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"]
