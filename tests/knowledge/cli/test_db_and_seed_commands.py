@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,26 @@ def test_a_bad_seed_file_loads_nothing(
     assert "nothing was loaded" in capsys.readouterr().err
     assert main(["directory", "seed", "--folder", str(write_seed(tmp_path / "ok"))]) == 0
     assert "opportunities: 2 created" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WAYFINDER_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    wayfinder = [
+        sys.executable,
+        "-c",
+        "import sys; from knowledge.cli import main; sys.exit(main())",
+    ]
+    subprocess.run([*wayfinder, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*wayfinder, "directory", "seed"], env=env, check=True, capture_output=True)
+    search = subprocess.Popen(
+        [*wayfinder, "directory", "search", "art", "--limit", "20"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert search.stdout is not None
+    search.stdout.close()  # before the command has started writing: its first write hits EPIPE
+    _, stderr = search.communicate()
+    assert b"BrokenPipeError" not in stderr
+    assert search.returncode == 0
