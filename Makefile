@@ -98,8 +98,9 @@ e2e: setup $(TEST_WORK)/model.tar.gz ## both servers on localhost, real conversa
 
 test: lint typecheck unit conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
-bench: $(VENV)/.installed ## measure search speed, import speed and relevance; writes docs/benchmarks.md
+bench: setup train ## measure the directory (search, import, relevance) and the assistant under load; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
+	@$(PY) -m benchmarks.assistant
 
 clean: ## remove the environments, the local database and caches (keeps your .env)
 	rm -rf $(VENV) $(VENV_RASA) var .mypy_cache .ruff_cache .pytest_cache benchmarks/data

@@ -1,0 +1,256 @@
+"""The assistant under load, compared with a plain `rasa init` bot on the same machine.
+
+`python -m benchmarks.assistant` starts our action server and Rasa server on localhost (the demo
+city, then a generated 100k directory), drives them with benchmarks.load at several offered rates,
+holds one 300-turn conversation, reads both servers' memory, then does the same for a plain
+`rasa init` bot, and writes docs/benchmarks-assistant.md. Needs `make train` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from benchmarks.load import LoadResult, long_conversation, rest_sender, run_load
+from benchmarks.machine import describe_machine
+from benchmarks.store import DATA_DIR, sqlite_directory
+from knowledge.settings import PROJECT_ROOT
+
+VENV = PROJECT_ROOT / ".venv" / "bin"
+RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = PROJECT_ROOT / "models" / "wayfinder.tar.gz"
+PLAIN_BOT = DATA_DIR / "plain-bot"
+OUTPUT = PROJECT_ROOT / "docs" / "benchmarks-assistant.md"
+TARGET_P95_MS = 300.0
+TARGET_RATIO = 1.3
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process in MB, from /proc."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited while starting")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up in {timeout_s} s")
+
+
+@dataclass
+class Servers:
+    """The running processes of one bot."""
+
+    rasa_url: str
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def memory(self) -> dict[str, tuple[float, float]]:
+        """RSS per process."""
+        return {name: rss_mb(p.pid) for name, p in self.processes.items()}
+
+
+@contextmanager
+def our_bot(database_url: str, work: Path) -> Iterator[Servers]:
+    """Action server + Rasa server on free ports, as `make run` starts them."""
+    rasa_port, action_port = _port(), _port()
+    env = {
+        **os.environ,
+        "WAYFINDER_DATABASE_URL": database_url,
+        "WAYFINDER_TRACKER_URL": f"sqlite:///{work / f'tracker-{rasa_port}.db'}",
+        "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+    }
+    log = (work / f"bench-{rasa_port}.log").open("wb")
+    actions = subprocess.Popen(
+        [str(VENV / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    rasa = subprocess.Popen(
+        [
+            str(RASA),
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "bot/endpoints.yml",
+            "--credentials",
+            "bot/credentials.yml",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        _wait(f"http://127.0.0.1:{action_port}/health", actions)
+        _wait(f"http://127.0.0.1:{rasa_port}/", rasa)
+        yield Servers(f"http://127.0.0.1:{rasa_port}", {"rasa": rasa, "actions": actions})
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+            process.wait(timeout=30)
+        log.close()
+
+
+@contextmanager
+def plain_bot(work: Path) -> Iterator[Servers]:
+    """A `rasa init` bot (trained once into benchmarks/data/plain-bot) on a free port."""
+    if not list((PLAIN_BOT / "models").glob("*.tar.gz")):
+        PLAIN_BOT.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [str(RASA), "init", "--no-prompt", "--init-dir", "."],
+            cwd=PLAIN_BOT,
+            check=True,
+            capture_output=True,
+        )
+    port = _port()
+    log = (work / "plain-bot.log").open("wb")
+    rasa = subprocess.Popen(
+        [str(RASA), "run", "-i", "127.0.0.1", "-p", str(port)],
+        cwd=PLAIN_BOT,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        _wait(f"http://127.0.0.1:{port}/", rasa)
+        yield Servers(f"http://127.0.0.1:{port}", {"rasa": rasa})
+    finally:
+        rasa.terminate()
+        rasa.wait(timeout=30)
+        log.close()
+
+
+def _row(label: str, rate: float, result: LoadResult) -> str:
+    return (
+        f"| {label} | {rate:g} | {result.achieved_rate:g} | {result.p50_ms} | {result.p95_ms} "
+        f"| {result.p99_ms} | {result.errors}/{result.sent} |"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="1,5,20", help="offered msg/s, comma-separated")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per rate")
+    parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",")]
+    if not MODEL.exists():
+        print("No model: run `make train` first.", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="wayfinder-bench-"))
+    demo = work / "demo.db"
+    shutil.copy(PROJECT_ROOT / "var" / "wayfinder.db", demo)
+    rows: list[str] = []
+    ours: dict[float, LoadResult] = {}
+    notes: list[str] = []
+    with our_bot(f"sqlite:///{demo}", work) as servers:
+        send = rest_sender(servers.rasa_url)
+        run_load(send, 2.0, 5.0)  # warm-up: caches, first model calls
+        for rate in rates:
+            ours[rate] = run_load(send, rate, args.duration)
+            rows.append(_row("Wayfinder, demo city", rate, ours[rate]))
+        long = long_conversation(send)
+        memory = servers.memory()
+    notes.append(
+        f"300-turn conversation: median reply {long['first_median_ms']} ms over turns "
+        f"1–50, {long['last_median_ms']} ms over turns 251–300 (ratio {long['ratio']})."
+    )
+    notes.append(
+        "Memory (RSS now / peak, MB): "
+        + ", ".join(f"{name} {now:.0f} / {peak:.0f}" for name, (now, peak) in memory.items())
+    )
+    if not args.skip_100k:
+        big = sqlite_directory(100_000, lambda message: print(message, flush=True)).url
+        with our_bot(big, work) as servers:
+            send = rest_sender(servers.rasa_url)
+            run_load(send, 2.0, 5.0)
+            rows.append(_row("Wayfinder, 100k directory", 5.0, run_load(send, 5.0, args.duration)))
+    plain: dict[float, LoadResult] = {}
+    with plain_bot(work) as servers:
+        send = rest_sender(servers.rasa_url)
+        run_load(send, 2.0, 5.0, plain=True)
+        for rate in rates:
+            plain[rate] = run_load(send, rate, args.duration, plain=True)
+            rows.append(_row("plain `rasa init` bot", rate, plain[rate]))
+        plain_memory = servers.memory()
+    notes.append(
+        "Plain bot memory (RSS now / peak, MB): "
+        + ", ".join(f"{name} {now:.0f} / {peak:.0f}" for name, (now, peak) in plain_memory.items())
+    )
+    verdicts = []
+    if 5.0 in ours and 5.0 in plain and ours[5.0].p95_ms and plain[5.0].p95_ms:
+        ratio = ours[5.0].p95_ms / plain[5.0].p95_ms
+        met_p95 = "met" if ours[5.0].p95_ms <= TARGET_P95_MS else "**not met**"
+        met_ratio = "met" if ratio <= TARGET_RATIO else "**not met**"
+        verdicts = [
+            f"| p95 ≤ {TARGET_P95_MS:.0f} ms at 5 msg/s | {ours[5.0].p95_ms} ms | {met_p95} |",
+            f"| p95 ≤ {TARGET_RATIO}× the plain bot's at 5 msg/s | {ratio:.2f}× | {met_ratio} |",
+        ]
+    machine = describe_machine(None)
+    report = [
+        "# Benchmarks: the assistant",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python -m benchmarks.assistant "
+        f"--rates {args.rates} --duration {args.duration:g}` on {machine.cpu}, {machine.cores} "
+        f"cores, {machine.ram_gb:.1f} GiB; load average {os.getloadavg()[0]:.1f} at the end.",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        *verdicts,
+        "",
+        "Reply time of search turns (NLU + policies + actions + database) over the REST channel, "
+        "open-loop Poisson arrivals; half the messages are new users' searches, half refinements "
+        "or details by returning users (only search turns are timed). The plain bot answers "
+        '"hello", "I am sad", … with its default model.',
+        "",
+        "| bot | offered msg/s | achieved | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        *(f"- {note}" for note in notes),
+        "",
+    ]
+    args.output.write_text("\n".join(report))
+    print("\n".join(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
