@@ -23,7 +23,7 @@ TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml
 TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
 TEST_WORK := var/test
 
-.PHONY: help run setup db seed lookups train shell test lint typecheck unit conversation e2e bench clean
+.PHONY: help run setup db seed lookups train shell test lint typecheck unit unit-rasa conversation e2e bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
@@ -80,6 +80,13 @@ typecheck: $(VENV)/.installed ## mypy --strict on our packages
 unit: $(VENV)/.installed ## the pytest suite without the servers (PYTEST_ARGS=... to filter)
 	@$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
+$(VENV_RASA)/.dev-installed: requirements-rasa-dev.txt | $(VENV_RASA)/.installed
+	@$(VENV_RASA)/bin/python -m pip install $(PIP_FLAGS) -r requirements-rasa-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	@touch $@
+
+unit-rasa: $(VENV_RASA)/.dev-installed ## tests of what the Rasa server loads (bot/rasa_ext), in .venv-rasa
+	@$(VENV_RASA)/bin/python -m pytest --confcutdir=tests/bot/rasa_ext -p no:cacheprovider tests/bot/rasa_ext $(PYTEST_ARGS)
+
 # The conversation checks share one model, trained once per run from the committed data.
 $(TEST_WORK)/model.tar.gz: $(TRAIN_INPUTS) | $(VENV_RASA)/.installed
 	@mkdir -p $(TEST_WORK)
@@ -96,7 +103,7 @@ conversation: setup $(TEST_WORK)/model.tar.gz ## test stories, then NLU floors (
 e2e: setup $(TEST_WORK)/model.tar.gz ## both servers on localhost, real conversations over REST
 	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-test: lint typecheck unit conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
+test: lint typecheck unit unit-rasa conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
 bench: setup train ## measure the directory (search, import, relevance) and the assistant under load; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -1,202 +1,290 @@
 """`make run`: the action server, the Rasa server and the reminder worker, supervised together.
 
 Each runs in its own environment (.venv for our code, .venv-rasa for Rasa) and they talk over
-HTTP only, as the Docker images do. Logs go to var/log/; Ctrl-C stops everything.
+HTTP only, as in production. Ports and URLs come from bot.settings.ServeSettings (environment);
+logs go to var/log/. A process that dies is restarted (a few times at most); Ctrl-C or SIGTERM
+stops all three. See docs/architecture.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 
 from bot.settings import PROJECT_ROOT, ServeSettings
 
-MODEL_LOAD_TIMEOUT_S = 300
-ACTION_START_TIMEOUT_S = 60
+ACTIONS_TIMEOUT_S = 60
+RASA_TIMEOUT_S = 300
+STOP_GRACE_S = 20
+RESTARTS, RESTART_WINDOW_S = 3, 300  # a child that dies more often than this stops everything
+Check = Callable[[], bool]
 
 
 @dataclass
 class Child:
-    """A supervised process and where its output goes."""
+    """A supervised process and the log file its output goes to."""
 
     name: str
     command: list[str]
     log: Path
+    env_overrides: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    started_at: list[float] = field(default_factory=list)
     _out: IO[bytes] | None = None
 
     def start(self, env: dict[str, str]) -> None:
-        """Start it with output appended to its log file."""
+        """Start it in its own session (Ctrl-C reaches only us; we stop it in order)."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        if self._out is not None:
+            self._out.close()
+        self.started_at.append(time.monotonic())
         self._out = self.log.open("ab")
+        self._out.write(f"\n=== {datetime.now():%Y-%m-%d %H:%M:%S} {self.name} ===\n".encode())
+        self._out.flush()
         self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
+            self.command,
+            cwd=PROJECT_ROOT,
+            env={**env, **self.env_overrides},
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:
         """Still running?"""
         return self.process is not None and self.process.poll() is None
 
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 20 s."""
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """SIGTERM, then SIGKILL if it has not exited after `grace_s` seconds."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
         if self._out is not None:
             self._out.close()
+            self._out = None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The end of its log, to show why it failed."""
+        if not self.log.exists():
+            return "(no log)"
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def children(settings: ServeSettings, model: Path) -> list[Child]:
-    """The three processes with their exact command lines."""
+def children(settings: ServeSettings, model: Path, log_dir: Path) -> list[Child]:
+    """The action server, the Rasa server and the reminder worker, with exact command lines."""
     venv, venv_rasa = PROJECT_ROOT / ".venv" / "bin", PROJECT_ROOT / ".venv-rasa" / "bin"
-    logs = settings.log_dir
+    actions = [str(venv / "python"), "-m", "rasa_sdk", "--actions", "actions"]
+    rasa = [str(venv_rasa / "rasa"), "run", "--enable-api", "-i", "127.0.0.1"]
+    rasa += ["-p", str(settings.rasa_port), "--model", str(model)]
+    rasa += ["--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"]
+    if settings.rasa_token:
+        rasa += ["--auth-token", settings.rasa_token]
+    worker = [str(venv / "python"), "-m", "bot.reminders"]
     return [
         Child(
             "action server",
-            [
-                str(venv / "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "-p",
-                str(settings.action_port),
-            ],
-            logs / "actions.log",
+            [*actions, "-p", str(settings.action_port)],
+            log_dir / "actions.log",
+            {"SANIC_HOST": "127.0.0.1"},  # rasa-sdk listens on every interface otherwise
         ),
-        Child(
-            "Rasa server",
-            [
-                str(venv_rasa / "rasa"),
-                "run",
-                "--enable-api",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(settings.rasa_port),
-                "--model",
-                str(model),
-                "--endpoints",
-                "bot/endpoints.yml",
-                "--credentials",
-                "bot/credentials.yml",
-            ],
-            logs / "rasa.log",
-        ),
-        Child(
-            "reminder worker", [str(venv / "python"), "-m", "bot.reminders"], logs / "reminders.log"
-        ),
+        Child("Rasa server", rasa, log_dir / "rasa.log"),
+        Child("reminder worker", worker, log_dir / "reminders.log"),
     ]
 
 
-def child_env(settings: ServeSettings) -> dict[str, str]:
-    """What the children need to find each other."""
-    env = dict(os.environ)
-    env.setdefault(
-        "WAYFINDER_ACTION_SERVER_URL", f"http://127.0.0.1:{settings.action_port}/webhook"
-    )
-    env.setdefault("WAYFINDER_RASA_URL", settings.rasa_url)
-    env.setdefault("WAYFINDER_TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}")
+def child_env(settings: ServeSettings, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment plus what the children need to find each other (unset or empty only)."""
+    env = dict(os.environ) if base is None else dict(base)
+    defaults = {
+        "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{settings.action_port}/webhook",
+        "WAYFINDER_RASA_URL": settings.rasa_url,
+        "WAYFINDER_TRACKER_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+    }
+    for name, value in defaults.items():
+        if not env.get(name, "").strip():
+            env[name] = value
     return env
 
 
-def wait_for(check: Callable[[], bool], child: Child, timeout_s: float) -> bool:
-    """Poll a health check until it passes, the child dies or time runs out."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not child.alive():
-            return False
-        try:
-            if check():
-                return True
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    return False
+def rasa_ready(url: str, token: str | None) -> Check:
+    """Rasa answers /status with the model it loaded (the channels answer only after that)."""
+
+    def check() -> bool:
+        params = {"token": token} if token else None
+        response = requests.get(f"{url.rstrip('/')}/status", params=params, timeout=2)
+        return response.ok and response.json().get("model_file") is not None
+
+    return check
 
 
-def rasa_ready(url: str) -> Callable[[], bool]:
-    """Rasa answers /status with the model it loaded."""
-    return lambda: requests.get(f"{url}/status", timeout=2).json().get("model_file") is not None
-
-
-def actions_ready(port: int) -> Callable[[], bool]:
+def actions_ready(port: int) -> Check:
     """rasa-sdk answers /health."""
     return lambda: requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok
 
 
-def latest_model(models_dir: Path) -> Path | None:
-    """The newest trained model, if any."""
-    found = sorted(models_dir.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+def wait_until_ready(
+    check: Check,
+    child: Child,
+    timeout_s: float,
+    stopping: Callable[[], bool] = lambda: False,
+    say: Callable[[str], None] = print,
+    poll_s: float = 0.5,
+    every_s: float = 10,
+) -> bool:
+    """Poll a health check until it passes; False when the child dies, time runs out or we stop."""
+    start = time.monotonic()
+    last_report = start
+    while time.monotonic() - start < timeout_s:
+        if not child.alive() or stopping():
+            return False
+        try:
+            if check():
+                return True
+        except (requests.RequestException, ValueError):
+            pass
+        if time.monotonic() - last_report >= every_s:
+            last_report = time.monotonic()
+            say(f"  … still waiting for the {child.name} ({last_report - start:.0f} s)")
+        time.sleep(poll_s)
+    return False
+
+
+def find_model(given: Path | None, models_dir: Path) -> Path | None:
+    """The model given (a file, or a folder to take the newest from), else the newest trained."""
+    place = given or models_dir
+    if place.is_file():
+        return place
+    found = sorted(place.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return found[-1] if found else None
 
 
-def main() -> int:
-    """Start, wait until ready, supervise; any child dying stops the rest with a clear message."""
+def port_taken(port: int, host: str = "127.0.0.1") -> bool:
+    """Something already listens there (an earlier `make run` still running?)."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+def supervise(
+    procs: Sequence[Child],
+    stopping: Callable[[], bool],
+    env: dict[str, str],
+    restarts: int = RESTARTS,
+    window_s: float = RESTART_WINDOW_S,
+    poll_s: float = 0.5,
+) -> Child | None:
+    """Restart a child that dies; None when asked to stop, the child when it dies too often."""
+    while not stopping():
+        for child in procs:
+            if child.alive():
+                continue
+            recent = [at for at in child.started_at if time.monotonic() - at < window_s]
+            if len(recent) > restarts:
+                return child
+            code = child.process.returncode if child.process is not None else None
+            print(f"The {child.name} stopped (exit code {code}); restarting it. "
+                  f"See {child.log}", flush=True)  # fmt: skip
+            child.start(env)
+        time.sleep(poll_s)
+    return None
+
+
+def _failed(child: Child, what: str) -> int:
+    """Say which process failed, where its log is and how it ends."""
+    print(f"\nThe {child.name} {what}. The end of {child.log}:\n", file=sys.stderr)
+    print(child.log_tail(), file=sys.stderr)
+    return 1
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.serve", description=__doc__)
+    parser.add_argument("--model", type=Path, help="a model file or folder (default: models/)")
+    parser.add_argument("--logs", type=Path, help="where the logs go (default: var/log)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start in order, wait until each is ready, then supervise until Ctrl-C or SIGTERM."""
+    args = parse_args(argv)
     settings = ServeSettings.from_env()
-    model = latest_model(settings.models_dir)
+    model = find_model(args.model, settings.models_dir)
     if model is None:
-        print(f"No trained model in {settings.models_dir}: run `make train` (or `make run`).")
+        print(f"No trained model in {args.model or settings.models_dir}: run `make train`.")
         return 1
+    for port, variable in ((settings.rasa_port, "WAYFINDER_RASA_PORT"),
+                           (settings.action_port, "WAYFINDER_ACTION_PORT")):  # fmt: skip
+        if port_taken(port):
+            print(f"Port {port} is already in use: stop what runs there or set {variable}.")
+            return 1
+    log_dir = args.logs or settings.log_dir
     env = child_env(settings)
-    procs = children(settings, model)
-    stopping = False
+    procs = children(settings, model, log_dir)
+    action_server, rasa_server, worker = procs
+    stop_requested = False
 
-    def stop_all(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def request_stop(*_: Any) -> None:
+        nonlocal stop_requested
+        stop_requested = True
 
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
+    def stopping() -> bool:
+        return stop_requested
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    started = time.monotonic()
     try:
-        action_server, rasa_server, worker = procs
         print(f"Starting the action server on port {settings.action_port} …", flush=True)
         action_server.start(env)
-        if not wait_for(actions_ready(settings.action_port), action_server, ACTION_START_TIMEOUT_S):
-            return _failed(action_server)
-        print(f"Starting the Rasa server on port {settings.rasa_port} (loading {model.name}, "
-              "about a minute) …", flush=True)  # fmt: skip
+        if not wait_until_ready(
+            actions_ready(settings.action_port), action_server, ACTIONS_TIMEOUT_S, stopping
+        ):
+            return 0 if stop_requested else _failed(action_server, "did not start")
+        print(f"Starting the Rasa server on port {settings.rasa_port} with {model.name} "
+              "(loading takes up to a minute) …", flush=True)  # fmt: skip
         rasa_server.start(env)
-        if not wait_for(rasa_ready(settings.rasa_url), rasa_server, MODEL_LOAD_TIMEOUT_S):
-            return _failed(rasa_server)
+        if not wait_until_ready(
+            rasa_ready(settings.rasa_url, settings.rasa_token),
+            rasa_server,
+            RASA_TIMEOUT_S,
+            stopping,
+        ):
+            return 0 if stop_requested else _failed(rasa_server, "did not start")
+        print("Starting the reminder worker …", flush=True)
         worker.start(env)
         print(
-            f"\nWayfinder is running.\n"
-            f"  Chat in a terminal:   make shell\n"
-            f"  REST channel:         POST {settings.rasa_url}/webhooks/rest/webhook "
-            '{"sender": "me", "message": "hi"}\n'
-            f"  Logs:                 {settings.log_dir}/\n"
+            f"\nWayfinder is ready ({time.monotonic() - started:.0f} s).\n"
+            "  Chat in a terminal:  make shell\n"
+            f"  REST channel:        POST {settings.rasa_url}/webhooks/rest/webhook"
+            ' {"sender": "me", "message": "hi"}\n'
+            f"  Logs:                {log_dir}/\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        while not stopping:
-            dead = next((child for child in procs if not child.alive()), None)
-            if dead is not None:
-                return _failed(dead)
-            time.sleep(1)
-        print("\nStopping …")
+        dead = supervise(procs, stopping, env)
+        if dead is not None:
+            return _failed(dead, "keeps stopping; stopping the others")
+        print("\nStopping …", flush=True)
         return 0
     finally:
         for child in reversed(procs):
             child.stop()
-
-
-def _failed(child: Child) -> int:
-    """Say which process failed and where its log is."""
-    print(f"The {child.name} did not start or stopped; see {child.log}", file=sys.stderr)
-    return 1
 
 
 if __name__ == "__main__":

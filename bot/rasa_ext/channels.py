@@ -1,65 +1,124 @@
 """The REST channel, with one promise added: a message never goes unanswered.
 
-Rasa 3.6 logs and swallows a failing custom action (action server down, a timeout), and the user
-would hear nothing. When a message gets no reply at all, this channel sends the domain's
-`utter_technical_trouble` text instead. Configured in bot/credentials.yml by module path; the URL
-stays /webhooks/rest/webhook.
+Rasa 3.6 logs and swallows a failing custom action (action server down, a time-out), and the user
+would hear nothing. When a message gets no reply at all, this channel sends the text of the
+domain's `utter_technical_trouble` instead, in both plain and `?stream=true` mode. Everything else
+is Rasa's RestInput: the name `rest` (so the URL stays /webhooks/rest/webhook), `sender`,
+`message`, `input_channel` and `metadata` (stored on the user's event unchanged).
+Configured in bot/credentials.yml by module path.
 """
 
 from __future__ import annotations
 
 import logging
+from asyncio import Queue
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
+from sanic import Blueprint, Sanic
 
 logger = logging.getLogger(__name__)
-DOMAIN = Path("bot/domain")
-RESPONSE = "utter_technical_trouble"
+APOLOGY = "utter_technical_trouble"
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
-def apology_text(domain_folder: Path = DOMAIN) -> str:
-    """The first variation of utter_technical_trouble, read from the domain files."""
-    for path in sorted(domain_folder.glob("*.yml")):
-        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-        variations = responses.get(RESPONSE)
-        if variations:
-            return str(variations[0]["text"])
-    raise ValueError(f"{RESPONSE} is missing from {domain_folder}")
+class CountingQueueOutputChannel(QueueOutputChannel):
+    """Rasa's streaming output channel, counting what it sent (its queue is drained as it goes)."""
+
+    def __init__(self, message_queue: Queue[Any] | None = None) -> None:
+        super().__init__(message_queue)
+        self.sent = 0
+
+    async def _persist_message(self, message: Any) -> None:
+        """Queue the message for the stream and count it."""
+        self.sent += 1
+        await super()._persist_message(message)
+
+
+def sent_count(channel: OutputChannel | None) -> int | None:
+    """How many messages the channel has sent so far; None when it cannot tell."""
+    if isinstance(channel, CountingQueueOutputChannel):
+        return channel.sent
+    if isinstance(channel, QueueOutputChannel):
+        return None
+    if isinstance(channel, CollectingOutputChannel):
+        return len(channel.messages)
+    return None
+
+
+def apology_text(app: Sanic | None) -> str | None:
+    """The first text of utter_technical_trouble in the loaded agent's domain."""
+    agent = getattr(app.ctx, "agent", None) if app is not None else None
+    domain = getattr(agent, "domain", None)
+    for variation in (domain.responses if domain is not None else {}).get(APOLOGY, []):
+        if variation.get("text"):
+            return str(variation["text"])
+    return None
 
 
 class WayfinderRestInput(RestInput):
     """RestInput that apologises instead of staying silent."""
 
-    def __init__(self, domain_folder: str | None = None) -> None:
-        self.apology = apology_text(Path(domain_folder) if domain_folder else DOMAIN)
+    def __init__(self) -> None:
+        self.app: Sanic | None = None
 
     @classmethod
     def name(cls) -> str:
+        """Same name as Rasa's REST channel, so the URL and `input_channel` stay `rest`."""
         return "rest"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WayfinderRestInput:
-        return cls((credentials or {}).get("domain_folder"))
+        """No settings: the apology comes from the domain."""
+        return cls()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's REST blueprint around a handler that fills an empty reply with the apology."""
+    @staticmethod
+    async def on_message_wrapper(
+        on_new_message: Handler,
+        text: str,
+        queue: Queue[Any],
+        sender_id: str,
+        input_channel: str,
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """Rasa's stream-mode handler, with an output channel that counts what it sent."""
+        collector = CountingQueueOutputChannel(queue)
+        message = UserMessage(
+            text, collector, sender_id, input_channel=input_channel, metadata=metadata
+        )
+        await on_new_message(message)
+        await queue.put("DONE")
 
-        async def answered(message: UserMessage) -> Any:
+    def answering(self, on_new_message: Handler) -> Handler:
+        """Wrap Rasa's handler: an error or a turn without a bot message gets the apology."""
+
+        async def answered(message: UserMessage) -> None:
+            before = sent_count(message.output_channel)
             try:
-                result = await on_new_message(message)
-            except Exception:
+                await on_new_message(message)
+            except Exception:  # whatever failed, the user still gets an answer
                 logger.exception("handling a message failed")
-                result = None
-            channel = message.output_channel
-            if isinstance(channel, CollectingOutputChannel) and not channel.messages:
-                await channel.send_text_message(message.sender_id or "", self.apology)
-            return result
+            after = sent_count(message.output_channel)
+            if before is None or after is None or after > before:
+                return
+            text = apology_text(self.app)
+            if text is None:
+                logger.error("no %s in the loaded domain: the user got no reply", APOLOGY)
+                return
+            logger.warning("no reply to a message: sent %s instead", APOLOGY)
+            await message.output_channel.send_text_message(message.sender_id or "", text)
 
-        blueprint: Blueprint = super().blueprint(answered)
+        return answered
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        """Rasa's REST blueprint around the answering handler; remembers the app for its domain."""
+        blueprint: Blueprint = super().blueprint(self.answering(on_new_message))
+
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            self.app = app
+
+        blueprint.listener(remember_app, "before_server_start")
         return blueprint

@@ -1,0 +1,141 @@
+"""The REST channel over real HTTP (Sanic on localhost, registered the way `rasa run` does it)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from rasa.core.channels.channel import UserMessage, register
+from rasa.shared.core.domain import Domain
+from sanic import Sanic
+
+from bot.rasa_ext.channels import WayfinderRestInput
+
+APOLOGY = "Sorry, something went wrong on my side."
+DOMAIN = Domain.from_yaml(
+    f"""
+version: "3.1"
+responses:
+  utter_technical_trouble:
+    - text: "{APOLOGY}"
+"""
+)
+Sanic.test_mode = True  # several apps in one process
+
+Behaviour = Callable[[UserMessage], Awaitable[None]]
+
+
+class FakeAgent:
+    """Stands in for Rasa's Agent: the loaded domain and a message handler."""
+
+    def __init__(self, behaviour: Behaviour, domain: Domain = DOMAIN) -> None:
+        self.domain = domain
+        self.behaviour = behaviour
+        self.seen: list[UserMessage] = []
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.seen.append(message)
+        await self.behaviour(message)
+
+
+async def silent(message: UserMessage) -> None:
+    """What Rasa does when a custom action fails: logs it, says nothing."""
+
+
+async def replies(message: UserMessage) -> None:
+    await message.output_channel.send_text_message(message.sender_id, "Hello!")
+
+
+async def crashes(message: UserMessage) -> None:
+    raise RuntimeError("tracker store down")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post(agent: FakeAgent, body: dict[str, Any], query: str = "") -> tuple[int, str]:
+    """Serve the channel as `rasa run` registers it, POST one message, return status and body."""
+
+    async def run() -> tuple[int, str]:
+        app = Sanic(f"channel_test_{free_port()}")
+        app.ctx.agent = agent
+        register([WayfinderRestInput.from_credentials(None)], app, "/webhooks/")
+        port = free_port()
+        server = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        )
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        try:
+            async with (
+                aiohttp.ClientSession() as client,
+                client.post(
+                    f"http://127.0.0.1:{port}/webhooks/rest/webhook{query}",
+                    json=body,
+                    timeout=aiohttp.ClientTimeout(total=10),
+                ) as response,
+            ):
+                return response.status, await response.text()
+        finally:
+            await server.before_stop()
+            await server.close()
+            await server.after_stop()
+
+    return asyncio.run(run())
+
+
+def texts(body: str) -> list[str]:
+    return [message["text"] for message in json.loads(body)]
+
+
+def test_a_silent_turn_gets_the_domains_apology() -> None:
+    status, body = post(FakeAgent(silent), {"sender": "a", "message": "coding clubs"})
+    assert status == 200
+    assert texts(body) == [APOLOGY]
+    assert json.loads(body)[0]["recipient_id"] == "a"
+
+
+def test_a_failing_turn_gets_the_apology() -> None:
+    assert texts(post(FakeAgent(crashes), {"sender": "a", "message": "hi"})[1]) == [APOLOGY]
+
+
+def test_a_normal_reply_is_left_alone() -> None:
+    assert texts(post(FakeAgent(replies), {"sender": "a", "message": "hi"})[1]) == ["Hello!"]
+
+
+def test_without_the_response_in_the_domain_the_reply_stays_empty() -> None:
+    agent = FakeAgent(silent, domain=Domain.empty())
+    assert json.loads(post(agent, {"sender": "a", "message": "hi"})[1]) == []
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"), [(silent, [APOLOGY]), (crashes, [APOLOGY]), (replies, ["Hello!"])]
+)
+def test_stream_mode_apologises_too(behaviour: Behaviour, expected: list[str]) -> None:
+    status, body = post(FakeAgent(behaviour), {"sender": "s", "message": "hi"}, "?stream=true")
+    assert status == 200
+    assert [json.loads(line)["text"] for line in body.splitlines() if line] == expected
+
+
+def test_sender_channel_and_metadata_reach_rasa_unchanged() -> None:
+    agent = FakeAgent(replies)
+    metadata = {"locale": "es", "nested": {"a": [1, 2]}}
+    post(agent, {"sender": "m", "message": "hola", "metadata": metadata})
+    (message,) = agent.seen
+    assert (message.sender_id, message.text, message.input_channel) == ("m", "hola", "rest")
+    assert message.metadata == metadata
+
+
+def test_the_channel_keeps_rasas_rest_name() -> None:
+    assert WayfinderRestInput.name() == "rest"
+    assert WayfinderRestInput().url_prefix() == "rest"

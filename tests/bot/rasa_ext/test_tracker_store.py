@@ -1,0 +1,202 @@
+"""The tracker store: one URL, "forget me" erases the stored history, only the session is loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    AllSlotsReset,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_ext.tracker_store import WayfinderTrackerStore, last_forget, tracker_url
+
+POSTGRES_URL = os.environ.get("WAYFINDER_TEST_POSTGRES_URL", "").strip()
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, find_opportunity, forget_me, affirm]
+slots:
+  age:
+    type: float
+    influence_conversation: false
+    mappings: [{type: custom}]
+actions: [action_forget_me]
+"""
+)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WayfinderTrackerStore]:
+    """A store on a fresh SQLite file, or on the test PostgreSQL database when it is set."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}" if request.param == "sqlite" else POSTGRES_URL
+    made = WayfinderTrackerStore(domain=DOMAIN, host=url)
+    yield made
+    made.engine.dispose()
+
+
+def sender() -> str:
+    """A sender id no other test (or earlier run on the same database) uses."""
+    return f"test-{uuid.uuid4().hex}"
+
+
+def stored(store: WayfinderTrackerStore, sender_id: str) -> list[dict[str, object]]:
+    """The events in the database for one sender, oldest first."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender_id}
+        )
+        return [json.loads(data) for (data,) in rows]
+
+
+class Clock:
+    """Strictly increasing timestamps, so session boundaries do not depend on the machine."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        self.now += 1
+        return self.now
+
+
+def turn(clock: Clock, text: str, intent: str, reply: str) -> list[Event]:
+    """One user message and the bot's answer, as Rasa records them."""
+    return [
+        UserUttered(text, {"name": intent, "confidence": 1.0}, timestamp=clock()),
+        ActionExecuted("utter_x", timestamp=clock()),
+        BotUttered(reply, timestamp=clock()),
+        ActionExecuted("action_listen", timestamp=clock()),
+    ]
+
+
+def session_start(clock: Clock) -> list[Event]:
+    """What action_session_start leaves in the tracker."""
+    return [
+        ActionExecuted("action_session_start", timestamp=clock()),
+        SessionStarted(timestamp=clock()),
+        ActionExecuted("action_listen", timestamp=clock()),
+    ]
+
+
+async def extend(store: WayfinderTrackerStore, sender_id: str, events: list[Event]) -> None:
+    """One request as Rasa serves it: read the tracker, add the turn's events, save once."""
+    tracker = await store.retrieve(sender_id) or DialogueStateTracker(sender_id, DOMAIN.slots)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+
+
+def test_the_url_comes_from_the_endpoint_else_the_environment_else_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert tracker_url(None, env={}) == "sqlite:///var/tracker.db"
+    assert (tmp_path / "var").is_dir()  # SQLite cannot create the folder; Rasa would retry forever
+    from_env = {"WAYFINDER_TRACKER_URL": "sqlite:////tmp/x/t.db"}
+    assert tracker_url(None, env=from_env) == "sqlite:////tmp/x/t.db"
+    assert tracker_url("sqlite:///other.db", env=from_env) == "sqlite:///other.db"
+    assert tracker_url(" ", env={"WAYFINDER_TRACKER_URL": " "}) == "sqlite:///var/tracker.db"
+
+
+def test_psycopg_urls_of_our_environment_use_rasas_psycopg2() -> None:
+    env = {"WAYFINDER_TRACKER_URL": "postgresql+psycopg://u:p%40ss@db:5432/wayfinder"}
+    assert tracker_url(None, env=env) == "postgresql+psycopg2://u:p%40ss@db:5432/wayfinder"
+    assert tracker_url("postgres://u@db/w", env={}) == "postgresql://u@db/w"
+
+
+def test_a_conversation_is_stored_and_read_back(store: WayfinderTrackerStore) -> None:
+    clock, me = Clock(), sender()
+    asyncio.run(extend(store, me, [*session_start(clock), *turn(clock, "hi", "greet", "Hello!")]))
+    asyncio.run(extend(store, me, turn(clock, "coding", "find_opportunity", "Here you go")))
+    tracker = asyncio.run(store.retrieve(me))
+    assert tracker is not None
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hi", "coding"]
+    assert len(stored(store, me)) == 11
+    assert len(tracker.events) == 10  # Rasa reads from the SessionStarted on, not the action before
+
+
+def test_forget_me_erases_the_stored_history_and_it_never_comes_back(
+    store: WayfinderTrackerStore,
+) -> None:
+    clock, me, other = Clock(), sender(), sender()
+    first = [
+        *session_start(clock),
+        *turn(clock, "coding for my son, he is 11", "find_opportunity", "Here are some"),
+    ]
+    asyncio.run(extend(store, me, [*first, SlotSet("age", 11.0, timestamp=clock())]))
+    asyncio.run(extend(store, other, turn(Clock(), "hello", "greet", "Hi!")))
+    asyncio.run(extend(store, me, turn(clock, "forget me", "forget_me", "Are you sure?")))
+    assert any(event.get("text") == "coding for my son, he is 11" for event in stored(store, me))
+
+    # The confirmed request: the action runs, says so, resets the slots, restarts; Rasa saves once.
+    tracker = asyncio.run(store.retrieve(me))
+    assert tracker is not None
+    after_forget: list[Event] = [
+        BotUttered("Done. I've deleted everything.", timestamp=clock()),
+        AllSlotsReset(timestamp=clock()),
+        Restarted(timestamp=clock()),
+        ActionExecuted("action_listen", timestamp=clock()),
+    ]
+    for event in [
+        UserUttered("/affirm", {"name": "affirm", "confidence": 1.0}, timestamp=clock()),
+        ActionExecuted("action_forget_me", timestamp=clock()),
+        *after_forget,
+    ]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    kept = stored(store, me)
+    assert [event["event"] for event in kept] == ["bot", "reset_slots", "restart", "action"]
+    assert "son" not in json.dumps(kept) and "forget me" not in json.dumps(kept)
+
+    asyncio.run(store.save(tracker))  # saved again from memory: still only what came after
+    assert stored(store, me) == kept
+
+    asyncio.run(extend(store, me, turn(clock, "hi again", "greet", "Hello!")))
+    now = stored(store, me)
+    assert now[: len(kept)] == kept
+    assert [event.get("text") for event in now if event["event"] == "user"] == ["hi again"]
+    assert len(now) == len(kept) + 4
+    back = asyncio.run(store.retrieve(me))
+    assert back is not None and back.get_slot("age") is None
+    assert len(stored(store, other)) == 4  # nobody else's conversation is touched
+
+
+def test_only_the_latest_session_is_loaded(store: WayfinderTrackerStore) -> None:
+    clock, me = Clock(), sender()
+    for day in range(3):
+        asyncio.run(
+            extend(store, me, [*session_start(clock), *turn(clock, f"day {day}", "greet", "Hi")])
+        )
+    latest = asyncio.run(store.retrieve(me))
+    everything = asyncio.run(store.retrieve_full_tracker(me))
+    assert latest is not None and everything is not None
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["day 2"]
+    assert len(everything.events) == len(stored(store, me)) == 21
+
+
+def test_events_are_indexed_by_sender(store: WayfinderTrackerStore) -> None:
+    indexes = sa.inspect(store.engine).get_indexes("events")
+    assert any(index["column_names"] == ["sender_id"] for index in indexes)
+
+
+def test_last_forget_finds_only_the_forget_action() -> None:
+    events: list[Event] = [ActionExecuted("action_listen"), ActionExecuted("action_forget_me")]
+    assert last_forget(events) == 1
+    assert last_forget([ActionExecuted("action_listen"), UserUttered("action_forget_me")]) is None
