@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.listing import MISSING
-from actions.resolve import latest_entity, resolve_opportunity
+from actions.resolve import latest_entity, resolve_or_ask
 from knowledge.models import CREDENTIAL_TYPES, Credential
 
 NAME_THRESHOLD = 80.0
@@ -68,9 +68,8 @@ class ActionExplainCredential(DirectoryAction):
         if kind in CREDENTIAL_TYPES and not has_ordinal:
             dispatcher.utter_message(response=f"utter_credential_type_{kind}")
             return []
-        opportunity = resolve_opportunity(session, tracker)
+        opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
-            dispatcher.utter_message(response="utter_which_one")
             return []
         if not opportunity.awards:
             dispatcher.utter_message(response="utter_awards_nothing", title=opportunity.title)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.listing import details_of
-from actions.resolve import resolve_opportunity
+from actions.resolve import resolve_or_ask
 
 
 class ActionOpportunityDetails(DirectoryAction):
@@ -27,9 +27,8 @@ class ActionOpportunityDetails(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        opportunity = resolve_opportunity(session, tracker)
+        opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
-            dispatcher.utter_message(response="utter_which_one")
             return []
         dispatcher.utter_message(response="utter_details", **details_of(opportunity))
         return [SlotSet("selected", str(opportunity.id))]

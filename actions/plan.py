@@ -12,11 +12,17 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.listing import numbered, short
 from actions.query import as_list
-from actions.resolve import by_name, latest_entity, ordinal_index, resolve_opportunity
+from actions.resolve import (
+    by_name,
+    current_learner,
+    latest_entity,
+    ordinal_index,
+    resolve_opportunity,
+    resolve_or_ask,
+)
 from knowledge.learners import (
     add_to_plan,
     find_learner,
-    get_or_create_learner,
     plan_of,
     remove_from_plan,
 )
@@ -37,13 +43,10 @@ class ActionSaveOpportunity(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        opportunity = resolve_opportunity(session, tracker)
+        opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
-            dispatcher.utter_message(response="utter_which_one")
             return []
-        learner = get_or_create_learner(
-            session, tracker.sender_id, tracker.get_latest_input_channel()
-        )
+        learner = current_learner(session, tracker)
         relation = tracker.get_slot("relation")
         _, new = add_to_plan(session, learner, opportunity, relation if relation else None)
         response = "utter_saved" if new else "utter_already_saved"

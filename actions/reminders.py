@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.listing import day, enrol_of
-from actions.resolve import latest_entity, resolve_opportunity
-from knowledge.learners import add_to_plan, find_learner, get_or_create_learner, schedule_reminder
+from actions.resolve import current_learner, latest_entity, resolve_or_ask
+from knowledge.learners import add_to_plan, find_learner, schedule_reminder
 from knowledge.models import Reminder
 
 
@@ -33,13 +33,10 @@ class ActionSetReminder(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        opportunity = resolve_opportunity(session, tracker)
+        opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
-            dispatcher.utter_message(response="utter_which_one")
             return []
-        learner = get_or_create_learner(
-            session, tracker.sender_id, tracker.get_latest_input_channel()
-        )
+        learner = current_learner(session, tracker)
         planned = schedule_reminder(session, learner, opportunity)
         events: Events = [SlotSet("selected", str(opportunity.id))]
         if planned.refusal == "no_date":

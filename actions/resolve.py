@@ -6,10 +6,12 @@ import re
 
 from rapidfuzz import fuzz, process
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.query import as_list
-from knowledge.models import Opportunity
+from knowledge.learners import get_or_create_learner
+from knowledge.models import Learner, Opportunity
 
 WORDS = re.compile(r"[a-z0-9]+")
 NAME_THRESHOLD = 70.0
@@ -69,6 +71,21 @@ def resolve_opportunity(
     if wanted is None or not str(wanted).isdigit():
         return None
     return session.get(Opportunity, int(wanted))
+
+
+def resolve_or_ask(
+    dispatcher: CollectingDispatcher, session: Session, tracker: Tracker
+) -> Opportunity | None:
+    """The listing meant, or None after asking the user which one (utter_which_one)."""
+    opportunity = resolve_opportunity(session, tracker)
+    if opportunity is None:
+        dispatcher.utter_message(response="utter_which_one")
+    return opportunity
+
+
+def current_learner(session: Session, tracker: Tracker) -> Learner:
+    """The learner behind this conversation, created on first use, with the channel they use."""
+    return get_or_create_learner(session, tracker.sender_id, tracker.get_latest_input_channel())
 
 
 def _titles(session: Session, ids: list[str]) -> dict[str, str]:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.listing import TITLE_IN_BUTTON, numbered, short
 from actions.query import ANY_TOPIC, as_int, as_list, build_query, summary_of
-from knowledge.learners import get_or_create_learner, remember_profile
+from actions.resolve import current_learner
+from knowledge.learners import remember_profile
 from knowledge.models import Opportunity
 from knowledge.search.engine import search
 from knowledge.search.plan import UnknownTopic
@@ -117,9 +118,7 @@ class ActionSearchOpportunities(DirectoryAction):
     @staticmethod
     def _remember(session: Session, tracker: Tracker, query: SearchQuery) -> None:
         """Keep age, place and interests for next time (for the learner or their dependant)."""
-        learner = get_or_create_learner(
-            session, tracker.sender_id, tracker.get_latest_input_channel()
-        )
+        learner = current_learner(session, tracker)
         topics = [t for t in as_list(tracker.get_slot("topic")) if t != ANY_TOPIC]
         remember_profile(
             session,
