@@ -83,15 +83,15 @@ def find_provider(session: Session, name: str) -> Provider | None:
 
 def get_or_create_provider(session: Session, name: str, actor: Actor) -> Provider:
     """Reuse a provider by name or create an unverified one."""
-    provider = find_provider(session, name)
-    if provider is None:
-        provider = Provider(name=name.strip())
-        apply_changes(
-            session,
-            provider,
-            {"name": provider.name, "kind": "nonprofit", "verified": False},
-            actor,
-        )
+    return find_provider(session, name) or create_provider(session, name, actor)
+
+
+def create_provider(session: Session, name: str, actor: Actor) -> Provider:
+    """A new unverified provider (callers that already know it is new skip the lookup)."""
+    provider = Provider(name=name.strip())
+    apply_changes(
+        session, provider, {"name": provider.name, "kind": "nonprofit", "verified": False}, actor
+    )
     return provider
 
 
@@ -200,7 +200,7 @@ def create_opportunities(
         links.append(related)
     ids = _insert_rows(session, rows, groups)
     _insert_links(session, ids, links)
-    write_search_entries(session, ids)
+    write_search_entries(session, ids, new=True)
     created = [
         (SimpleNamespace(**values, id=new_id), values)
         for new_id, values in zip(ids, complete, strict=True)

@@ -89,13 +89,14 @@ def refresh_search_fields(opportunity: Opportunity) -> None:
 
 
 def write_search_entries(
-    db: Session | Connection, opportunity_ids: Sequence[int] | None = None
+    db: Session | Connection, opportunity_ids: Sequence[int] | None = None, *, new: bool = False
 ) -> None:
     """Rewrite the search entries of these listings (of all listings when None) from their
     stored rows: one per topic and one with no topic, for active listings only.
 
     Bulk loaders call it once after inserting listings and their topic links (`None` rebuilds
     everything in two statements, ordered so each topic's entries are stored together).
+    `new` listings have no entries yet, so there is nothing to delete first.
     """
     if opportunity_ids is None:
         db.execute(delete(SearchEntry))
@@ -104,7 +105,8 @@ def write_search_entries(
     ids = list(opportunity_ids)
     for start in range(0, len(ids), ENTRY_BATCH):
         batch = ids[start : start + ENTRY_BATCH]
-        db.execute(delete(SearchEntry).where(SearchEntry.opportunity_id.in_(batch)))
+        if not new:
+            db.execute(delete(SearchEntry).where(SearchEntry.opportunity_id.in_(batch)))
         db.execute(_entries_from_listings(batch))
 
 

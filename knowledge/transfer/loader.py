@@ -20,9 +20,9 @@ from knowledge.transfer.known import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
 from knowledge.writes import (
     create_opportunities,
+    create_provider,
     get_or_create_credential,
     get_or_create_neighbourhood,
-    get_or_create_provider,
     get_or_create_topic,
     upsert_opportunity,
 )
@@ -200,7 +200,8 @@ class _References:
                 values = {"name": row.provider, "kind": "nonprofit", "verified": False}
                 apply_changes(self.session, provider, values | row.provider_details, self.actor)
             else:
-                provider = get_or_create_provider(self.session, row.provider, self.actor)
+                # Unknown to the preloaded directory, which holds every provider: new.
+                provider = create_provider(self.session, row.provider, self.actor)
             self.directory.providers[key] = provider
             self.report.note_new("provider", provider.name)
         return provider
