@@ -19,7 +19,14 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
@@ -29,6 +36,12 @@ logger = logging.getLogger(__name__)
 FORGET_ACTION = "action_forget_me"
 URL_VARIABLE = "WAYFINDER_TRACKER_URL"
 DEFAULT_URL = "sqlite:///var/tracker.db"
+# A long conversation is compacted once its session holds this many events: Rasa replays every
+# event of the session several times per message, so without it replies slow down turn by turn.
+COMPACT_AFTER_EVENTS = 200
+KEEP_TURNS = 5  # the user turns copied into the compacted session: rules look back one or two
+STAMP_STEP = 0.001  # seconds after the last event: the compacted copy is read, the original not
+COMPACTED = "wayfinder_compacted"  # metadata of the SessionStarted that begins a compacted session
 # Rasa's environment has SQLAlchemy 1.4 and psycopg2; our .venv URLs may name psycopg (3).
 DRIVERS = {"postgres": "postgresql", "postgresql+psycopg": "postgresql+psycopg2"}
 
@@ -53,6 +66,38 @@ def last_forget(events: list[Event]) -> int | None:
     return None
 
 
+def compacted(tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
+    """A new session that says what the current one means in few events, or [] if too short.
+
+    It holds the slots and the active form as they were before the last KEEP_TURNS user turns,
+    then those turns, re-stamped just after the session's latest event: Rasa reads from the
+    latest SessionStarted by timestamp, so it starts there, and the next message follows it.
+    The policies see the same recent turns and the same slots; only the replay of everything
+    older is gone.
+    """
+    events = list(tracker.events)
+    users = [index for index, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(users) <= KEEP_TURNS:
+        return []
+    start = users[-KEEP_TURNS]
+    before = DialogueStateTracker.from_events(tracker.sender_id, events[:start], domain.slots)
+    stamp = max(event.timestamp for event in events) + STAMP_STEP
+    block: list[Event] = [SessionStarted(timestamp=stamp, metadata={COMPACTED: True})]
+    block += [
+        SlotSet(slot.name, slot.value, timestamp=stamp)
+        for slot in before.slots.values()
+        if slot.value != slot.initial_value
+    ]
+    if before.active_loop_name:
+        block.append(ActiveLoop(before.active_loop_name, timestamp=stamp))
+    for event in events[start:]:
+        copied = Event.from_parameters(event.as_dict())
+        if copied is not None:
+            copied.timestamp = stamp
+            block.append(copied)
+    return block
+
+
 class WayfinderTrackerStore(SQLTrackerStore):
     """SQLTrackerStore from one URL; deletes a sender's stored events when they ask to be forgotten.
 
@@ -60,6 +105,10 @@ class WayfinderTrackerStore(SQLTrackerStore):
     A tracker that holds `action_forget_me` instead replaces everything stored for its sender by
     the events after that action, in the same transaction. Trackers read back afterwards no
     longer contain the action, so later saves append as usual and the old history never returns.
+
+    A session longer than COMPACT_AFTER_EVENTS gets a compacted copy of its end appended (see
+    `compacted`), so reply time stays flat however long a conversation runs. The full history
+    keeps every event; the copied turns follow a SessionStarted marked `wayfinder_compacted`.
     """
 
     def __init__(
@@ -81,8 +130,10 @@ class WayfinderTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         forget = last_forget(events)
         if forget is None:
-            appended: Iterator[Event] = super()._additional_events(session, tracker)
-            return appended
+            appended = list(super()._additional_events(session, tracker))
+            if appended and len(events) > COMPACT_AFTER_EVENTS and self.domain is not None:
+                appended += compacted(tracker, self.domain)
+            return iter(appended)
         deleted = (
             session.query(self.SQLEvent)
             .filter(self.SQLEvent.sender_id == tracker.sender_id)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     AllSlotsReset,
     BotUttered,
     Event,
@@ -24,7 +25,14 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_ext.tracker_store import WayfinderTrackerStore, last_forget, tracker_url
+from bot.rasa_ext.tracker_store import (
+    COMPACT_AFTER_EVENTS,
+    COMPACTED,
+    KEEP_TURNS,
+    WayfinderTrackerStore,
+    last_forget,
+    tracker_url,
+)
 
 POSTGRES_URL = os.environ.get("WAYFINDER_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -200,3 +208,50 @@ def test_last_forget_finds_only_the_forget_action() -> None:
     events: list[Event] = [ActionExecuted("action_listen"), ActionExecuted("action_forget_me")]
     assert last_forget(events) == 1
     assert last_forget([ActionExecuted("action_listen"), UserUttered("action_forget_me")]) is None
+
+
+def test_a_long_session_is_compacted_keeping_slots_the_form_and_the_last_turns(
+    store: WayfinderTrackerStore,
+) -> None:
+    clock, me = Clock(), sender()
+    asyncio.run(extend(store, me, session_start(clock)))
+    asyncio.run(
+        extend(
+            store,
+            me,
+            [
+                *turn(clock, "my son is 11", "find_opportunity", "What is he into?"),
+                SlotSet("age", 11.0, timestamp=clock()),
+                ActiveLoop("search_form", timestamp=clock()),
+            ],
+        )
+    )
+    lengths = []
+    turns = COMPACT_AFTER_EVENTS  # every turn adds four events: compacted several times over
+    for number in range(turns):
+        asyncio.run(extend(store, me, turn(clock, f"message {number}", "greet", f"reply {number}")))
+        tracker = asyncio.run(store.retrieve(me))
+        assert tracker is not None
+        lengths.append(len(tracker.events))
+
+    assert max(lengths) <= COMPACT_AFTER_EVENTS + 4 + 1  # bounded, never the whole conversation
+    assert min(lengths[COMPACT_AFTER_EVENTS // 2 :]) < COMPACT_AFTER_EVENTS // 2
+    assert tracker.get_slot("age") == 11.0
+    assert tracker.active_loop_name == "search_form"
+    texts = [event.text for event in tracker.events if isinstance(event, UserUttered)]
+    assert texts[-KEEP_TURNS:] == [f"message {n}" for n in range(turns - KEEP_TURNS, turns)]
+    first = tracker.events[0]
+    assert isinstance(first, SessionStarted) and first.metadata == {COMPACTED: True}
+
+    everything = asyncio.run(store.retrieve_full_tracker(me))
+    assert everything is not None
+    said = {event.text for event in everything.events if isinstance(event, UserUttered)}
+    assert said >= {"my son is 11", *(f"message {n}" for n in range(turns))}  # nothing lost
+
+
+def test_a_short_session_is_stored_as_it_came(store: WayfinderTrackerStore) -> None:
+    clock, me = Clock(), sender()
+    asyncio.run(extend(store, me, session_start(clock)))
+    for number in range(KEEP_TURNS + 2):
+        asyncio.run(extend(store, me, turn(clock, f"message {number}", "greet", "hi")))
+    assert not any(event.get("metadata", {}).get(COMPACTED) for event in stored(store, me))
