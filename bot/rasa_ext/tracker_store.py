@@ -31,6 +31,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
+from bot.rasa_ext import speedups
+
 logger = logging.getLogger(__name__)
 
 FORGET_ACTION = "action_forget_me"
@@ -118,7 +120,12 @@ class WayfinderTrackerStore(SQLTrackerStore):
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
-        """`host` is the endpoint's `url` (Rasa passes it under that name); usually unset."""
+        """`host` is the endpoint's `url` (Rasa passes it under that name); usually unset.
+
+        The Rasa server builds its tracker store once, at start-up: the moment to install our
+        fix for its per-reply schema check (bot.rasa_ext.speedups).
+        """
+        speedups.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
