@@ -8,14 +8,15 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from actions.base import DirectoryAction, Events
 from actions.listing import TITLE_IN_BUTTON, numbered, short
 from actions.query import ANY_TOPIC, as_int, as_list, build_query, summary_of
 from actions.resolve import current_learner
 from knowledge.learners import remember_profile
-from knowledge.models import Opportunity
+from knowledge.models import Location, Opportunity
 from knowledge.search.engine import search
 from knowledge.search.plan import UnknownTopic
 from knowledge.search.query import QueryError, SearchQuery
@@ -36,9 +37,24 @@ def result_buttons(opportunities: list[Opportunity], start: int) -> list[dict[st
 
 
 def load_listings(session: Session, ids: list[str]) -> list[Opportunity]:
-    """Listings by id in the given order, skipping any closed or deleted since."""
-    found = [session.get(Opportunity, int(value)) for value in ids if value.isdigit()]
-    return [item for item in found if item is not None and item.status == "active"]
+    """Listings by id in the given order, skipping any closed or deleted since.
+
+    One query, with what a listing line shows (provider, places and their neighbourhoods)
+    loaded alongside: loading those one listing at a time cost a query each.
+    """
+    wanted = [int(value) for value in ids if value.isdigit()]
+    if not wanted:
+        return []
+    query = (
+        select(Opportunity)
+        .where(Opportunity.id.in_(wanted), Opportunity.status == "active")
+        .options(
+            joinedload(Opportunity.provider),
+            selectinload(Opportunity.locations).joinedload(Location.neighbourhood),
+        )
+    )
+    found = {opportunity.id: opportunity for opportunity in session.scalars(query)}
+    return [found[number] for number in wanted if number in found]
 
 
 def show_page(

@@ -255,3 +255,13 @@ def test_a_short_session_is_stored_as_it_came(store: WayfinderTrackerStore) -> N
     for number in range(KEEP_TURNS + 2):
         asyncio.run(extend(store, me, turn(clock, f"message {number}", "greet", "hi")))
     assert not any(event.get("metadata", {}).get(COMPACTED) for event in stored(store, me))
+
+
+def test_a_sqlite_store_writes_ahead_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    made = WayfinderTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    try:
+        with made.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        made.engine.dispose()
