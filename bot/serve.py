@@ -1,4 +1,5 @@
-"""`make run`: the action server, the Rasa server and the reminder worker, supervised together.
+"""`make run`: the action server, the Rasa server, the channel gateway (web widget, Telegram)
+and the reminder worker, supervised together.
 
 Each runs in its own environment (.venv for our code, .venv-rasa for Rasa) and they talk over
 HTTP only, as in production. Ports and URLs come from bot.settings.ServeSettings (environment);
@@ -88,7 +89,7 @@ class Child:
 
 
 def children(settings: ServeSettings, model: Path, log_dir: Path) -> list[Child]:
-    """The action server, the Rasa server and the reminder worker, with exact command lines."""
+    """The action server, the Rasa server, the gateway and the reminder worker, in start order."""
     venv, venv_rasa = PROJECT_ROOT / ".venv" / "bin", PROJECT_ROOT / ".venv-rasa" / "bin"
     actions = [str(venv / "python"), "-m", "rasa_sdk", "--actions", "actions"]
     rasa = [str(venv_rasa / "rasa"), "run", "--enable-api", "-i", "127.0.0.1"]
@@ -97,6 +98,7 @@ def children(settings: ServeSettings, model: Path, log_dir: Path) -> list[Child]
     if settings.rasa_token:
         rasa += ["--auth-token", settings.rasa_token]
     worker = [str(venv / "python"), "-m", "bot.reminders"]
+    gateway = [str(venv / "python"), "-m", "bot.gateway"]
     return [
         Child(
             "action server",
@@ -105,6 +107,7 @@ def children(settings: ServeSettings, model: Path, log_dir: Path) -> list[Child]
             {"SANIC_HOST": "127.0.0.1"},  # rasa-sdk listens on every interface otherwise
         ),
         Child("Rasa server", rasa, log_dir / "rasa.log"),
+        Child("gateway", gateway, log_dir / "gateway.log"),
         Child("reminder worker", worker, log_dir / "reminders.log"),
     ]
 
@@ -116,6 +119,7 @@ def child_env(settings: ServeSettings, base: dict[str, str] | None = None) -> di
         "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{settings.action_port}/webhook",
         "WAYFINDER_RASA_URL": settings.rasa_url,
         "WAYFINDER_TRACKER_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+        "WAYFINDER_GATEWAY_URL": f"http://127.0.0.1:{settings.gateway_port}",
     }
     for name, value in defaults.items():
         if not env.get(name, "").strip():
@@ -132,6 +136,11 @@ def rasa_ready(url: str, token: str | None) -> Check:
         return response.ok and response.json().get("model_file") is not None
 
     return check
+
+
+def gateway_ready(port: int) -> Check:
+    """The gateway answers /health."""
+    return lambda: requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok
 
 
 def actions_ready(port: int) -> Check:
@@ -229,14 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"No trained model in {args.model or settings.models_dir}: run `make train`.")
         return 1
     for port, variable in ((settings.rasa_port, "WAYFINDER_RASA_PORT"),
-                           (settings.action_port, "WAYFINDER_ACTION_PORT")):  # fmt: skip
+                           (settings.action_port, "WAYFINDER_ACTION_PORT"),
+                           (settings.gateway_port, "WAYFINDER_GATEWAY_PORT")):  # fmt: skip
         if port_taken(port):
             print(f"Port {port} is already in use: stop what runs there or set {variable}.")
             return 1
     log_dir = args.logs or settings.log_dir
     env = child_env(settings)
     procs = children(settings, model, log_dir)
-    action_server, rasa_server, worker = procs
+    action_server, rasa_server, gateway, worker = procs
     stop_requested = False
 
     def request_stop(*_: Any) -> None:
@@ -266,10 +276,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             stopping,
         ):
             return 0 if stop_requested else _failed(rasa_server, "did not start")
+        print(f"Starting the gateway on port {settings.gateway_port} …", flush=True)
+        gateway.start(env)
+        if not wait_until_ready(gateway_ready(settings.gateway_port), gateway, 60, stopping):
+            return 0 if stop_requested else _failed(gateway, "did not start")
         print("Starting the reminder worker …", flush=True)
         worker.start(env)
+        telegram = (
+            "on (TELEGRAM_BOT_TOKEN is set)"
+            if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+            else "off: set TELEGRAM_BOT_TOKEN (see README) to start the Telegram bot"
+        )
         print(
             f"\nWayfinder is ready ({time.monotonic() - started:.0f} s).\n"
+            f"  Web chat:            http://127.0.0.1:{settings.gateway_port}/\n"
+            f"  Telegram:            {telegram}\n"
             "  Chat in a terminal:  make shell\n"
             f"  REST channel:        POST {settings.rasa_url}/webhooks/rest/webhook"
             ' {"sender": "me", "message": "hi"}\n'

@@ -26,6 +26,7 @@ class ServeSettings:
 
     rasa_port: int
     action_port: int
+    gateway_port: int
     rasa_url: str
     rasa_token: str | None
     reminder_interval_s: int
@@ -40,6 +41,7 @@ class ServeSettings:
         return cls(
             rasa_port=rasa_port,
             action_port=_int(env, "WAYFINDER_ACTION_PORT", 5055),
+            gateway_port=_int(env, "WAYFINDER_GATEWAY_PORT", 8080),
             rasa_url=env.get("WAYFINDER_RASA_URL", "").strip() or f"http://127.0.0.1:{rasa_port}",
             rasa_token=env.get("WAYFINDER_RASA_TOKEN", "").strip() or None,
             reminder_interval_s=_int(env, "WAYFINDER_REMINDER_INTERVAL", 30),

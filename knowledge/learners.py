@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.models import Opportunity, utcnow
+from knowledge.models import ChannelAddress, Opportunity, OutboxMessage, utcnow
 from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
 
 REMIND_DAYS_BEFORE = 3
@@ -217,10 +217,15 @@ def open_handoff(session: Session, learner: Learner, summary: dict[str, Any]) ->
 
 
 def forget_learner(session: Session, sender_id: str) -> bool:
-    """Erase a learner's profile, family, plan, reminders and handoffs; False if none was kept."""
+    """Erase a learner's profile, family, plan, reminders, handoffs and channel address (the
+    chat id or web session) with any undelivered messages; False if nothing was kept."""
+    erased = 0
+    for table in (ChannelAddress, OutboxMessage):
+        result = session.execute(delete(table).where(table.sender_id == sender_id))
+        erased += result.rowcount or 0  # type: ignore[attr-defined]
     learner = find_learner(session, sender_id)
-    if learner is None:
-        return False
-    session.delete(learner)
+    if learner is not None:
+        session.delete(learner)
+        erased += 1
     session.flush()
-    return True
+    return erased > 0

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 
-from bot.reminders.worker import LogDeliverer, RasaClient, ReminderWorker
+from bot.reminders.worker import (
+    Deliverer,
+    GatewayDeliverer,
+    LogDeliverer,
+    RasaClient,
+    ReminderWorker,
+)
 from bot.settings import ServeSettings
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.settings import Settings
@@ -17,18 +24,23 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = ServeSettings.from_env()
     engine = make_engine(Settings.from_env().database_url)
+    gateway = os.environ.get("WAYFINDER_GATEWAY_URL", "").strip()
+    deliverer: Deliverer = (
+        GatewayDeliverer(gateway, os.environ.get("WAYFINDER_GATEWAY_TOKEN", "").strip() or None)
+        if gateway
+        else LogDeliverer()
+    )
     worker = ReminderWorker(
-        make_sessionmaker(engine),
-        RasaClient(settings.rasa_url, settings.rasa_token),
-        LogDeliverer(),
+        make_sessionmaker(engine), RasaClient(settings.rasa_url, settings.rasa_token), deliverer
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     logging.info(
-        "reminder worker: directory %r, Rasa %s, every %s s",
+        "reminder worker: directory %r, Rasa %s, delivering via %s, every %s s",
         engine.url,
         settings.rasa_url,
+        gateway or "the log (no WAYFINDER_GATEWAY_URL)",
         settings.reminder_interval_s,
     )
     worker.run_forever(settings.reminder_interval_s, stop)

@@ -44,6 +44,29 @@ class LogDeliverer:
         logger.info("reminder for %s (channel %s): %s", sender_id, channel or "unknown", texts)
 
 
+@dataclass(frozen=True)
+class GatewayDeliverer:
+    """Hands the reminder to the channel gateway, which sends it on Telegram or to the widget."""
+
+    url: str
+    token: str | None = None
+    timeout_s: float = 30.0
+
+    def deliver(self, sender_id: str, channel: str | None, messages: Messages) -> None:
+        """POST /internal/deliver; any failure raises, so the reminder is retried later."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = requests.post(
+            f"{self.url.rstrip('/')}/internal/deliver",
+            json={"sender_id": sender_id, "messages": messages},
+            headers=headers,
+            timeout=self.timeout_s,
+        )
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"the gateway answered {response.status_code}: {response.text[:200]}"
+            )
+
+
 class NoReply(Exception):
     """Rasa ran the intent but said nothing: the action server was down or the reminder unknown."""
 

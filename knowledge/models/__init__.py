@@ -1,6 +1,7 @@
 """The directory's tables; importing this package registers them all on Base.metadata."""
 
 from knowledge.models.base import Base, utcnow
+from knowledge.models.channel import CHANNELS, ChannelAddress, HandoffPost, OutboxMessage
 from knowledge.models.credential import (
     CREDENTIAL_TYPES,
     GOAL_TYPES,
@@ -24,6 +25,7 @@ from knowledge.models.search import SearchEntry
 from knowledge.models.taxonomy import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
 
 __all__ = [
+    "CHANNELS",
     "CREDENTIAL_TYPES",
     "DAYS",
     "FORMATS",
@@ -34,14 +36,17 @@ __all__ = [
     "Base",
     "Career",
     "ChangeRecord",
+    "ChannelAddress",
     "Credential",
     "Dependant",
     "Handoff",
+    "HandoffPost",
     "Learner",
     "Location",
     "Neighbourhood",
     "NeighbourhoodAlias",
     "Opportunity",
+    "OutboxMessage",
     "Pathway",
     "PathwayStep",
     "PlanItem",

@@ -118,5 +118,9 @@ class Handoff(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # Set by the gateway: when the request reached the navigators, the last message either way.
+    posted_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(20))  # navigator | timeout | learner
 
     learner: Mapped[Learner] = relationship(back_populates="handoffs")

@@ -31,9 +31,9 @@ from bot.settings import PROJECT_ROOT, ServeSettings
 SETTINGS = ServeSettings.from_env({"WAYFINDER_RASA_PORT": "5105", "WAYFINDER_ACTION_PORT": "5155"})
 
 
-def test_the_three_command_lines() -> None:
+def test_the_four_command_lines() -> None:
     model = Path("/tmp/m/model.tar.gz")
-    actions, rasa, worker = children(SETTINGS, model, Path("/tmp/logs"))
+    actions, rasa, gateway, worker = children(SETTINGS, model, Path("/tmp/logs"))
     assert actions.command[1:] == ["-m", "rasa_sdk", "--actions", "actions", "-p", "5155"]
     assert actions.command[0] == str(PROJECT_ROOT / ".venv" / "bin" / "python")
     assert actions.env_overrides == {"SANIC_HOST": "127.0.0.1"}
@@ -44,9 +44,11 @@ def test_the_three_command_lines() -> None:
     ]  # fmt: skip
     assert "--cors" not in rasa.command  # CORS stays off unless a web channel asks for it
     assert worker.command[1:] == ["-m", "bot.reminders"]
-    assert [c.log.name for c in (actions, rasa, worker)] == [
+    assert gateway.command[1:] == ["-m", "bot.gateway"]
+    assert [c.log.name for c in (actions, rasa, gateway, worker)] == [
         "actions.log",
         "rasa.log",
+        "gateway.log",
         "reminders.log",
     ]
 
@@ -62,6 +64,7 @@ def test_children_find_each_other_through_the_environment() -> None:
     assert env["WAYFINDER_ACTION_SERVER_URL"] == "http://127.0.0.1:5155/webhook"  # empty = unset
     assert env["WAYFINDER_RASA_URL"] == "http://127.0.0.1:5105"
     assert env["WAYFINDER_TRACKER_URL"] == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    assert env["WAYFINDER_GATEWAY_URL"] == "http://127.0.0.1:8080"  # the worker delivers there
     assert env["PATH"] == "/bin"
     mine = child_env(SETTINGS, {"WAYFINDER_TRACKER_URL": "postgresql://db/t"})
     assert mine["WAYFINDER_TRACKER_URL"] == "postgresql://db/t"

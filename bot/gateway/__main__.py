@@ -1,0 +1,32 @@
+"""`python -m bot.gateway`: the web widget and (with TELEGRAM_BOT_TOKEN) the Telegram bot."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.gateway.app import make_app
+from bot.gateway.settings import GatewaySettings, SettingsError
+
+
+def main() -> int:
+    """Read the settings, start the server; a bad setting is one clear line, exit 2."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = GatewaySettings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    app = make_app(settings)
+    print(f"Web chat: http://{settings.host}:{settings.port}/", flush=True)
+    if not settings.telegram_token:
+        print("Telegram: off (set TELEGRAM_BOT_TOKEN to start the Telegram bot)", flush=True)
+    app.run(host=settings.host, port=settings.port, access_log=False, workers=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""What every channel shares: a user message goes to Rasa (or to a navigator during a handoff),
+proactive messages go out on the channel the user used, and handoffs are relayed and timed out.
+
+Channels (bot.gateway.web, bot.gateway.telegram) turn their own updates into `converse` calls and
+render the `BotMessage`s they get back; Telegram also carries the navigators' group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway import store
+from bot.gateway.messages import BotMessage
+from bot.gateway.rasa import RasaClient, RasaUnavailable
+from bot.gateway.settings import GatewaySettings
+from bot.gateway.texts import say
+from knowledge.models import Handoff
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Outlet(Protocol):
+    """A channel that can send on its own initiative (Telegram)."""
+
+    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
+        """Deliver messages to one chat."""
+
+    async def post(self, chat_id: str, text: str) -> int:
+        """Post to the navigators' group; returns the message id (for replies)."""
+
+
+@dataclass(frozen=True)
+class NavigatorResult:
+    """What became of a navigator's message in the group: the gateway's answer to post there."""
+
+    reply: str | None
+
+
+class Gateway:
+    """The channel-independent half of the gateway."""
+
+    def __init__(
+        self, settings: GatewaySettings, sessions: sessionmaker[Session], rasa: RasaClient
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.rasa = rasa
+        self.telegram: Outlet | None = None  # set while the Telegram bot runs
+        self._waiters: dict[str, asyncio.Event] = {}
+
+    async def db(self, work: Callable[[Session], T]) -> T:
+        """Run a short database step in a thread, in its own transaction."""
+
+        def run() -> T:
+            with self.sessions.begin() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    def sender_id(self, channel: str, address: str) -> str:
+        """The pseudonymous id of a chat or web session."""
+        return store.pseudonym(self.settings.pseudonym_key, channel, address)
+
+    async def converse(
+        self, channel: str, address: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        """One user message: to the navigator while a handoff is open, else to the assistant."""
+        sender = self.sender_id(channel, address)
+
+        def arrive(session: Session) -> Handoff | None:
+            store.remember_address(session, sender, channel, address)
+            return store.open_handoff_of(session, sender)
+
+        handoff = await self.db(arrive)
+        if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
+            await self._to_navigators(handoff, text)
+            return [BotMessage(say("handoff_relayed"))]
+        try:
+            replies = await self.rasa.send(sender, text, channel, metadata)
+        except RasaUnavailable:
+            return [BotMessage(say("rasa_unavailable"))]
+        await self._post_new_handoff(sender, channel)
+        return replies
+
+    async def deliver(self, sender_id: str, messages: Sequence[BotMessage]) -> bool:
+        """A proactive message (reminder, navigator reply) on the sender's channel; False if we
+        do not know where they are (never wrote, or asked to be forgotten)."""
+        address = await self.db(lambda session: store.address_of(session, sender_id))
+        if address is None:
+            return False
+        if address.channel == "telegram":
+            if self.telegram is None:
+                raise RuntimeError("Telegram is not running, so a Telegram user cannot be reached")
+            await self.telegram.send(address.address, messages)
+            return True
+
+        def queue(session: Session) -> None:
+            for message in messages:
+                store.queue_outbox(session, sender_id, message.as_json())
+
+        await self.db(queue)
+        self._waiter(sender_id).set()
+        return True
+
+    async def wait_for_outbox(self, sender_id: str, after: int, timeout_s: float) -> list[Any]:
+        """Queued web messages newer than `after`, waiting up to `timeout_s` for the first one.
+
+        Another gateway may have queued it (several behind a load balancer): the database is
+        checked every second as well as when this gateway queues something.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            found = await self.db(lambda session: store.outbox_after(session, sender_id, after))
+            remaining = deadline - loop.time()
+            if found or remaining <= 0:
+                return found
+            event = self._waiter(sender_id)
+            event.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=min(1.0, remaining))
+
+    def _waiter(self, sender_id: str) -> asyncio.Event:
+        """The event a long poll for this sender waits on (few at a time: one per open widget)."""
+        if len(self._waiters) > 10_000:
+            self._waiters = {k: v for k, v in self._waiters.items() if not v.is_set()}
+        return self._waiters.setdefault(sender_id, asyncio.Event())
+
+    async def _post_new_handoff(self, sender: str, channel: str) -> None:
+        """The assistant just opened a handoff: post its summary to the navigators' group."""
+        chat = self.settings.navigator_chat_id
+        if chat is None or self.telegram is None:
+            return
+        handoff = await self.db(lambda session: store.open_handoff_of(session, sender))
+        if handoff is None or handoff.posted_at is not None:
+            return
+        summary = handoff.summary or {}
+        text = say(
+            "navigator_request",
+            number=handoff.id,
+            channel=channel,
+            topics=", ".join(summary.get("topics") or []) or "—",
+            age_band=summary.get("age_band") or "—",
+            relation=summary.get("for") or "—",
+            neighbourhood=summary.get("neighbourhood") or "—",
+        )
+        message_id = await self.telegram.post(chat, text)
+        await self.db(lambda session: store.record_post(session, handoff, chat, message_id))
+
+    async def _to_navigators(self, handoff: Handoff, text: str) -> None:
+        """A learner's message during a handoff, posted under the request in the group."""
+        chat = self.settings.navigator_chat_id
+        assert chat is not None and self.telegram is not None
+        posted = await self.telegram.post(
+            chat, say("navigator_message", number=handoff.id, text=text)
+        )
+        await self.db(lambda session: store.record_post(session, handoff, chat, posted))
+
+    async def from_navigator(
+        self, chat_id: str, reply_to: int | None, text: str, done: bool
+    ) -> NavigatorResult:
+        """A navigator wrote in the group: relay a reply to its learner, or close on /done."""
+        if chat_id != self.settings.navigator_chat_id:
+            return NavigatorResult(None)  # some other group the bot is in: not ours to answer
+        handoff = None
+        if reply_to is not None:
+            handoff = await self.db(lambda s: store.handoff_of_post(s, chat_id, reply_to))
+        if handoff is None:
+            return NavigatorResult(say("navigator_unknown") if done or reply_to else None)
+        sender = handoff.learner.sender_id
+        if done:
+            await self.close(handoff.id, "navigator")
+            return NavigatorResult(say("navigator_closed", number=handoff.id))
+        if handoff.status != "open":
+            return NavigatorResult(say("navigator_closed", number=handoff.id))
+        await self.db(lambda session: store.touch_handoff(session, handoff.id))
+        await self.deliver(sender, [BotMessage(say("handoff_navigator_reply", text=text))])
+        return NavigatorResult(None)
+
+    async def close(self, handoff_id: int, by: str) -> bool:
+        """Close a handoff and tell the learner the bot is back."""
+        closed = await self.db(lambda session: store.close_handoff(session, handoff_id, by))
+        if closed is None:
+            return False
+        key = "handoff_closed_by_navigator" if by == "navigator" else "handoff_closed_timeout"
+        try:
+            await self.deliver(closed.learner.sender_id, [BotMessage(say(key))])
+        except Exception:  # the handoff is closed either way; the learner hears it next time
+            logger.exception("could not tell learner of handoff %s that it closed", handoff_id)
+        return True
+
+    async def expire_handoffs(self) -> int:
+        """Close handoffs idle longer than the time-out; returns how many."""
+        idle = timedelta(seconds=self.settings.handoff_timeout_s)
+        ids = await self.db(lambda session: store.idle_handoffs(session, idle))
+        closed = 0
+        for handoff_id in ids:
+            closed += await self.close(handoff_id, "timeout")
+            chat = self.settings.navigator_chat_id
+            if chat and self.telegram is not None:
+                await self.telegram.post(chat, say("navigator_closed", number=handoff_id))
+        return closed

@@ -1,0 +1,100 @@
+"""The gateway's settings, read once from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, ServeSettings, _int
+from knowledge.settings import Settings as DirectorySettings
+
+KEY_FILE = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable and what to do."""
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """Where the gateway listens, how it reaches Rasa and Telegram, and who handles handoffs."""
+
+    host: str
+    port: int
+    rasa_url: str
+    database_url: str
+    pseudonym_key: bytes
+    telegram_token: str | None
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: str | None
+    telegram_api_url: str | None
+    navigator_chat_id: str | None
+    help_contact: str | None
+    handoff_timeout_s: int
+    cors_origins: tuple[str, ...]
+    deliver_token: str | None
+
+    @classmethod
+    def from_env(
+        cls, env: dict[str, str] | None = None, key_file: Path = KEY_FILE
+    ) -> GatewaySettings:
+        """WAYFINDER_GATEWAY_PORT (8080), TELEGRAM_BOT_TOKEN, NAVIGATOR_CHAT_ID, … (see
+        .env.example)."""
+        env = dict(os.environ) if env is None else env
+
+        def text(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        webhook_url, webhook_secret = text("TELEGRAM_WEBHOOK_URL"), text("TELEGRAM_WEBHOOK_SECRET")
+        if webhook_url and not webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_URL is set, so TELEGRAM_WEBHOOK_SECRET is needed too: a random "
+                "string of 1-256 letters, digits, _ or - that Telegram sends back with each update"
+            )
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise SettingsError(
+                f"TELEGRAM_WEBHOOK_URL must be an https:// URL, not {webhook_url!r}"
+            )
+        origins = tuple(
+            origin.strip().rstrip("/")
+            for origin in (text("WAYFINDER_CORS_ORIGINS") or "").split(",")
+            if origin.strip()
+        )
+        return cls(
+            host=text("WAYFINDER_GATEWAY_HOST") or "127.0.0.1",
+            port=_int(env, "WAYFINDER_GATEWAY_PORT", 8080),
+            rasa_url=ServeSettings.from_env(env).rasa_url,
+            database_url=DirectorySettings.from_env(env).database_url,
+            pseudonym_key=_pseudonym_key(text("WAYFINDER_PSEUDONYM_KEY"), key_file),
+            telegram_token=text("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            telegram_api_url=text("TELEGRAM_API_BASE_URL"),
+            navigator_chat_id=text("NAVIGATOR_CHAT_ID"),
+            help_contact=text("WAYFINDER_HELP_CONTACT"),
+            handoff_timeout_s=60 * _int(env, "WAYFINDER_HANDOFF_TIMEOUT_MIN", 30),
+            cors_origins=origins,
+            deliver_token=text("WAYFINDER_GATEWAY_TOKEN"),
+        )
+
+
+def _pseudonym_key(configured: str | None, key_file: Path) -> bytes:
+    """The key that turns chat ids into sender ids: set it, or one is made once for this install.
+
+    Not a default: a random key is written to var/secrets/ on first start and kept, so sender ids
+    (and with them profiles and plans) stay the same across restarts. Several gateways must share
+    one: set WAYFINDER_PSEUDONYM_KEY for them.
+    """
+    if configured:
+        if len(configured) < 32:
+            raise SettingsError("WAYFINDER_PSEUDONYM_KEY must be at least 32 characters long")
+        return configured.encode()
+    if key_file.exists():
+        return key_file.read_bytes().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    key_file.write_bytes(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,127 @@
+"""The gateway's records: channel addresses, the web outbox and the handoff relay.
+
+Query functions take a `session`; the caller (bot.gateway.core) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, joinedload
+
+from knowledge.models import ChannelAddress, Handoff, HandoffPost, Learner, OutboxMessage, utcnow
+
+PREFIXES = {"telegram": "tg", "web": "web"}
+OUTBOX_KEEP = timedelta(days=7)
+
+
+def pseudonym(key: bytes, channel: str, address: str) -> str:
+    """The sender id Rasa and the directory see: a keyed hash, never the chat or session id."""
+    digest = hmac.new(key, f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
+    return f"{PREFIXES[channel]}-{digest[:32]}"
+
+
+def remember_address(session: Session, sender_id: str, channel: str, address: str) -> None:
+    """Keep where this sender can be reached (for reminders and navigator replies)."""
+    found = session.get(ChannelAddress, sender_id)
+    if found is None:
+        session.add(ChannelAddress(sender_id=sender_id, channel=channel, address=address))
+    else:
+        found.channel, found.address, found.last_seen_at = channel, address, utcnow()
+
+
+def address_of(session: Session, sender_id: str) -> ChannelAddress | None:
+    """Where a sender's messages go, if they have written to us (and not asked to be forgotten)."""
+    return session.get(ChannelAddress, sender_id)
+
+
+def queue_outbox(session: Session, sender_id: str, message: dict[str, Any]) -> int:
+    """Keep a message for a web widget to fetch; returns its id (the widget's cursor)."""
+    item = OutboxMessage(sender_id=sender_id, message=message)
+    session.add(item)
+    session.flush()
+    return item.id
+
+
+def outbox_after(
+    session: Session, sender_id: str, after: int, limit: int = 50
+) -> list[OutboxMessage]:
+    """A sender's queued messages newer than `after`, oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.sender_id == sender_id, OutboxMessage.id > after)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def purge_outbox(session: Session, now: datetime | None = None) -> int:
+    """Drop queued messages older than a week (a widget that never came back)."""
+    cutoff = (now or utcnow()) - OUTBOX_KEEP
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def open_handoff_of(session: Session, sender_id: str) -> Handoff | None:
+    """The sender's open request for a person, if any."""
+    query = (
+        select(Handoff)
+        .join(Handoff.learner)
+        .where(Learner.sender_id == sender_id, Handoff.status == "open")
+        .options(joinedload(Handoff.learner))
+        .order_by(Handoff.id.desc())
+    )
+    return session.scalars(query).first()
+
+
+def record_post(session: Session, handoff: Handoff, chat_id: str, message_id: int) -> None:
+    """A message in the navigators' group belongs to this handoff; replies to it are answers."""
+    session.add(HandoffPost(handoff_id=handoff.id, chat_id=chat_id, message_id=message_id))
+    live = session.get(Handoff, handoff.id)
+    if live is not None:
+        now = utcnow()
+        live.posted_at = live.posted_at or now
+        live.last_activity_at = now
+
+
+def handoff_of_post(session: Session, chat_id: str, message_id: int) -> Handoff | None:
+    """The handoff a navigators' group message belongs to."""
+    query = (
+        select(Handoff)
+        .join(HandoffPost, HandoffPost.handoff_id == Handoff.id)
+        .where(HandoffPost.chat_id == chat_id, HandoffPost.message_id == message_id)
+        .options(joinedload(Handoff.learner))
+    )
+    return session.scalars(query).first()
+
+
+def touch_handoff(session: Session, handoff_id: int) -> None:
+    """Something was said on an open handoff: its time-out starts again."""
+    live = session.get(Handoff, handoff_id)
+    if live is not None:
+        live.last_activity_at = utcnow()
+
+
+def close_handoff(session: Session, handoff_id: int, by: str) -> Handoff | None:
+    """Close an open handoff (navigator, timeout); None if it was already closed or is gone."""
+    live = session.get(Handoff, handoff_id, options=[joinedload(Handoff.learner)])
+    if live is None or live.status != "open":
+        return None
+    live.status, live.closed_by, live.closed_at = "closed", by, utcnow()
+    return live
+
+
+def idle_handoffs(session: Session, idle_for: timedelta, now: datetime | None = None) -> list[int]:
+    """Ids of open, posted handoffs nobody has written on for `idle_for`."""
+    cutoff = (now or utcnow()) - idle_for
+    query = select(Handoff.id).where(
+        Handoff.status == "open",
+        Handoff.posted_at.is_not(None),
+        Handoff.last_activity_at < cutoff,
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,277 @@
+"""Wayfinder on Telegram, with python-telegram-bot: learners in private chats, navigators in their
+group. Every learner message goes through bot.gateway.core; this module only translates.
+
+Long polling by default; webhook mode when TELEGRAM_WEBHOOK_URL is set (the gateway's web server
+receives the updates and checks Telegram's secret-token header, see bot.gateway.app).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.gateway.core import Gateway
+from bot.gateway.messages import BotMessage
+from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
+from bot.gateway.texts import say
+
+logger = logging.getLogger(__name__)
+CHANNEL = "telegram"
+SEND_ATTEMPTS = 3
+# Commands learners can type; each becomes the intent it names (Rasa reads "/intent" payloads).
+COMMANDS = {
+    "help": ("/help", "What I can do"),
+    "plan": ("/show_plan", "Your saved plan"),
+    "forget": ("/forget_me", "Delete everything I know about you"),
+    "human": ("/talk_to_human", "Talk to a person"),
+}
+MEDIA = (
+    filters.PHOTO
+    | filters.VOICE
+    | filters.Sticker.ALL
+    | filters.Document.ALL
+    | filters.VIDEO
+    | filters.AUDIO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.CONTACT
+)
+# The last reply's request for a place offers the location button (see `wants_location`).
+ASKS_FOR_PLACE = "ask_location"
+
+
+class TelegramOutlet:
+    """Sends bot messages to a chat: HTML, split at the limit, keyboards, retries."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application = application
+        self.stash = PayloadStash()
+
+    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
+        """Deliver messages in order to one chat."""
+        for message in messages:
+            markup: Any = keyboard(message.buttons, self.stash)
+            if markup is None and wants_location(message):
+                markup = location_keyboard()
+            if not message.text:
+                continue
+            pieces = split(message.text)
+            for number, piece in enumerate(pieces, start=1):
+                await self._send_text(
+                    int(address), to_html(piece), markup if number == len(pieces) else None
+                )
+
+    async def post(self, chat_id: str, text: str) -> int:
+        """A plain message (to the navigators' group); its id."""
+        sent = await self._send_text(int(chat_id), to_html(text), None)
+        return sent.message_id
+
+    async def _send_text(self, chat_id: int, text: str, markup: Any) -> Message:
+        """send_message with retries on network errors (the rate limiter retries 429s)."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                sent: Message = await self.application.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+                return sent
+            except RetryAfter as error:  # only when the rate limiter gave up
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                wait = error.retry_after
+                await asyncio.sleep(
+                    wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                )
+            except (TimedOut, NetworkError):
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
+
+
+def wants_location(message: BotMessage) -> bool:
+    """Whether the assistant is asking where the learner is (a response marked ask_location)."""
+    return bool(message.custom.get(ASKS_FOR_PLACE))
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    """A one-tap 'share my location' button under the text field."""
+    button = KeyboardButton(say("share_location_button"), request_location=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+class TelegramChannel:
+    """The handlers, bound to one gateway and one outlet."""
+
+    def __init__(self, gateway: Gateway, outlet: TelegramOutlet) -> None:
+        self.gateway = gateway
+        self.outlet = outlet
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Register every handler; order matters where noted."""
+        navigators = self.gateway.settings.navigator_chat_id
+        if navigators:  # the navigators' group first: nothing there goes to the assistant
+            group = filters.Chat(chat_id=int(navigators))
+            application.add_handler(CommandHandler("done", self.navigator_done, filters=group))
+            application.add_handler(MessageHandler(group & filters.TEXT, self.navigator_message))
+            application.add_handler(MessageHandler(group, self.ignore))
+        private = filters.ChatType.PRIVATE
+        application.add_handler(CommandHandler("start", self.start, filters=private))
+        for command in COMMANDS:
+            application.add_handler(CommandHandler(command, self.command, filters=private))
+        application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(MessageHandler(private & filters.LOCATION, self.location))
+        application.add_handler(MessageHandler(private & filters.TEXT, self.text))
+        application.add_handler(MessageHandler(private & MEDIA, self.media))
+        application.add_error_handler(self.error)
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start, also from a poster's deep link (/start robotics): a greeting or that search."""
+        words = " ".join(context.args or []).replace("_", " ").replace("-", " ").strip()
+        await self._converse(update, words or "/greet")
+
+    async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help, /plan, /forget, /human: the intent each names."""
+        assert update.effective_message is not None
+        name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]
+        await self._converse(update, COMMANDS[name][0])
+
+    async def text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed message."""
+        assert update.effective_message is not None
+        await self._converse(update, update.effective_message.text or "")
+
+    async def location(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared pin: a search near it, as the share_location intent with coordinates."""
+        assert update.effective_message is not None and update.effective_message.location
+        pin = update.effective_message.location
+        entities = json.dumps({"latitude": pin.latitude, "longitude": pin.longitude})
+        await self._converse(update, f"/share_location{entities}")
+
+    async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tapped button: acknowledge, disable the keyboard, send its payload."""
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        if query.message is not None:
+            try:
+                await query.edit_message_reply_markup(reply_markup=None)
+            except TelegramError as error:  # already edited (a double tap): nothing to undo
+                logger.info("could not remove a keyboard: %s", error)
+        payload = self.outlet.stash.payload_for(query.data or "")
+        if payload is None:
+            await self._reply(update, [BotMessage(say("stale_button"))])
+            return
+        await self._converse(update, payload)
+
+    async def media(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Photos, voice, stickers, files: say what we can read instead of staying silent."""
+        await self._reply(update, [BotMessage(say("unsupported_media"))])
+
+    async def navigator_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A navigator's message in the group: a reply to a request goes to its learner."""
+        await self._navigator(update, done=False)
+
+    async def navigator_done(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/done as a reply to a request: close it."""
+        await self._navigator(update, done=True)
+
+    async def ignore(self, _update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Anything else in the navigators' group is theirs, not ours."""
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One global error handler: log it; the update's user gets the apology if possible."""
+        logger.error("a Telegram update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await self.outlet.send(
+                    str(update.effective_chat.id), [BotMessage(say("rasa_unavailable"))]
+                )
+            except TelegramError:
+                logger.warning("could not send the apology either")
+
+    async def _navigator(self, update: Update, *, done: bool) -> None:
+        """Relay or close, and answer in the group when there is something to say."""
+        message = update.effective_message
+        assert message is not None and update.effective_chat is not None
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        text = message.text or ""
+        result = await self.gateway.from_navigator(
+            str(update.effective_chat.id), reply_to, text, done
+        )
+        if result.reply:
+            await message.reply_text(result.reply)
+
+    async def _converse(self, update: Update, text: str) -> None:
+        """Show 'typing…', ask the gateway, send the replies; one chat at a time, in order."""
+        chat = update.effective_chat
+        assert chat is not None and chat.type == ChatType.PRIVATE
+        async with self._locks.setdefault(chat.id, asyncio.Lock()):
+            with contextlib.suppress(TelegramError):  # the indicator is a nicety
+                await chat.send_action(ChatAction.TYPING)
+            replies = await self.gateway.converse(CHANNEL, str(chat.id), text)
+            await self._reply(update, replies)
+
+    async def _reply(self, update: Update, messages: Sequence[BotMessage]) -> None:
+        """Send messages to the update's chat."""
+        assert update.effective_chat is not None
+        await self.outlet.send(str(update.effective_chat.id), messages)
+
+
+def build_application(
+    gateway: Gateway, *, updater: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot Application for the gateway's settings (token, API URL)."""
+    settings = gateway.settings
+    assert settings.telegram_token is not None
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+    )
+    if settings.telegram_api_url:  # a local fake Bot API server in tests
+        base = settings.telegram_api_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if not updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    outlet = TelegramOutlet(application)
+    TelegramChannel(gateway, outlet).install(application)
+    gateway.telegram = outlet
+    return application
+
+
+async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu Telegram shows learners."""
+    commands = [BotCommand("start", "Start over")]
+    commands += [BotCommand(name, about) for name, (_, about) in COMMANDS.items()]
+    await application.bot.set_my_commands(commands)

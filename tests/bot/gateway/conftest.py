@@ -1,0 +1,99 @@
+"""Gateway tests: a throwaway database, settings, a scripted assistant, a recording outlet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway.core import Gateway
+from bot.gateway.messages import BotMessage, Button
+from bot.gateway.rasa import RasaUnavailable
+from bot.gateway.settings import GatewaySettings
+from knowledge.db import make_engine, make_sessionmaker
+from knowledge.learners import get_or_create_learner, open_handoff
+from knowledge.migrate import upgrade
+
+NAVIGATORS = "-100200300"
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A session factory on an empty, migrated SQLite file."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
+    upgrade(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> GatewaySettings:
+    """Settings with a navigators' group and a fixed pseudonym key."""
+    env = {
+        "WAYFINDER_PSEUDONYM_KEY": "k" * 40,
+        "WAYFINDER_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+        "NAVIGATOR_CHAT_ID": NAVIGATORS,
+    }
+    return GatewaySettings.from_env(env, key_file=tmp_path / "key")
+
+
+@dataclass
+class ScriptedRasa:
+    """Stands in for the Rasa server: replies by message, and can open a handoff like the
+    action does; records every call."""
+
+    sessions: sessionmaker[Session]
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+    down: bool = False
+
+    async def send(
+        self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        self.calls.append((sender_id, text, channel))
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        if text == "/talk_to_human":
+            with self.sessions.begin() as session:
+                learner = get_or_create_learner(session, sender_id, channel)
+                summary = {"topics": ["robotics"], "age_band": "10–12", "for": "child"}
+                open_handoff(session, learner, summary | {"neighbourhood": "Eastside"})
+            return [BotMessage("I've asked a navigator to join.")]
+        return [BotMessage(f"you said {text}", (Button("More", "/more_results"),))]
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass
+class RecordingOutlet:
+    """Stands in for Telegram: records sends and posts; posts get increasing message ids."""
+
+    sent: list[tuple[str, list[BotMessage]]] = field(default_factory=list)
+    posts: list[tuple[str, str, int]] = field(default_factory=list)
+
+    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
+        self.sent.append((address, list(messages)))
+
+    async def post(self, chat_id: str, text: str) -> int:
+        message_id = 1000 + len(self.posts)
+        self.posts.append((chat_id, text, message_id))
+        return message_id
+
+
+@pytest.fixture
+def rasa(sessions: sessionmaker[Session]) -> ScriptedRasa:
+    return ScriptedRasa(sessions)
+
+
+@pytest.fixture
+def gateway(
+    settings: GatewaySettings, sessions: sessionmaker[Session], rasa: ScriptedRasa
+) -> Gateway:
+    """A gateway on the throwaway database with the scripted assistant and a recording outlet."""
+    made = Gateway(replace(settings, handoff_timeout_s=60), sessions, rasa)  # type: ignore[arg-type]
+    made.telegram = RecordingOutlet()
+    return made

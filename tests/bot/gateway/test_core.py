@@ -1,0 +1,153 @@
+"""The gateway's shared half: messages to the assistant, proactive delivery, the handoff relay."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway.core import Gateway
+from bot.gateway.messages import BotMessage
+from bot.gateway.texts import say
+from knowledge.learners import forget_learner
+from knowledge.models import ChannelAddress, Handoff, OutboxMessage, utcnow
+from tests.bot.gateway.conftest import NAVIGATORS, RecordingOutlet, ScriptedRasa
+
+
+def outlet(gateway: Gateway) -> RecordingOutlet:
+    assert isinstance(gateway.telegram, RecordingOutlet)
+    return gateway.telegram
+
+
+def test_a_message_reaches_the_assistant_under_a_pseudonym_and_the_address_is_kept(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    replies = asyncio.run(gateway.converse("telegram", "555123", "robotics"))
+    assert [reply.text for reply in replies] == ["you said robotics"]
+    sender, text, channel = rasa.calls[0]
+    assert (text, channel) == ("robotics", "telegram")
+    assert sender.startswith("tg-") and "555123" not in sender
+    assert sender == gateway.sender_id("telegram", "555123")  # stable
+    assert sender != gateway.sender_id("web", "555123")
+    with sessions() as session:
+        address = session.get(ChannelAddress, sender)
+        assert address is not None and (address.channel, address.address) == ("telegram", "555123")
+
+
+def test_when_rasa_is_down_the_user_gets_an_apology_not_silence(
+    gateway: Gateway, rasa: ScriptedRasa
+) -> None:
+    rasa.down = True
+    replies = asyncio.run(gateway.converse("web", "s" * 20, "hello"))
+    assert [reply.text for reply in replies] == [say("rasa_unavailable")]
+
+
+def test_proactive_messages_reach_telegram_or_the_web_outbox(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    asyncio.run(gateway.converse("telegram", "42", "hi"))
+    asyncio.run(gateway.converse("web", "w" * 20, "hi"))
+    reminder = [BotMessage("Reminder: applications close Friday")]
+    assert asyncio.run(gateway.deliver(gateway.sender_id("telegram", "42"), reminder))
+    assert outlet(gateway).sent == [("42", reminder)]
+    web = gateway.sender_id("web", "w" * 20)
+    assert asyncio.run(gateway.deliver(web, reminder))
+    found = asyncio.run(gateway.wait_for_outbox(web, 0, timeout_s=0.1))
+    assert [item.message["text"] for item in found] == ["Reminder: applications close Friday"]
+    assert asyncio.run(gateway.wait_for_outbox(web, found[-1].id, timeout_s=0.1)) == []
+    assert not asyncio.run(gateway.deliver("tg-nobody", reminder))  # never wrote to us
+
+
+def test_a_waiting_long_poll_wakes_when_a_message_is_queued(gateway: Gateway) -> None:
+    session_id = "p" * 20
+    web = gateway.sender_id("web", session_id)
+
+    async def scenario() -> list[str]:
+        await gateway.converse("web", session_id, "hi")
+        waiting = asyncio.create_task(gateway.wait_for_outbox(web, 0, timeout_s=10))
+        await asyncio.sleep(0.2)
+        await gateway.deliver(web, [BotMessage("A navigator replied")])
+        found = await asyncio.wait_for(waiting, timeout=3)
+        return [item.message["text"] for item in found]
+
+    assert asyncio.run(scenario()) == ["A navigator replied"]
+
+
+def test_the_handoff_round_trip(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    session_id = "h" * 20
+    web = gateway.sender_id("web", session_id)
+    asyncio.run(gateway.converse("web", session_id, "/talk_to_human"))
+    ((chat, summary, request_id),) = outlet(gateway).posts
+    assert chat == NAVIGATORS
+    assert "robotics" in summary and "10–12" in summary and "Eastside" in summary
+    assert session_id not in summary and web not in summary  # nothing identifying
+
+    # While it is open, the learner's messages go to the navigators, not to the assistant.
+    replies = asyncio.run(gateway.converse("web", session_id, "is there anything on Sundays?"))
+    assert [reply.text for reply in replies] == [say("handoff_relayed")]
+    assert [text for _, text, _ in rasa.calls] == ["/talk_to_human"]
+    relayed = outlet(gateway).posts[-1]
+    assert "is there anything on Sundays?" in relayed[1]
+
+    # A navigator answers by replying to the relayed message (or the request).
+    result = asyncio.run(gateway.from_navigator(NAVIGATORS, relayed[2], "Yes: chess at 2pm", False))
+    assert result.reply is None
+    got = asyncio.run(gateway.wait_for_outbox(web, 0, timeout_s=0.1))
+    assert got[-1].message["text"] == say("handoff_navigator_reply", text="Yes: chess at 2pm")
+
+    # Messages elsewhere in the group, or not a reply, are left alone or explained.
+    assert asyncio.run(gateway.from_navigator("-999", request_id, "hi", False)).reply is None
+    unknown = asyncio.run(gateway.from_navigator(NAVIGATORS, 5, "who?", False))
+    assert unknown.reply == say("navigator_unknown")
+
+    # /done closes it and the learner is told; the assistant answers again.
+    done = asyncio.run(gateway.from_navigator(NAVIGATORS, request_id, "/done", True))
+    assert done.reply == say("navigator_closed", number=1)
+    got = asyncio.run(gateway.wait_for_outbox(web, got[-1].id, timeout_s=0.1))
+    assert got[-1].message["text"] == say("handoff_closed_by_navigator")
+    asyncio.run(gateway.converse("web", session_id, "thanks"))
+    assert rasa.calls[-1][1] == "thanks"
+    with sessions() as session:
+        handoff = session.scalars(select(Handoff)).one()
+        assert (handoff.status, handoff.closed_by) == ("closed", "navigator")
+
+
+def test_an_idle_handoff_times_out_and_the_learner_is_told(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    asyncio.run(gateway.converse("telegram", "77", "/talk_to_human"))
+    assert asyncio.run(gateway.expire_handoffs()) == 0  # not idle yet
+    with sessions.begin() as session:
+        handoff = session.scalars(select(Handoff)).one()
+        handoff.last_activity_at = utcnow() - timedelta(minutes=5)
+    assert asyncio.run(gateway.expire_handoffs()) == 1
+    assert outlet(gateway).sent[-1] == ("77", [BotMessage(say("handoff_closed_timeout"))])
+    assert outlet(gateway).posts[-1][1] == say("navigator_closed", number=1)
+
+
+def test_without_a_navigator_group_nothing_is_posted(gateway: Gateway, rasa: ScriptedRasa) -> None:
+    from dataclasses import replace
+
+    gateway.settings = replace(gateway.settings, navigator_chat_id=None)
+    asyncio.run(gateway.converse("telegram", "88", "/talk_to_human"))
+    assert outlet(gateway).posts == []
+    asyncio.run(gateway.converse("telegram", "88", "hello again"))
+    assert rasa.calls[-1][1] == "hello again"  # no relay: the assistant keeps answering
+
+
+def test_forget_me_erases_the_address_and_queued_messages(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    web = gateway.sender_id("web", "f" * 20)
+    asyncio.run(gateway.converse("web", "f" * 20, "hi"))
+    asyncio.run(gateway.deliver(web, [BotMessage("reminder")]))
+    with sessions.begin() as session:
+        assert forget_learner(session, web)
+    with sessions() as session:
+        assert session.get(ChannelAddress, web) is None
+        assert session.scalars(select(OutboxMessage)).all() == []
+    assert not asyncio.run(gateway.deliver(web, [BotMessage("reminder")]))
