@@ -23,7 +23,7 @@ TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml
 TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
 TEST_WORK := var/test
 
-.PHONY: help run setup db seed lookups train shell test lint typecheck unit unit-rasa conversation e2e bench clean
+.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa conversation e2e bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
@@ -46,6 +46,14 @@ $(VENV_RASA)/.installed: requirements-rasa.txt
 	@touch $@
 
 setup: $(VENV)/.installed $(VENV_RASA)/.installed ## create both virtual environments if missing
+
+# The web widget's browser tests drive Debian's Chromium (never a downloaded browser).
+browser: ## install Debian's chromium and chromium-driver if missing (for the browser tests)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "Installing Debian's chromium and chromium-driver for the browser tests…"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
 
 db: $(VENV)/.installed ## apply database migrations (WAYFINDER_DATABASE_URL, default var/wayfinder.db)
 	@$(WAYFINDER) db upgrade
@@ -77,7 +85,7 @@ lint: $(VENV)/.installed ## ruff on all Python code
 typecheck: $(VENV)/.installed ## mypy --strict on our packages
 	@$(VENV)/bin/mypy knowledge actions bot benchmarks
 
-unit: $(VENV)/.installed ## the pytest suite without the servers (PYTEST_ARGS=... to filter)
+unit: $(VENV)/.installed browser ## the pytest suite without the servers (PYTEST_ARGS=... to filter)
 	@$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
 $(VENV_RASA)/.dev-installed: requirements-rasa-dev.txt | $(VENV_RASA)/.installed
@@ -100,7 +108,7 @@ conversation: setup $(TEST_WORK)/model.tar.gz ## test stories, then NLU floors (
 		--fail-on-prediction-errors --out $(TEST_WORK)/stories
 	@$(PY) -m benchmarks.nlu --model $(TEST_WORK)/model.tar.gz --out $(TEST_WORK)/nlu --check
 
-e2e: setup $(TEST_WORK)/model.tar.gz ## both servers on localhost, real conversations over REST
+e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: REST, Telegram (fake Bot API), the widget in Chromium
 	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 test: lint typecheck unit unit-rasa conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)

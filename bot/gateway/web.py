@@ -20,6 +20,7 @@ from bot.gateway.messages import BotMessage
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 FILES = {
     "/": ("demo.html", "text/html; charset=utf-8"),
+    "/demo.html": ("demo.html", "text/html; charset=utf-8"),
     "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
     "/widget.css": ("widget.css", "text/css; charset=utf-8"),
 }
@@ -38,7 +39,8 @@ def blueprint(gateway: Gateway) -> Blueprint:
     bp = Blueprint("web")
 
     for path, (name, content_type) in FILES.items():
-        bp.add_route(_file_handler(name, content_type), path, methods=["GET"], name=name)
+        route = "root" if path == "/" else name.replace(".", "_")
+        bp.add_route(_file_handler(name, content_type), path, methods=["GET"], name=route)
 
     @bp.post("/api/web/messages")
     async def messages(request: Request) -> HTTPResponse:

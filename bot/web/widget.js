@@ -1,0 +1,691 @@
+/*
+ * Wayfinder web chat widget.
+ *
+ * A site embeds it with one tag:
+ *
+ *   <script src="https://GATEWAY/widget.js" data-gateway="https://GATEWAY" defer></script>
+ *
+ * data-gateway is optional (default: the origin the script came from); data-open="1" opens the
+ * chat as soon as the page loads. The stylesheet is loaded from beside this script.
+ *
+ * Gateway contract (the server side lives in the gateway, not here):
+ *   POST {gateway}/api/web/messages   {"session", "text"} or {"session", "payload", "text"}
+ *        -> {"messages": [{"id", "text", "buttons": [{"title", "payload"}], "at"}]}
+ *        errors: 4xx/5xx {"error": "human-readable message"}
+ *   GET  {gateway}/api/web/events?session=ID&after=LAST_BOT_ID   (long poll, ~25 s)
+ *        -> {"messages": [...]}   proactive messages: reminders, a navigator's replies
+ *
+ * Plain ES2017 with no dependencies and no build step, so a library's web team can read what
+ * they embed. Everything lives inside this closure; the only global is window.Wayfinder.
+ */
+(function () {
+  "use strict";
+
+  // A page that includes the tag twice (a CMS template plus a content block) gets one widget.
+  if (window.Wayfinder) {
+    return;
+  }
+
+  var SESSION_KEY = "wayfinder.session";
+  var HISTORY_KEY = "wayfinder.history";
+  var HISTORY_LIMIT = 200;
+  var MAX_TEXT_LENGTH = 1000;
+  // The gateway holds a poll for about 25 s; a poll still open well past that is a dead connection.
+  var POLL_TIMEOUT_MS = 35000;
+  // The bot answers in a few seconds; past this the user deserves an error and their text back.
+  var SEND_TIMEOUT_MS = 30000;
+  var BACKOFF_START_MS = 1000;
+  var BACKOFF_MAX_MS = 30000;
+  // A gateway (or proxy) that answers a poll at once with nothing must not become a busy loop.
+  var MIN_POLL_INTERVAL_MS = 500;
+
+  // currentScript is only set while this file first runs, so read everything from the tag now.
+  var script =
+    document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var scriptUrl = new URL(script ? script.src : "widget.js", window.location.href);
+  var gateway = ((script && script.getAttribute("data-gateway")) || scriptUrl.origin).replace(
+    /\/+$/,
+    ""
+  );
+  var startOpen = /^(1|true|yes|open)$/i.test((script && script.getAttribute("data-open")) || "");
+
+  /* ---------- storage ---------- */
+
+  // localStorage throws in some privacy modes and sandboxed iframes. The chat must still work
+  // there; it just forgets the conversation on reload.
+  var storage = (function () {
+    try {
+      var probe = "wayfinder.probe";
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (err) {
+      var memory = {};
+      return {
+        getItem: function (key) {
+          return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
+        },
+        setItem: function (key, value) {
+          memory[key] = String(value);
+        },
+      };
+    }
+  })();
+
+  function newSessionId() {
+    // Unguessable: the session id is the only thing that ties a browser to its conversation.
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      })
+      .join("");
+  }
+
+  function loadSession() {
+    var id = storage.getItem(SESSION_KEY);
+    if (!id || !/^[A-Za-z0-9_-]{16,128}$/.test(id)) {
+      id = newSessionId();
+      storage.setItem(SESSION_KEY, id);
+    }
+    return id;
+  }
+
+  // History entries: {role: "user"|"bot", text, id?, buttons?, used?, at?}. The stored copy is
+  // untrusted (anything on the same origin can write it), so keep only well-formed fields; it is
+  // rendered as text either way.
+  function cleanButtons(buttons) {
+    if (!Array.isArray(buttons)) {
+      return [];
+    }
+    return buttons
+      .filter(function (b) {
+        return b && typeof b.title === "string" && typeof b.payload === "string";
+      })
+      .map(function (b) {
+        return { title: b.title, payload: b.payload };
+      });
+  }
+
+  function cleanEntry(raw) {
+    if (!raw || (raw.role !== "user" && raw.role !== "bot")) {
+      return null;
+    }
+    // Number(null) is 0, so a message without an id must not go through Number().
+    var id = raw.id === null || raw.id === undefined || raw.id === "" ? NaN : Number(raw.id);
+    return {
+      role: raw.role,
+      text: typeof raw.text === "string" ? raw.text : "",
+      id: raw.role === "bot" && Number.isFinite(id) ? id : null,
+      buttons: raw.role === "bot" ? cleanButtons(raw.buttons) : [],
+      used: raw.used === true,
+      at: typeof raw.at === "string" ? raw.at : null,
+    };
+  }
+
+  function loadHistory() {
+    try {
+      var raw = JSON.parse(storage.getItem(HISTORY_KEY) || "[]");
+      return Array.isArray(raw) ? raw.map(cleanEntry).filter(Boolean) : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function saveHistory() {
+    state.history = state.history.slice(-HISTORY_LIMIT);
+    // Only the data: entries also carry their DOM node, which must not go into storage.
+    var stored = state.history.map(function (entry) {
+      return {
+        role: entry.role,
+        text: entry.text,
+        id: entry.id,
+        buttons: entry.buttons,
+        used: entry.used,
+        at: entry.at,
+      };
+    });
+    try {
+      storage.setItem(HISTORY_KEY, JSON.stringify(stored));
+    } catch (err) {
+      // Storage full: keep chatting; only the reload-restore is lost.
+    }
+  }
+
+  var state = {
+    session: loadSession(),
+    history: loadHistory(),
+    seen: {}, // bot message ids already shown, so a reply that arrives twice is shown once
+    lastId: 0, // highest bot message id seen: the `after` of the next poll
+    open: false,
+    sending: false,
+    pollGeneration: 0, // bumped on every open/close so a stale poll loop stops
+    pollAbort: null,
+  };
+  state.history.forEach(function (entry) {
+    if (entry.id !== null) {
+      state.seen[entry.id] = true;
+      state.lastId = Math.max(state.lastId, entry.id);
+    }
+  });
+
+  /* ---------- DOM helpers ---------- */
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      node.setAttribute(name, attrs[name]);
+    });
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  // Sentence punctuation right after a URL ("see https://x.org.") belongs to the sentence.
+  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+  var TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
+
+  function trimUrl(url) {
+    var trail = url.match(TRAILING_PUNCTUATION);
+    if (!trail) {
+      return url;
+    }
+    var trimmed = url.slice(0, -trail[0].length);
+    // Keep a closing parenthesis that the URL itself opened (Wikipedia-style links).
+    var opens = (trimmed.match(/\(/g) || []).length;
+    var closes = (trimmed.match(/\)/g) || []).length;
+    var i = 0;
+    while (opens > closes && trail[0][i] === ")") {
+      trimmed += ")";
+      closes += 1;
+      i += 1;
+    }
+    return trimmed;
+  }
+
+  // Bot and directory text is never parsed as HTML: it goes in as text nodes, and only http(s)
+  // URLs become links, built element by element. A message "<img src=x onerror=...>" therefore
+  // shows those characters and nothing runs.
+  function appendLinkified(parent, text) {
+    var last = 0;
+    var match;
+    URL_PATTERN.lastIndex = 0;
+    while ((match = URL_PATTERN.exec(text)) !== null) {
+      var url = trimUrl(match[0]);
+      var href = null;
+      try {
+        var parsed = new URL(url);
+        if (parsed.protocol === "http:" || parsed.protocol === "https:") {
+          href = parsed.href;
+        }
+      } catch (err) {
+        href = null;
+      }
+      if (href === null) {
+        continue;
+      }
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var link = el("a", { class: "wf-link", rel: "noopener noreferrer", target: "_blank" }, url);
+      link.href = href;
+      parent.appendChild(link);
+      last = match.index + url.length;
+      URL_PATTERN.lastIndex = last;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /* ---------- the widget's elements ---------- */
+
+  var root = el("div", { class: "wf-root", "data-wayfinder": "" });
+  // Hidden until the stylesheet arrives, so the host page never flashes an unstyled chat.
+  root.style.display = "none";
+
+  var launcher = el("button", {
+    type: "button",
+    class: "wf-launcher",
+    "aria-expanded": "false",
+    "aria-controls": "wf-panel",
+  });
+  launcher.appendChild(el("span", { class: "wf-launcher-icon", "aria-hidden": "true" }));
+  launcher.appendChild(el("span", { class: "wf-launcher-text" }, "Ask Wayfinder"));
+
+  var panel = el("div", {
+    id: "wf-panel",
+    class: "wf-panel",
+    role: "dialog",
+    "aria-label": "Wayfinder chat",
+    "aria-describedby": "wf-intro",
+  });
+  panel.hidden = true;
+
+  var header = el("div", { class: "wf-header" });
+  var titles = el("div", { class: "wf-titles" });
+  titles.appendChild(el("h2", { class: "wf-title" }, "Wayfinder"));
+  titles.appendChild(el("p", { class: "wf-subtitle" }, "Find learning near you"));
+  var closeButton = el("button", { type: "button", class: "wf-close", "aria-label": "Close chat" });
+  closeButton.appendChild(el("span", { "aria-hidden": "true" }, "\u00d7"));
+  header.appendChild(titles);
+  header.appendChild(closeButton);
+
+  var scroller = el("div", { class: "wf-scroll" });
+  var intro = el(
+    "p",
+    { id: "wf-intro", class: "wf-intro" },
+    "Ask about classes, clubs, badges and courses near you \u2014 for yourself or your " +
+      "family. Try \u201ccoding for my 12-year-old\u201d or just say hi."
+  );
+  var log = el("div", {
+    id: "wf-log",
+    class: "wf-log",
+    role: "log",
+    "aria-live": "polite",
+    "aria-label": "Conversation",
+  });
+  // Outside the log on purpose: screen readers should hear the replies, not every dot animation.
+  var typing = el("div", {
+    class: "wf-typing",
+    role: "status",
+    "aria-label": "Wayfinder is typing",
+  });
+  for (var d = 0; d < 3; d += 1) {
+    typing.appendChild(el("span", { class: "wf-dot", "aria-hidden": "true" }));
+  }
+  typing.hidden = true;
+  scroller.appendChild(intro);
+  scroller.appendChild(log);
+  scroller.appendChild(typing);
+
+  var form = el("form", { class: "wf-form", autocomplete: "off" });
+  var label = el("label", { for: "wf-input", class: "wf-visually-hidden" }, "Message Wayfinder");
+  var input = el("input", {
+    id: "wf-input",
+    class: "wf-input",
+    type: "text",
+    maxlength: String(MAX_TEXT_LENGTH),
+    placeholder: "Type a message\u2026",
+    enterkeyhint: "send",
+  });
+  var sendButton = el("button", { type: "submit", class: "wf-send" }, "Send");
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+
+  panel.appendChild(header);
+  panel.appendChild(scroller);
+  panel.appendChild(form);
+  // Launcher first: the disclosure pattern (button, then what it controls) gives a sensible
+  // reading and Tab order; CSS places the panel above it.
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  /* ---------- rendering ---------- */
+
+  function scrollToEnd() {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function setButtonsDisabled(group, disabled) {
+    Array.prototype.forEach.call(group.querySelectorAll("button"), function (button) {
+      button.disabled = disabled;
+    });
+  }
+
+  function renderEntry(entry) {
+    var item = el("div", { class: "wf-msg wf-msg-" + entry.role });
+    // Colour and side tell sighted users who spoke; screen readers get it said.
+    item.appendChild(
+      el("span", { class: "wf-visually-hidden" }, entry.role === "user" ? "You: " : "Wayfinder: ")
+    );
+    var body = el("div", { class: "wf-text" });
+    if (entry.role === "bot") {
+      appendLinkified(body, entry.text);
+    } else {
+      body.textContent = entry.text;
+    }
+    item.appendChild(body);
+
+    if (entry.buttons && entry.buttons.length) {
+      var group = el("div", { class: "wf-buttons", role: "group", "aria-label": "Choices" });
+      entry.buttons.forEach(function (button) {
+        var node = el("button", { type: "button", class: "wf-choice" }, button.title);
+        node.disabled = entry.used;
+        node.addEventListener("click", function () {
+          choose(entry, button, group);
+        });
+        group.appendChild(node);
+      });
+      item.appendChild(group);
+    }
+    entry.node = item;
+    log.appendChild(item);
+    return item;
+  }
+
+  function addEntry(entry) {
+    state.history.push(entry);
+    renderEntry(entry);
+    saveHistory();
+    scrollToEnd();
+    return entry;
+  }
+
+  function removeEntry(entry) {
+    var index = state.history.indexOf(entry);
+    if (index !== -1) {
+      state.history.splice(index, 1);
+    }
+    if (entry.node && entry.node.parentNode) {
+      entry.node.parentNode.removeChild(entry.node);
+    }
+    saveHistory();
+  }
+
+  // Errors and notices: shown in the log (so screen readers hear them), never stored.
+  function systemLine(text) {
+    var item = el("div", { class: "wf-msg wf-msg-system" }, text);
+    log.appendChild(item);
+    scrollToEnd();
+  }
+
+  function receive(messages) {
+    if (!Array.isArray(messages)) {
+      return;
+    }
+    messages.forEach(function (message) {
+      var entry = cleanEntry({
+        role: "bot",
+        id: message && message.id,
+        text: message && message.text,
+        buttons: message && message.buttons,
+        at: message && message.at,
+      });
+      if (!entry || (!entry.text && !entry.buttons.length)) {
+        return;
+      }
+      if (entry.id !== null) {
+        // The same message can come both as a reply and from the event stream: show it once.
+        if (state.seen[entry.id]) {
+          return;
+        }
+        state.seen[entry.id] = true;
+        state.lastId = Math.max(state.lastId, entry.id);
+      }
+      addEntry(entry);
+    });
+  }
+
+  /* ---------- talking to the gateway ---------- */
+
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      window.setTimeout(resolve, ms);
+    });
+  }
+
+  function GatewayError(message) {
+    this.message = message;
+  }
+
+  // fetch() with a deadline, returning the parsed JSON body (or {} when there is none).
+  function request(url, options, timeoutMs, controller) {
+    var abort = controller || new AbortController();
+    var timer = window.setTimeout(function () {
+      abort.abort();
+    }, timeoutMs);
+    options.signal = abort.signal;
+    options.credentials = "omit"; // the session id is in the body; no cookies cross sites
+    return window
+      .fetch(url, options)
+      .then(function (response) {
+        return response.text().then(function (body) {
+          var data = {};
+          try {
+            data = body ? JSON.parse(body) : {};
+          } catch (err) {
+            data = {};
+          }
+          if (!response.ok) {
+            throw new GatewayError(
+              (data && typeof data.error === "string" && data.error) ||
+                "Wayfinder could not answer (error " + response.status + "). Please try again."
+            );
+          }
+          return data || {};
+        });
+      })
+      .finally(function () {
+        window.clearTimeout(timer);
+      });
+  }
+
+  function errorText(err, timedOut) {
+    if (err instanceof GatewayError) {
+      return err.message;
+    }
+    if (timedOut) {
+      return "Wayfinder is taking too long to answer. Please try again.";
+    }
+    return "Can\u2019t reach Wayfinder right now. Check your connection and try again.";
+  }
+
+  function setSending(sending) {
+    state.sending = sending;
+    typing.hidden = !sending;
+    // aria-disabled rather than disabled: a disabled button would drop keyboard focus.
+    sendButton.setAttribute("aria-disabled", sending ? "true" : "false");
+    if (sending) {
+      scrollToEnd();
+    }
+  }
+
+  // Sends one user turn; resolves to true when the gateway accepted it.
+  function send(text, payload) {
+    if (state.sending) {
+      return Promise.resolve(false);
+    }
+    setSending(true);
+    var entry = addEntry({
+      role: "user",
+      text: text,
+      id: null,
+      buttons: [],
+      used: false,
+      at: new Date().toISOString(),
+    });
+    var body = { session: state.session, text: text };
+    if (payload) {
+      body.payload = payload;
+    }
+    var started = Date.now();
+    return request(
+      gateway + "/api/web/messages",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      },
+      SEND_TIMEOUT_MS
+    )
+      .then(function (data) {
+        setSending(false);
+        receive(data.messages);
+        return true;
+      })
+      .catch(function (err) {
+        setSending(false);
+        // The turn did not reach the bot: take it out of the transcript and say why. The caller
+        // gives the text back to the user so they can retry without retyping.
+        removeEntry(entry);
+        systemLine(errorText(err, Date.now() - started >= SEND_TIMEOUT_MS));
+        return false;
+      });
+  }
+
+  function choose(entry, button, group) {
+    if (entry.used || state.sending) {
+      return;
+    }
+    // Disable first: a double tap must not send the choice twice.
+    entry.used = true;
+    setButtonsDisabled(group, true);
+    saveHistory();
+    send(button.title, button.payload).then(function (ok) {
+      if (!ok) {
+        entry.used = false;
+        setButtonsDisabled(group, false);
+        saveHistory();
+      }
+    });
+  }
+
+  // Long poll for proactive messages while the chat is open. Each open starts a new generation;
+  // a loop whose generation is stale (the chat was closed, maybe reopened) stops.
+  function pollLoop(generation) {
+    var backoff = BACKOFF_START_MS;
+
+    function next() {
+      if (generation !== state.pollGeneration) {
+        return;
+      }
+      var started = Date.now();
+      var controller = new AbortController();
+      state.pollAbort = controller;
+      var url =
+        gateway +
+        "/api/web/events?session=" +
+        encodeURIComponent(state.session) +
+        "&after=" +
+        encodeURIComponent(String(state.lastId));
+      request(url, { method: "GET", cache: "no-store" }, POLL_TIMEOUT_MS, controller)
+        .then(function (data) {
+          if (generation !== state.pollGeneration) {
+            return null;
+          }
+          receive(data.messages);
+          backoff = BACKOFF_START_MS;
+          return sleep(Math.max(0, MIN_POLL_INTERVAL_MS - (Date.now() - started)));
+        })
+        .catch(function () {
+          if (generation !== state.pollGeneration) {
+            return null;
+          }
+          // Gateway down or restarting: retry later, backing off so we don't hammer it.
+          var wait = backoff;
+          backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+          return sleep(wait);
+        })
+        .then(next);
+    }
+
+    next();
+  }
+
+  function stopPolling() {
+    state.pollGeneration += 1;
+    if (state.pollAbort) {
+      state.pollAbort.abort();
+      state.pollAbort = null;
+    }
+  }
+
+  /* ---------- opening, closing, keyboard ---------- */
+
+  function open(options) {
+    if (state.open) {
+      return;
+    }
+    state.open = true;
+    panel.hidden = false;
+    root.classList.add("wf-is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    scrollToEnd();
+    // Opening on page load must not steal focus from the host page; a user's open moves it here.
+    if (!options || options.focus !== false) {
+      input.focus();
+    }
+    stopPolling();
+    pollLoop(state.pollGeneration);
+  }
+
+  function close() {
+    if (!state.open) {
+      return;
+    }
+    var hadFocus = panel.contains(document.activeElement);
+    state.open = false;
+    panel.hidden = true;
+    root.classList.remove("wf-is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    stopPolling();
+    // Focus inside a hidden panel is lost to the page; hand it back to where the user started.
+    if (hadFocus) {
+      launcher.focus();
+    }
+  }
+
+  launcher.addEventListener("click", function () {
+    if (state.open) {
+      close();
+    } else {
+      open();
+    }
+  });
+  closeButton.addEventListener("click", close);
+
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && state.open) {
+      event.preventDefault();
+      close();
+      launcher.focus(); // also when focus was on the launcher itself
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || state.sending) {
+      return; // text stays in the box; Enter again once the reply is in
+    }
+    input.value = "";
+    send(text).then(function (ok) {
+      // Give back what they typed, unless they have started typing something new.
+      if (!ok && !input.value) {
+        input.value = text;
+      }
+    });
+  });
+
+  /* ---------- start ---------- */
+
+  function mount() {
+    var stylesheet = el("link", { rel: "stylesheet", href: new URL("widget.css", scriptUrl).href });
+    var show = function () {
+      root.style.display = "";
+    };
+    // Shown on error too: an unstyled chat beats no chat.
+    stylesheet.addEventListener("load", show);
+    stylesheet.addEventListener("error", show);
+    document.head.appendChild(stylesheet);
+    document.body.appendChild(root);
+
+    state.history.forEach(renderEntry);
+    if (startOpen) {
+      open({ focus: false });
+    }
+  }
+
+  window.Wayfinder = Object.freeze({
+    open: function () {
+      open();
+    },
+    close: close,
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount);
+  } else {
+    mount();
+  }
+})();
