@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, response
+from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse
 from telegram import Update
 
@@ -118,6 +119,14 @@ def make_app(settings: GatewaySettings) -> Sanic:
         await gateway.rasa.close()
         engine.dispose()
 
+    def on_error(request: Request, error: Exception) -> HTTPResponse:
+        """Every error as JSON the widget can show; ours are logged, never shown in detail."""
+        if isinstance(error, SanicException):
+            return response.json({"error": str(error)}, status=error.status_code)
+        logger.exception("%s %s failed", request.method, request.path, exc_info=error)
+        return response.json({"error": "Something went wrong on our side. Please try again."}, 500)
+
+    app.error_handler.add(Exception, on_error)
     app.register_middleware(preflight, "request")
     app.register_middleware(cors, "response")
     app.register_listener(start, "after_server_start")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import store
@@ -80,7 +81,11 @@ class Gateway:
             store.remember_address(session, sender, channel, address)
             return store.open_handoff_of(session, sender)
 
-        handoff = await self.db(arrive)
+        try:
+            handoff = await self.db(arrive)
+        except SQLAlchemyError:  # the database is down: the assistant may still answer
+            logger.exception("could not record the address of %s", sender)
+            handoff = None
         if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
             await self._to_navigators(handoff, text)
             return [BotMessage(say("handoff_relayed"))]
@@ -88,7 +93,10 @@ class Gateway:
             replies = await self.rasa.send(sender, text, channel, metadata)
         except RasaUnavailable:
             return [BotMessage(say("rasa_unavailable"))]
-        await self._post_new_handoff(sender, channel)
+        try:
+            await self._post_new_handoff(sender, channel)
+        except Exception:  # the reply matters more; the request stays open and is posted later
+            logger.exception("could not post a handoff request for %s", sender)
         return replies
 
     async def deliver(self, sender_id: str, messages: Sequence[BotMessage]) -> bool:

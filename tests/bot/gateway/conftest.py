@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from knowledge.learners import get_or_create_learner, open_handoff
 from knowledge.migrate import upgrade
 
 NAVIGATORS = "-100200300"
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.gateway's main sets it
 
 
 @pytest.fixture
