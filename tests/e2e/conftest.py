@@ -1,8 +1,9 @@
-"""Both servers on localhost with a trained model, a fresh demo directory and a fresh tracker store.
+"""The whole stack on localhost with a trained model, a fresh demo directory and tracker store.
 
 The model is trained once per run by `make test` (WAYFINDER_TEST_MODEL names it); these tests
-start the action server (.venv) and the Rasa server (.venv-rasa) exactly as `make run` does and
-talk to them over the REST channel only.
+start the action server (.venv), the Rasa server (.venv-rasa) and the channel gateway exactly as
+`make run` does. They talk over the REST channel, the gateway's web API and Telegram, whose Bot
+API is a fake server on localhost (tests/fakes/telegram_api.py); navigators are configured.
 """
 
 from __future__ import annotations
@@ -24,11 +25,15 @@ from sqlalchemy.orm import Session
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.seed import seed_directory
+from tests.fakes.telegram_api import FakeBotApi
+from tests.web.conftest import browser  # noqa: F401  (the shared headless Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_LOAD_TIMEOUT_S = 300
+NAVIGATORS = -1001234567890  # the navigators' Telegram group (a supergroup id)
+BOT_TOKEN = "123456789:E2E-TEST-TOKEN"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,9 +81,11 @@ class Stack:
 
     rasa_url: str
     action_url: str
+    gateway_url: str
     database_url: str
     tracker_url: str
     logs: Path
+    telegram: FakeBotApi
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def session(self) -> Session:
@@ -97,24 +104,36 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with Session(engine) as db, db.begin():
         seed_directory(db)
     engine.dispose()
-    rasa_port, action_port = _free_port(), _free_port()
+    rasa_port, action_port, gateway_port = _free_port(), _free_port(), _free_port()
+    telegram = FakeBotApi().start()
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         action_url=f"http://127.0.0.1:{action_port}",
+        gateway_url=f"http://127.0.0.1:{gateway_port}",
         database_url=database_url,
         tracker_url=f"sqlite:///{work / 'tracker.db'}",
         logs=work,
+        telegram=telegram,
     )
     env = {
         **os.environ,
         "WAYFINDER_DATABASE_URL": database_url,
         "WAYFINDER_TRACKER_URL": stack.tracker_url,
         "WAYFINDER_ACTION_SERVER_URL": f"{stack.action_url}/webhook",
-        "NAVIGATOR_CHAT_ID": "",
+        "WAYFINDER_RASA_URL": stack.rasa_url,
+        "NAVIGATOR_CHAT_ID": str(NAVIGATORS),
         "WAYFINDER_HELP_CONTACT": "call 555-0100",
+        "WAYFINDER_GATEWAY_PORT": str(gateway_port),
+        "WAYFINDER_PSEUDONYM_KEY": "e2e-" + "k" * 40,
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
+        "TELEGRAM_WEBHOOK_URL": "",
+        "WAYFINDER_CORS_ORIGINS": "",
+        "WAYFINDER_GATEWAY_TOKEN": "",
     }
     actions_log = work / "actions.log"
     rasa_log = work / "rasa.log"
+    gateway_log = work / "gateway.log"
     with actions_log.open("wb") as a_out, rasa_log.open("wb") as r_out:
         stack.processes.append(
             subprocess.Popen(
@@ -164,15 +183,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "the Rasa server",
             rasa_log,
         )
+        with gateway_log.open("wb") as g_out:
+            stack.processes.append(
+                subprocess.Popen(
+                    [str(PYTHON), "-m", "bot.gateway"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=g_out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        _wait_until(
+            lambda: requests.get(f"{stack.gateway_url}/health", timeout=2).json()["telegram"],
+            60,
+            "the gateway (with Telegram)",
+            gateway_log,
+        )
         yield stack
     finally:
-        for process in stack.processes:
+        for process in reversed(stack.processes):
             process.terminate()
         for process in stack.processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        telegram.close()
 
 
 @dataclass

@@ -139,9 +139,15 @@ def test_a_due_reminder_is_delivered_through_rasa(talk: Talk, stack: Stack) -> N
         assert [reminder.status for reminder in reminders] == ["sent"]
 
 
-def test_handoff_is_honest_without_navigators(talk: Talk) -> None:
-    reply = talk().say("I want to talk to someone")
-    assert "555-0100" in reply.text
+def test_handoff_with_navigators_says_a_person_will_answer(talk: Talk, stack: Stack) -> None:
+    chat = talk()
+    chat.say("robotics for my 11 year old")
+    reply = chat.say("I want to talk to someone")
+    assert "navigator" in reply.text.lower(), reply.text
+    with stack.session() as session:
+        learner = session.scalars(select(Learner).where(Learner.sender_id == chat.sender)).one()
+        (handoff,) = learner.handoffs
+        assert handoff.status == "open" and handoff.summary["age_band"] == "10–12"
 
 
 def test_forget_me_asks_then_erases(talk: Talk, stack: Stack) -> None:

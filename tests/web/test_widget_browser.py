@@ -1,14 +1,12 @@
 """The embeddable chat widget in a real headless Chromium, against a stub gateway.
 
-Run alone with `.venv/bin/pytest -m browser tests/web`; WAYFINDER_SCREENSHOT=1 also saves
-docs/images/widget.png (the open widget with a short conversation).
+Run alone with `.venv/bin/pytest -m browser tests/web`. The same widget against the real
+assistant: tests/e2e/test_widget.py (which also takes the README's screenshot).
 """
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -34,7 +32,6 @@ from tests.web.conftest import (
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "widget.png"
 MESSAGES = "/api/web/messages"
 EVENTS = "/api/web/events"
 
@@ -91,12 +88,6 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
         {"session": session, "text": "hi"},
         {"session": session, "payload": '/search{"topic": "coding"}', "text": "Coding clubs"},
     ]
-
-    if os.environ.get("WAYFINDER_SCREENSHOT") == "1":
-        # Tall enough that the whole conversation, from the intro down, is in the picture.
-        page.set_window_size(1000, 980)
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.save_screenshot(str(SCREENSHOT))
 
     reloaded_at = len(gateway.calls)
     page.refresh()
