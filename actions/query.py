@@ -46,6 +46,15 @@ def search_text(tracker: Tracker) -> str:
     return ""
 
 
+NEAR_ME = "near me"  # the location value of "near me", "nearby", … (nlu_data/synonyms.yml)
+
+
+def wants_near_me(tracker: Tracker) -> bool:
+    """They asked for something near them but we do not know where they are."""
+    location = str(tracker.get_slot("location") or "").strip().lower()
+    return location == NEAR_ME and tracker.get_slot("latitude") is None
+
+
 def build_query(tracker: Tracker) -> SearchQuery:
     """Slots win over what the text implies; the text still brings what no slot caught."""
     topics = tuple(dict.fromkeys(t for t in as_list(tracker.get_slot("topic")) if t != ANY_TOPIC))
@@ -62,6 +71,8 @@ def build_query(tracker: Tracker) -> SearchQuery:
     if latitude is not None and longitude is not None:
         near = (float(latitude), float(longitude))
     location = str(tracker.get_slot("location") or "").strip() or None
+    if location is not None and location.lower() == NEAR_ME:
+        location = None  # a place to ask for (utter_ask_where), not a neighbourhood
     fmt = tracker.get_slot("format")
     language = tracker.get_slot("language")
     return SearchQuery(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from actions.base import DirectoryAction, Events
 from actions.listing import TITLE_IN_BUTTON, numbered, short
-from actions.query import ANY_TOPIC, as_int, as_list, build_query, summary_of
+from actions.query import ANY_TOPIC, as_int, as_list, build_query, summary_of, wants_near_me
 from actions.resolve import current_learner
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
@@ -105,6 +105,9 @@ class ActionSearchOpportunities(DirectoryAction):
             return []
         self._remember(session, tracker, query)
         ids = [str(hit.id) for hit in result.results]
+        ask_where: Events = []
+        if wants_near_me(tracker):  # searched everywhere; ask where, once
+            ask_where = [SlotSet("location", None)]
         if not ids:
             explanation = result.explanation.message if result.explanation else ""
             suggestions = result.explanation.suggestions if result.explanation else ()
@@ -116,7 +119,9 @@ class ActionSearchOpportunities(DirectoryAction):
                     for topic in suggestions[:3]
                 ],
             )
-            return []  # the previous list stays, so "the second one" still means what it did
+            if ask_where:
+                dispatcher.utter_message(response="utter_ask_where")
+            return ask_where  # the previous list stays, so "the second one" still means it
         page = load_listings(session, ids[:PAGE])
         show_page(
             dispatcher,
@@ -125,7 +130,10 @@ class ActionSearchOpportunities(DirectoryAction):
             total=len(ids),
             summary=summary_of(query, str(relation) if relation else None),
         )
+        if ask_where:
+            dispatcher.utter_message(response="utter_ask_where")
         return [
+            *ask_where,
             SlotSet("results", ids),
             SlotSet("results_shown", float(len(page))),
             SlotSet("selected", ids[0] if len(ids) == 1 else None),

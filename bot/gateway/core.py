@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import store
-from bot.gateway.messages import BotMessage
+from bot.gateway.messages import BotMessage, merged
 from bot.gateway.rasa import RasaClient, RasaUnavailable
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
@@ -90,7 +90,7 @@ class Gateway:
             await self._to_navigators(handoff, text)
             return [BotMessage(say("handoff_relayed"))]
         try:
-            replies = await self.rasa.send(sender, text, channel, metadata)
+            replies = merged(await self.rasa.send(sender, text, channel, metadata))
         except RasaUnavailable:
             return [BotMessage(say("rasa_unavailable"))]
         try:

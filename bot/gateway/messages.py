@@ -44,3 +44,16 @@ class BotMessage:
     def from_json(cls, raw: dict[str, Any]) -> BotMessage:
         """Back from the outbox."""
         return cls.from_rasa(raw)
+
+
+def merged(messages: list[BotMessage]) -> list[BotMessage]:
+    """Rasa sends a response's `custom` part as a message of its own: fold it into the text
+    before it, so a channel sees one message (e.g. a question with its location button)."""
+    folded: list[BotMessage] = []
+    for message in messages:
+        if folded and not message.text and not message.buttons and message.custom:
+            last = folded[-1]
+            folded[-1] = BotMessage(last.text, last.buttons, {**last.custom, **message.custom})
+        elif message.text or message.buttons:
+            folded.append(message)
+    return folded

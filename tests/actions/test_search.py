@@ -71,3 +71,30 @@ def test_more_results_pages_on_then_says_it_is_the_end(directory: str, run: Run)
     slots["results_shown"] = float(total)
     end, _ = run(ActionMoreResults(), tracker("more", intent="more_results", slots=slots))
     assert end[0]["response"] == "utter_no_more_results"
+
+
+def test_near_me_without_a_location_searches_everywhere_then_asks_where(
+    directory: str, run: Run
+) -> None:
+    t = tracker(
+        "coding classes near me", slots={"topic": ["coding"], "age": 12.0, "location": "near me"}
+    )
+    messages, events = run(ActionSearchOpportunities(), t)
+    assert messages[0]["response"] == "utter_results"
+    assert messages[-1]["response"] == "utter_ask_where"
+    assert slot_events(events)["location"] is None  # asked once, not at every search
+
+
+def test_near_me_with_a_shared_location_does_not_ask_again(directory: str, run: Run) -> None:
+    t = tracker(
+        "coding near me",
+        slots={
+            "topic": ["coding"],
+            "age": 12.0,
+            "location": "near me",
+            "latitude": 41.4993,
+            "longitude": -81.6944,
+        },
+    )
+    messages, _ = run(ActionSearchOpportunities(), t)
+    assert "utter_ask_where" not in [message["response"] for message in messages]

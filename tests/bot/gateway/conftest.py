@@ -64,6 +64,11 @@ class ScriptedRasa:
                 summary = {"topics": ["robotics"], "age_band": "10–12", "for": "child"}
                 open_handoff(session, learner, summary | {"neighbourhood": "Eastside"})
             return [BotMessage("I've asked a navigator to join.")]
+        if "near me" in text:  # utter_ask_where: Rasa sends the custom part on its own
+            return [
+                BotMessage("Want the closest ones? Share your location."),
+                BotMessage("", (), {"ask_location": True}),
+            ]
         return [BotMessage(f"you said {text}", (Button("More", "/more_results"),))]
 
     async def close(self) -> None:

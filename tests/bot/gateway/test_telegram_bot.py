@@ -213,3 +213,13 @@ def test_one_users_failure_never_stops_the_others(
     run(telegram_gateway, fake.push_text(blocked, "hi"), fake.push_text(CHAT, "still here?"))
     assert fake.bot_messages(CHAT)[-1]["text"] == "you said still here?"
     assert [text for _, text, _ in rasa.calls] == ["hi", "still here?"]
+
+
+def test_when_the_assistant_asks_where_a_share_location_button_is_offered(
+    telegram_gateway: Gateway, fake: FakeBotApi
+) -> None:
+    run(telegram_gateway, fake.push_text(CHAT, "coding near me"))
+    (question,) = fake.calls("sendMessage")  # the custom part joined the text: one message
+    keyboard = question.params["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_location"] is True
+    assert keyboard[0][0]["text"] == say("share_location_button")
