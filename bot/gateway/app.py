@@ -51,6 +51,13 @@ def make_app(settings: GatewaySettings) -> Sanic:
         """For load balancers and docker compose."""
         return response.json({"status": "ok", "telegram": app.ctx.telegram is not None})
 
+    @app.get("/internal/stats")
+    async def stats(request: Request) -> HTTPResponse:
+        """The gateway's own time per message, by channel (for monitoring and `make bench`)."""
+        if not _trusted(request, settings):
+            return response.json({"error": "not allowed"}, status=403)
+        return response.json(gateway.timings.summary())
+
     @app.post("/internal/deliver")
     async def deliver(request: Request) -> HTTPResponse:
         """A reminder (from the worker) for a learner, on whichever channel they use."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -27,6 +30,38 @@ from knowledge.models import Handoff
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Seconds the current message waited for Rasa (set by `converse`, read by the channel handler).
+RASA_SECONDS: ContextVar[float] = ContextVar("rasa_seconds", default=0.0)
+KEEP_TIMINGS = 10_000
+
+
+class Timings:
+    """The gateway's own cost per message (total handling time minus the wait for Rasa), the
+    last 10,000 per channel: what /internal/stats reports and `make bench` measures."""
+
+    def __init__(self) -> None:
+        self._overhead: dict[str, deque[float]] = {}
+        self.counts: dict[str, int] = {}
+
+    def record(self, channel: str, total_s: float) -> None:
+        """One handled message: its total time, less the time spent waiting for Rasa."""
+        kept = self._overhead.setdefault(channel, deque(maxlen=KEEP_TIMINGS))
+        kept.append(max(0.0, total_s - RASA_SECONDS.get()) * 1000)
+        self.counts[channel] = self.counts.get(channel, 0) + 1
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per channel: messages handled, overhead p50/p95/max in ms."""
+        report: dict[str, dict[str, float]] = {}
+        for channel, kept in self._overhead.items():
+            ordered = sorted(kept)
+            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+            report[channel] = {
+                "messages": self.counts[channel],
+                "overhead_p50_ms": round(ordered[len(ordered) // 2], 2),
+                "overhead_p95_ms": round(p95, 2),
+                "overhead_max_ms": round(ordered[-1], 2),
+            }
+        return report
 
 
 class Outlet(Protocol):
@@ -56,6 +91,7 @@ class Gateway:
         self.sessions = sessions
         self.rasa = rasa
         self.telegram: Outlet | None = None  # set while the Telegram bot runs
+        self.timings = Timings()
         self._waiters: dict[str, asyncio.Event] = {}
 
     async def db(self, work: Callable[[Session], T]) -> T:
@@ -76,6 +112,7 @@ class Gateway:
     ) -> list[BotMessage]:
         """One user message: to the navigator while a handoff is open, else to the assistant."""
         sender = self.sender_id(channel, address)
+        RASA_SECONDS.set(0.0)
 
         def arrive(session: Session) -> Handoff | None:
             store.remember_address(session, sender, channel, address)
@@ -89,10 +126,13 @@ class Gateway:
         if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
             await self._to_navigators(handoff, text)
             return [BotMessage(say("handoff_relayed"))]
+        started = time.perf_counter()
         try:
             replies = merged(await self.rasa.send(sender, text, channel, metadata))
         except RasaUnavailable:
             return [BotMessage(say("rasa_unavailable"))]
+        finally:
+            RASA_SECONDS.set(time.perf_counter() - started)
         try:
             await self._post_new_handoff(sender, channel)
         except Exception:  # the reply matters more; the request stays open and is posted later

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -235,10 +236,12 @@ class TelegramChannel:
         chat = update.effective_chat
         assert chat is not None and chat.type == ChatType.PRIVATE
         async with self._locks.setdefault(chat.id, asyncio.Lock()):
+            started = time.perf_counter()
             with contextlib.suppress(TelegramError):  # the indicator is a nicety
                 await chat.send_action(ChatAction.TYPING)
             replies = await self.gateway.converse(CHANNEL, str(chat.id), text)
             await self._reply(update, replies)
+            self.gateway.timings.record(CHANNEL, time.perf_counter() - started)
 
     async def _reply(self, update: Update, messages: Sequence[BotMessage]) -> None:
         """Send messages to the update's chat."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,11 @@ def blueprint(gateway: Gateway) -> Blueprint:
             text = _message(body)
         except BadRequest as error:
             return _error(str(error), 400)
+        started = time.perf_counter()
         replies = await gateway.converse("web", session, text)
-        return response.json({"messages": [_out(reply, None) for reply in replies]})
+        answer = response.json({"messages": [_out(reply, None) for reply in replies]})
+        gateway.timings.record("web", time.perf_counter() - started)
+        return answer
 
     @bp.get("/api/web/events")
     async def events(request: Request) -> HTTPResponse:

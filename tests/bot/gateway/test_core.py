@@ -151,3 +151,17 @@ def test_forget_me_erases_the_address_and_queued_messages(
         assert session.get(ChannelAddress, web) is None
         assert session.scalars(select(OutboxMessage)).all() == []
     assert not asyncio.run(gateway.deliver(web, [BotMessage("reminder")]))
+
+
+def test_the_gateway_times_its_own_share_of_each_message(gateway: Gateway) -> None:
+    from bot.gateway.core import RASA_SECONDS
+
+    async def handle() -> None:
+        await gateway.converse("web", "t" * 20, "hello")
+        RASA_SECONDS.set(0.050)  # as if Rasa took 50 ms of the 60 ms below
+        gateway.timings.record("web", 0.060)
+
+    asyncio.run(handle())
+    summary = gateway.timings.summary()["web"]
+    assert summary["messages"] == 1
+    assert 9.9 <= summary["overhead_p95_ms"] <= 10.1
