@@ -113,9 +113,10 @@ e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: RE
 
 test: lint typecheck unit unit-rasa conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
-bench: setup train ## measure the directory (search, import, relevance) and the assistant under load; writes docs/benchmarks*.md
+bench: setup train ## measure the directory, the assistant and the channels under load; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.assistant
+	@$(PY) -m benchmarks.channels
 
 clean: ## remove the environments, the local database and caches (keeps your .env)
 	rm -rf $(VENV) $(VENV_RASA) var .mypy_cache .ruff_cache .pytest_cache benchmarks/data
