@@ -52,11 +52,16 @@ def joined(messages: list[dict[str, Any]]) -> str:
     return "\n".join(str(message.get("text", "")) for message in messages)
 
 
+def greeted(text: str) -> bool:
+    """One of utter_greet's variations (bot/domain/basics.yml)."""
+    return text.startswith(("Hi! I'm Wayfinder", "Hello!"))
+
+
 def test_a_telegram_conversation_with_buttons_a_location_pin_and_a_photo(stack: Stack) -> None:
     fake, chat = stack.telegram, new_chat()
     before = len(fake.bot_messages(chat))
     fake.push_command(chat, "start")
-    assert "Wayfinder" in joined(replies(fake, chat, before))
+    assert greeted(joined(replies(fake, chat, before)))
 
     found = say(fake, chat, "free coding club for my 12 year old")
     listing = next(m for m in found if m.get("reply_markup"))
@@ -90,7 +95,7 @@ def test_a_telegram_conversation_with_buttons_a_location_pin_and_a_photo(stack: 
 def test_a_429_from_telegram_is_retried_and_the_reply_still_arrives(stack: Stack) -> None:
     fake, chat = stack.telegram, new_chat()
     fake.fail_next("sendMessage", times=1, status=429, retry_after=1)
-    assert "Wayfinder" in joined(say(fake, chat, "hello"))
+    assert greeted(joined(say(fake, chat, "hello")))
 
 
 def test_the_human_handoff_round_trip(stack: Stack) -> None:
@@ -112,11 +117,10 @@ def test_the_human_handoff_round_trip(stack: Stack) -> None:
     assert "Navigator: Yes, chess at 2pm!" in joined(replies(fake, chat, before))
 
     before = len(fake.bot_messages(chat))
-    done = fake.push_group_reply(NAVIGATORS, "/done", request["message_id"], 9001)
-    assert done
+    fake.push_group_reply(NAVIGATORS, "/done", request["message_id"], 9001)
     back = joined(replies(fake, chat, before))
     assert "I'm back" in back
-    assert "Wayfinder" in joined(say(fake, chat, "hi"))  # the assistant answers again
+    assert greeted(joined(say(fake, chat, "hi")))  # the assistant answers again
 
 
 def _deliver_due_reminders(stack: Stack) -> tuple[int, int]:

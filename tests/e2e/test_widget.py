@@ -4,6 +4,8 @@ title is HTML shown as text. WAYFINDER_SCREENSHOT=1 saves docs/images/widget.png
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from knowledge.db import make_engine
 from knowledge.history import Actor
 from knowledge.transfer import import_csv
+from knowledge.transfer.csv_format import COLUMNS
 from tests.e2e.conftest import Stack
 
 try:
@@ -28,13 +31,28 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "widget.png"
 XSS_TITLE = "<img src=x onerror=alert(1)> Juggling Club"
-HEADER = (
-    "external_id,title,provider,description,topics,min_age,max_age,cost,format,neighborhood,days"
-)
-ROW = (
-    f'e2e-xss-1,"{XSS_TITLE}",Alder Bay Circus School,"Juggling, diabolo and spinning plates '
-    'for beginners.",juggling,8,14,0,in_person,Eastside,Sat'
-)
+LISTING = {
+    "external_id": "e2e-xss-1",
+    "title": XSS_TITLE,
+    "provider": "Alder Bay Circus School",
+    "description": "Juggling, diabolo and spinning plates for beginners.",
+    "topics": "juggling",
+    "min_age": "8",
+    "max_age": "14",
+    "cost": "0",
+    "format": "in_person",
+    "neighborhood": "Eastside",
+    "days": "Sat",
+}
+
+
+def spreadsheet() -> bytes:
+    """The listing as the community CSV (every column, most of them empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow([LISTING.get(column, "") for column in COLUMNS])
+    return out.getvalue().encode()
 
 
 def bot_texts(driver: WebDriver) -> list[str]:
@@ -55,7 +73,7 @@ def test_a_search_with_buttons_survives_a_reload_and_html_titles_stay_text(
 ) -> None:
     engine = make_engine(stack.database_url)
     with Session(engine) as session, session.begin():
-        report = import_csv(session, f"{HEADER}\n{ROW}\n".encode(), actor=Actor("e2e", "import"))
+        report = import_csv(session, spreadsheet(), actor=Actor("e2e", "import"))
         assert not report.problems, report.problems
     engine.dispose()
 

@@ -72,6 +72,9 @@ GROUP_MEMBER_ID = 7001
 FIRST_UPDATE_ID = 500_000_001
 
 
+_LEADING_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
+
+
 def _words(text: str) -> frozenset[str]:
     """Long name lists stay compact and greppable as one string."""
     return frozenset(text.split())
@@ -800,8 +803,15 @@ class FakeBotApi:
         first_name: str = "Ada",
         reply_to_message_id: int | None = None,
     ) -> JSONDict:
-        """A user writes text to the bot, in a private chat (id > 0) or a supergroup (id < 0)."""
+        """A user writes text to the bot, in a private chat (id > 0) or a supergroup (id < 0).
+
+        Text that starts with a command ("/done") gets its bot_command entity, as clients add it.
+        """
         content: JSONDict = {"text": text}
+        command = _LEADING_COMMAND.match(text)
+        if command:
+            length = _utf16_length(command.group(0))
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         with self._lock:
             if reply_to_message_id is not None:
                 content["reply_to_message"] = self._replied_to(chat_id, reply_to_message_id)
