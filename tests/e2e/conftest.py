@@ -33,6 +33,7 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_LOAD_TIMEOUT_S = 300
 NAVIGATORS = -1001234567890  # the navigators' Telegram group (a supergroup id)
+PSEUDONYM_KEY = "e2e-" + "k" * 40
 BOT_TOKEN = "123456789:E2E-TEST-TOKEN"
 
 
@@ -124,7 +125,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "NAVIGATOR_CHAT_ID": str(NAVIGATORS),
         "WAYFINDER_HELP_CONTACT": "call 555-0100",
         "WAYFINDER_GATEWAY_PORT": str(gateway_port),
-        "WAYFINDER_PSEUDONYM_KEY": "e2e-" + "k" * 40,
+        "WAYFINDER_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
         "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
         "TELEGRAM_WEBHOOK_URL": "",

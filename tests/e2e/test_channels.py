@@ -11,9 +11,10 @@ from typing import Any
 
 import requests
 
+from bot.gateway.store import pseudonym
 from bot.reminders.worker import GatewayDeliverer, RasaClient, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
-from tests.e2e.conftest import NAVIGATORS, Stack
+from tests.e2e.conftest import NAVIGATORS, PSEUDONYM_KEY, Stack
 from tests.fakes.telegram_api import FakeBotApi, iter_buttons
 
 _chats = itertools.count(700_001)
@@ -78,12 +79,14 @@ def test_a_telegram_conversation_with_buttons_a_location_pin_and_a_photo(stack: 
     assert not list(iter_buttons(tapped.get("reply_markup")))  # the keyboard is gone
     assert fake.calls("answerCallbackQuery")
 
-    near = say(fake, chat, "robotics for my 12 year old")
-    assert near
+    assert say(fake, chat, "robotics for my 12 year old")
     before = len(fake.bot_messages(chat))
     fake.push_location(chat, 41.4993, -81.6944)  # the pin becomes a search near that point
-    pinned = joined(replies(fake, chat, before))
-    assert "km" in pinned or "near" in pinned.lower(), pinned
+    assert "Here's what I found" in joined(replies(fake, chat, before))
+    sender = pseudonym(PSEUDONYM_KEY.encode(), "telegram", str(chat))
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    assert (tracker["slots"]["latitude"], tracker["slots"]["longitude"]) == (41.4993, -81.6944)
+    assert tracker["latest_input_channel"] == "telegram"
 
     before = len(fake.bot_messages(chat))
     fake.push_photo(chat)
