@@ -103,10 +103,6 @@ def test_a_search_with_buttons_survives_a_reload_and_html_titles_stay_text(
     assert "Alder Bay Circus School" in details
     tapped = first.find_element(By.XPATH, "./..").find_elements(By.CSS_SELECTOR, ".wf-choice")
     assert tapped and not any(button.is_enabled() for button in tapped)  # can't tap twice
-    if os.environ.get("WAYFINDER_SCREENSHOT") == "1":
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(SCREENSHOT))
-
     browser.refresh()
     WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "wf-panel").is_displayed())
     restored = bot_texts(browser)
@@ -116,3 +112,14 @@ def test_a_search_with_buttons_survives_a_reload_and_html_titles_stay_text(
     users = browser.find_elements(By.CSS_SELECTOR, "#wf-log .wf-msg-user .wf-text")
     assert "juggling club for my 10 year old" in [u.get_property("textContent") for u in users]
     assert browser.find_element(By.ID, "wf-log").find_elements(By.TAG_NAME, "img") == []
+
+    if os.environ.get("WAYFINDER_SCREENSHOT") == "1":  # the README's picture: an ordinary search
+        browser.execute_script("localStorage.clear()")
+        browser.refresh()
+        WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "wf-panel").is_displayed())
+        browser.find_element(By.ID, "wf-input").send_keys(
+            "free coding club for my 12 year old", Keys.ENTER
+        )
+        wait_for_bot(browser, "Here's what I found")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOT))
