@@ -138,3 +138,17 @@ def _broken(change: str) -> dict[str, Any]:
 )
 def test_a_broken_reference_is_caught(change: str) -> None:
     assert compose_problems(_broken(change))
+
+
+def test_the_gateway_listens_where_its_health_check_and_the_worker_look() -> None:
+    gateway = COMPOSE["services"]["gateway"]
+    port = gateway["environment"]["WAYFINDER_GATEWAY_PORT"]
+    health = " ".join(gateway["healthcheck"]["test"])
+    assert f"localhost:{port}/health" in health
+    assert gateway["ports"] == [f"{port}:{port}"]
+    assert gateway["environment"]["WAYFINDER_GATEWAY_HOST"] == "0.0.0.0"  # reachable from others
+    worker = COMPOSE["services"]["reminders"]["environment"]
+    assert worker["WAYFINDER_GATEWAY_URL"] == f"http://gateway:{port}"
+    # Across containers the deliver endpoint cannot trust "same host": both need the token.
+    assert "WAYFINDER_GATEWAY_TOKEN" in gateway["environment"]
+    assert "WAYFINDER_GATEWAY_TOKEN" in worker

@@ -31,7 +31,6 @@ class GatewaySettings:
     telegram_webhook_secret: str | None
     telegram_api_url: str | None
     navigator_chat_id: str | None
-    help_contact: str | None
     handoff_timeout_s: int
     cors_origins: tuple[str, ...]
     deliver_token: str | None
@@ -73,7 +72,6 @@ class GatewaySettings:
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=text("TELEGRAM_API_BASE_URL"),
             navigator_chat_id=text("NAVIGATOR_CHAT_ID"),
-            help_contact=text("WAYFINDER_HELP_CONTACT"),
             handoff_timeout_s=60 * _int(env, "WAYFINDER_HANDOFF_TIMEOUT_MIN", 30),
             cors_origins=origins,
             deliver_token=text("WAYFINDER_GATEWAY_TOKEN"),

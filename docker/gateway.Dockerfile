@@ -1,0 +1,16 @@
+# The channel gateway (web widget, Telegram): our code on Python 3.10, like .venv.
+FROM python:3.10-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY pyproject.toml README.md ./
+COPY knowledge ./knowledge
+COPY actions ./actions
+COPY bot ./bot
+RUN pip install --no-cache-dir --no-deps .
+RUN useradd --create-home wayfinder
+USER wayfinder
+EXPOSE 8080
+ENTRYPOINT ["python", "-m"]
+CMD ["bot.gateway"]
