@@ -42,7 +42,7 @@ def search(
     taxonomy = load_taxonomy(session)
     plan = make_plan(query, taxonomy)
     needed = offset + limit
-    scope = Scope.of(plan, today)
+    scope = Scope.of(plan, today, sqlite=session.get_bind().dialect.name == "sqlite")
     found = fetch_candidates(session, scope)
     if not found and scope.indexed and not index_ready(session):
         # Loaded without `write_search_entries` (or not migrated data): read the listings.

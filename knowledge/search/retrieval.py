@@ -57,11 +57,12 @@ class Scope:
     plan: Plan
     today: date
     indexed: bool
+    scan_in_id_order: bool = False  # see text_scan
 
     @classmethod
-    def of(cls, plan: Plan, today: date) -> Scope:
+    def of(cls, plan: Plan, today: date, *, sqlite: bool = False) -> Scope:
         """Use the search index unless the subject is words only."""
-        return cls(plan, today, bool(plan.topic_ids) or not text_words(plan))
+        return cls(plan, today, bool(plan.topic_ids) or not text_words(plan), sqlite)
 
     @property
     def source(self) -> Source:
@@ -87,7 +88,7 @@ class Scope:
                 SearchEntry.opportunity_id.label("id"), SearchEntry.latitude, SearchEntry.longitude
             ).where(about, *clauses)
         if not topic_ids and text_words(self.plan):
-            return text_scan(clauses, text_words(self.plan))
+            return text_scan(clauses, text_words(self.plan), in_id_order=self.scan_in_id_order)
         statement = select(Opportunity.id, Opportunity.latitude, Opportunity.longitude)
         if topic_ids:
             statement = statement.join(
@@ -101,20 +102,25 @@ def index_ready(session: Session) -> bool:
     return session.scalar(select(SearchEntry.id).limit(1)) is not None
 
 
-def text_scan(clauses: Sequence[ColumnElement[bool]], phrases: Sequence[str]) -> Select[Any]:
+def text_scan(
+    clauses: Sequence[ColumnElement[bool]], phrases: Sequence[str], *, in_id_order: bool = False
+) -> Select[Any]:
     """(id, latitude, longitude) of listings passing the clauses whose search text contains any
     of the lemma phrases as whole words.
 
     Without a full-text index this reads listings one by one, so it reads at most
     TEXT_SCAN_LIMIT of them: every listing of a city-sized directory, and a bounded sample of a
     larger one (where a word nobody uses would otherwise cost a scan of every listing).
+    `in_id_order` (SQLite) reads the table in its own order and stops at the first matches:
+    left to itself, SQLite first collected every row id the status/end-date index offered
+    (a MULTI-INDEX OR), 50 ms on 100k listings for a common word instead of 2 ms.
     """
-    scanned = (
-        select(Opportunity.id, Opportunity.latitude, Opportunity.longitude, Opportunity.search_text)
-        .where(*clauses)
-        .limit(TEXT_SCAN_LIMIT)
-        .subquery("scanned")
-    )
+    scanned_rows = select(
+        Opportunity.id, Opportunity.latitude, Opportunity.longitude, Opportunity.search_text
+    ).where(*clauses)
+    if in_id_order:
+        scanned_rows = scanned_rows.order_by(Opportunity.id)
+    scanned = scanned_rows.limit(TEXT_SCAN_LIMIT).subquery("scanned")
     said = or_(*(scanned.c.search_text.like(f"% {phrase} %") for phrase in phrases))
     return select(scanned.c.id, scanned.c.latitude, scanned.c.longitude).where(said)
 
@@ -154,7 +160,9 @@ def fetch_mentions(
     clauses = [visible(today), *filter_groups(plan, today).values()]
     if exclude:
         clauses.append(Opportunity.id.not_in(list(exclude)))
-    statement = text_scan(clauses, list(plan.mention_phrases)[:MAX_TEXT_PHRASES])
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    phrases = list(plan.mention_phrases)[:MAX_TEXT_PHRASES]
+    statement = text_scan(clauses, phrases, in_id_order=sqlite)
     ranked = _ranked(session, statement, plan, CANDIDATE_LIMIT - len(exclude))
     return _rows(session, [listing_id for listing_id, _distance in ranked])
 
