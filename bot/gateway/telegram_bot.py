@@ -8,11 +8,10 @@ receives the updates and checks Telegram's secret-token header, see bot.gateway.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -41,6 +40,7 @@ from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
 from bot.gateway.texts import say
 
 logger = logging.getLogger(__name__)
+JSONDict = dict[str, Any]
 CHANNEL = "telegram"
 SEND_ATTEMPTS = 3
 # Commands learners can type; each becomes the intent it names (Rasa reads "/intent" payloads).
@@ -63,6 +63,27 @@ MEDIA = (
 )
 # The last reply's request for a place offers the location button (see `wants_location`).
 ASKS_FOR_PLACE = "ask_location"
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """Telegram's limits (30 messages/s overall, 20/min per group, retries on 429) for messages;
+    the typing indicator is not a message and does not wait behind them."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Send chat actions at once; everything else through AIORateLimiter."""
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 class TelegramOutlet:
@@ -237,11 +258,19 @@ class TelegramChannel:
         assert chat is not None and chat.type == ChatType.PRIVATE
         async with self._locks.setdefault(chat.id, asyncio.Lock()):
             started = time.perf_counter()
-            with contextlib.suppress(TelegramError):  # the indicator is a nicety
-                await chat.send_action(ChatAction.TYPING)
+            # "typing…" goes out while the assistant thinks, not before it starts.
+            typing = asyncio.create_task(self._typing(chat.id))
             replies = await self.gateway.converse(CHANNEL, str(chat.id), text)
+            await typing
             await self._reply(update, replies)
             self.gateway.timings.record(CHANNEL, time.perf_counter() - started)
+
+    async def _typing(self, chat_id: int) -> None:
+        """The typing indicator: a nicety, so a failure is only logged."""
+        try:
+            await self.outlet.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as error:
+            logger.info("no typing indicator for a chat: %s", error)
 
     async def _reply(self, update: Update, messages: Sequence[BotMessage]) -> None:
         """Send messages to the update's chat."""
@@ -258,7 +287,7 @@ def build_application(
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
         .concurrent_updates(True)
     )
     if settings.telegram_api_url:  # a local fake Bot API server in tests

@@ -505,6 +505,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm and the
+        # client's delayed ACK hold the second for ~40 ms on every kept-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._server.connections_lock:
             self._server.connections.add(self.connection)
 
@@ -610,6 +613,9 @@ class FakeBotApi:
         self._webhook: JSONDict = {}
         self._poll_generation = 0
         self._closed = False
+        # Called (outside the lock, in the server's thread) after each call has been answered:
+        # load generators wait on these instead of polling calls() under the lock.
+        self.listeners: list[Callable[[ApiCall], None]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, tuple[str, Callable[[JSONDict], Any]]] = {
@@ -1023,7 +1029,15 @@ class FakeBotApi:
     # --- internals (callers hold self._lock)
 
     def _handle(self, token: str, method: str, params: JSONDict) -> _Reply | None:
-        """Records the call, applies injected failures, then runs the method."""
+        """Records the call, applies injected failures, runs the method, tells the listeners."""
+        name = self._methods.get(method.lower(), (method, None))[0]
+        reply = self._answer(token, method, params)
+        for listener in list(self.listeners):
+            listener(ApiCall(name, params))
+        return reply
+
+    def _answer(self, token: str, method: str, params: JSONDict) -> _Reply | None:
+        """The reply to one call, made under the lock."""
         name, handler = self._methods.get(method.lower(), (method, None))
         with self._lock:
             self._calls.append(ApiCall(name, params))
