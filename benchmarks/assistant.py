@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -155,6 +156,21 @@ def plain_bot(work: Path) -> Iterator[Servers]:
         log.close()
 
 
+def measure_training(work: Path) -> tuple[float, float]:
+    """(seconds, peak RSS MB) of a full `rasa train` of our bot from scratch (no cache)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [str(RASA), "train", "--domain", "bot/domain", "--data", "nlu_data", "bot/data",
+         "--config", "config.yml", "--out", str(work / "trained"), "--force"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "HOME": str(work)},  # a fresh ~/.rasa cache: nothing is reused
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _row(label: str, rate: float, result: LoadResult) -> str:
     return (
         f"| {label} | {rate:g} | {result.achieved_rate:g} | {result.p50_ms} | {result.p95_ms} "
@@ -175,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("No model: run `make train` first.", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="wayfinder-bench-"))
+    train_s, train_rss = measure_training(work)
     demo = work / "demo.db"
     shutil.copy(PROJECT_ROOT / "var" / "wayfinder.db", demo)
     rows: list[str] = []
@@ -188,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(_row("Wayfinder, demo city", rate, ours[rate]))
         long = long_conversation(send)
         memory = servers.memory()
+    notes.append(
+        f"Training (`rasa train` from scratch, NLU and dialogue): {train_s:.0f} s, "
+        f"peak RSS {train_rss:.0f} MB."
+    )
     notes.append(
         f"300-turn conversation: median reply {long['first_median_ms']} ms over turns "
         f"1–50, {long['last_median_ms']} ms over turns 251–300 (ratio {long['ratio']})."
