@@ -7,10 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from knowledge.cli import db, directory, nlu
+from knowledge.cli import community, db, directory, nlu
 from knowledge.cli.context import CliError, Context
 
-COMMAND_MODULES = (db, directory, nlu)
+COMMAND_MODULES = (db, directory, nlu, community)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from knowledge.models.base import Base, utcnow
 from knowledge.models.channel import CHANNELS, ChannelAddress, HandoffPost, OutboxMessage
+from knowledge.models.community import ROLES, ApiToken, Invite, Member, membership
 from knowledge.models.credential import (
     CREDENTIAL_TYPES,
     GOAL_TYPES,
@@ -32,7 +33,9 @@ __all__ = [
     "GOAL_TYPES",
     "LOCATION_TYPES",
     "PROVIDER_KINDS",
+    "ROLES",
     "STATUSES",
+    "ApiToken",
     "Base",
     "Career",
     "ChangeRecord",
@@ -41,8 +44,10 @@ __all__ = [
     "Dependant",
     "Handoff",
     "HandoffPost",
+    "Invite",
     "Learner",
     "Location",
+    "Member",
     "Neighbourhood",
     "NeighbourhoodAlias",
     "Opportunity",
@@ -57,5 +62,6 @@ __all__ = [
     "TopicSynonym",
     "days_to_mask",
     "mask_to_days",
+    "membership",
     "utcnow",
 ]
