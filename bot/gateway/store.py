@@ -17,6 +17,7 @@ from knowledge.models import ChannelAddress, Handoff, HandoffPost, Learner, Outb
 
 PREFIXES = {"telegram": "tg", "web": "web"}
 OUTBOX_KEEP = timedelta(days=7)
+SEEN_EVERY = timedelta(hours=1)
 
 
 def pseudonym(key: bytes, channel: str, address: str) -> str:
@@ -25,13 +26,22 @@ def pseudonym(key: bytes, channel: str, address: str) -> str:
     return f"{PREFIXES[channel]}-{digest[:32]}"
 
 
-def remember_address(session: Session, sender_id: str, channel: str, address: str) -> None:
-    """Keep where this sender can be reached (for reminders and navigator replies)."""
+def remember_address(
+    session: Session, sender_id: str, channel: str, address: str, now: datetime | None = None
+) -> None:
+    """Keep where this sender can be reached (for reminders and navigator replies).
+
+    Most messages only read: the row is written when it is new or moved, and its last-seen time
+    at most hourly, so chatting does not queue every message behind the database's writers.
+    """
+    moment = now or utcnow()
     found = session.get(ChannelAddress, sender_id)
     if found is None:
         session.add(ChannelAddress(sender_id=sender_id, channel=channel, address=address))
-    else:
-        found.channel, found.address, found.last_seen_at = channel, address, utcnow()
+    elif (found.channel, found.address) != (channel, address) or (
+        moment - found.last_seen_at > SEEN_EVERY
+    ):
+        found.channel, found.address, found.last_seen_at = channel, address, moment
 
 
 def address_of(session: Session, sender_id: str) -> ChannelAddress | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -165,3 +165,24 @@ def test_the_gateway_times_its_own_share_of_each_message(gateway: Gateway) -> No
     summary = gateway.timings.summary()["web"]
     assert summary["messages"] == 1
     assert 9.9 <= summary["overhead_p95_ms"] <= 10.1
+
+
+def test_the_address_is_written_when_new_or_moved_and_last_seen_hourly(
+    sessions: sessionmaker[Session],
+) -> None:
+    from bot.gateway.store import remember_address
+
+    start = datetime(2026, 12, 1, 9, 0)
+    with sessions.begin() as session:
+        remember_address(session, "web-a", "web", "s1", now=start)
+    with sessions.begin() as session:
+        remember_address(session, "web-a", "web", "s1", now=start + timedelta(minutes=30))
+        assert not session.dirty  # nothing to write
+    with sessions.begin() as session:
+        remember_address(session, "web-a", "web", "s2", now=start + timedelta(minutes=31))
+    with sessions.begin() as session:
+        remember_address(session, "web-a", "web", "s2", now=start + timedelta(hours=2))
+    with sessions() as session:
+        found = session.get(ChannelAddress, "web-a")
+        assert found is not None and found.address == "s2"
+        assert found.last_seen_at == start + timedelta(hours=2)
