@@ -2,7 +2,17 @@
 
 from knowledge.models.base import Base, utcnow
 from knowledge.models.channel import CHANNELS, ChannelAddress, HandoffPost, OutboxMessage
-from knowledge.models.community import ROLES, ApiToken, Invite, Member, membership
+from knowledge.models.community import (
+    REQUEST_KINDS,
+    REQUEST_STATES,
+    ROLES,
+    ApiToken,
+    ChangeRequest,
+    FreshnessNudge,
+    Invite,
+    Member,
+    membership,
+)
 from knowledge.models.credential import (
     CREDENTIAL_TYPES,
     GOAL_TYPES,
@@ -33,15 +43,19 @@ __all__ = [
     "GOAL_TYPES",
     "LOCATION_TYPES",
     "PROVIDER_KINDS",
+    "REQUEST_KINDS",
+    "REQUEST_STATES",
     "ROLES",
     "STATUSES",
     "ApiToken",
     "Base",
     "Career",
     "ChangeRecord",
+    "ChangeRequest",
     "ChannelAddress",
     "Credential",
     "Dependant",
+    "FreshnessNudge",
     "Handoff",
     "HandoffPost",
     "Invite",

@@ -112,6 +112,9 @@ class Opportunity(Base):
     assured_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every update checks and bumps it, so a stale edit fails loudly.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
 
     # Derived from the first physical location and the text, kept current by knowledge.search.index,
     # so that search filters and ranks in one indexed query.

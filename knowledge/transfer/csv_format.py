@@ -190,7 +190,7 @@ def normalise_header(name: str) -> str:
 
 def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[Problem]]:
     """Check and convert one row's cells; returns the values and every problem found."""
-    cell = _Cells(cells, row)
+    cell = Cells(cells, row)
     result = OpportunityRow(
         row=row,
         external_id=cell.text("external_id"),
@@ -232,7 +232,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
     return result, cell.problems
 
 
-def _check_together(row: OpportunityRow, cell: _Cells) -> None:
+def _check_together(row: OpportunityRow, cell: Cells) -> None:
     """Rules that compare two cells of the same row."""
     if row.min_age is not None and row.max_age is not None and row.max_age < row.min_age:
         cell.fail("max_age", f"{row.max_age} is below min_age {row.min_age}")
@@ -250,7 +250,7 @@ def _check_together(row: OpportunityRow, cell: _Cells) -> None:
             cell.fail(absent, f"{present} is given, so {absent} is needed too (or clear both)")
 
 
-class _Cells:
+class Cells:
     """One row's cells, collecting every problem instead of stopping at the first."""
 
     def __init__(self, cells: Mapping[str, str], row: int) -> None:

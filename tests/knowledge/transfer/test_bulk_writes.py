@@ -23,7 +23,7 @@ from knowledge.writes import (
 from tests.knowledge.transfer.factories import ACTOR
 
 # Columns whose values legitimately differ between two listings created at different moments.
-VOLATILE = {"id", "created_at", "modified_at"}
+VOLATILE = {"version", "id", "created_at", "modified_at"}
 
 
 def sample_values(session: Session, external_id: str) -> dict[str, Any]:
