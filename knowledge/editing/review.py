@@ -76,10 +76,15 @@ def describe(request: ChangeRequest) -> Pending:
     return Pending(request, changes, summary)
 
 
-def _pending(session: Session, request_id: int, organiser: Member) -> ChangeRequest:
-    """The request, if it is still waiting and the reviewer is an organiser."""
-    if organiser.role != "organiser":
+def reviewer_for(member: Member) -> Actor:
+    """An organiser member as a reviewer; anyone else is refused."""
+    if member.role != "organiser":
         raise AccessError("only organisers review changes")
+    return actor_for(member, "chat")
+
+
+def _pending(session: Session, request_id: int) -> ChangeRequest:
+    """The request, if it is still waiting."""
     request = session.get(ChangeRequest, request_id)
     if request is None:
         raise AccessError(f"there is no change request {request_id}")
@@ -88,12 +93,12 @@ def _pending(session: Session, request_id: int, organiser: Member) -> ChangeRequ
     return request
 
 
-def approve_request(
-    session: Session, request_id: int, organiser: Member, *, today: date
-) -> Outcome:
-    """Publish a waiting change (checked again); problems leave it waiting and say why."""
-    request = _pending(session, request_id, organiser)
-    reviewer = actor_for(organiser, request.source)
+def approve_request(session: Session, request_id: int, reviewer: Actor, *, today: date) -> Outcome:
+    """Publish a waiting change (checked again); problems leave it waiting and say why.
+
+    The caller has checked that the reviewer is an organiser (reviewer_for, or the CLI's owner).
+    """
+    request = _pending(session, request_id)
     author = request.member
     actor = Actor(
         name=f"{actor_for(author, request.source).name if author else 'a former member'}, "
@@ -123,17 +128,38 @@ def approve_request(
 
 
 def reject_request(
-    session: Session, request_id: int, organiser: Member, reason: str
+    session: Session, request_id: int, reviewer: Actor, reason: str
 ) -> ChangeRequest:
     """Turn a change down; the reason goes back to the member who made it."""
-    request = _pending(session, request_id, organiser)
+    request = _pending(session, request_id)
     reason = reason.strip()
     if not reason:
         raise AccessError("say why, in a few words: the provider reads the reason")
     if len(reason) > MAX_REASON:
         raise AccessError(f"keep the reason under {MAX_REASON} characters")
-    _decide(request, "rejected", actor_for(organiser, request.source), reason)
+    _decide(request, "rejected", reviewer, reason)
     return request
+
+
+def decisions_to_tell(session: Session, *, limit: int = 100) -> list[ChangeRequest]:
+    """Decided requests whose member on Telegram has not been told yet (the gateway tells them
+    and calls mark_told), whichever path decided them: chat, CLI or API."""
+    query = (
+        select(ChangeRequest)
+        .join(Member, Member.id == ChangeRequest.member_id)
+        .where(ChangeRequest.state != "pending")
+        .where(ChangeRequest.told_at.is_(None))
+        .where(Member.telegram_user_id.is_not(None))
+        .options(selectinload(ChangeRequest.member), selectinload(ChangeRequest.opportunity))
+        .order_by(ChangeRequest.decided_at, ChangeRequest.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_told(request: ChangeRequest) -> None:
+    """The member has heard the decision."""
+    request.told_at = utcnow()
 
 
 def _decide(request: ChangeRequest, state: str, reviewer: Actor, reason: str | None) -> None:

@@ -113,6 +113,7 @@ class ChangeRequest(Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
+    told_at: Mapped[datetime | None]  # when the member heard the decision (on Telegram)
 
     member: Mapped[Member | None] = relationship()
     provider: Mapped[Provider] = relationship()

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("decided_by", sa.String(length=200), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("told_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["member_id"],
             ["member.id"],
