@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -45,6 +46,9 @@ COMPACT_AFTER_EVENTS = 200
 KEEP_TURNS = 5  # the user turns copied into the compacted session: rules look back one or two
 STAMP_STEP = 0.001  # seconds after the last event: the compacted copy is read, the original not
 COMPACTED = "wayfinder_compacted"  # metadata of the SessionStarted that begins a compacted session
+# Set on a tracker this store read or saved: how many of its events are stored. Saving then
+# appends the rest without counting the stored rows (a query per save, as Rasa does it).
+STORED = "_wayfinder_stored_events"
 # Rasa's environment has SQLAlchemy 1.4 and psycopg2; our .venv URLs may name psycopg (3).
 DRIVERS = {"postgres": "postgresql", "postgresql+psycopg": "postgresql+psycopg2"}
 
@@ -110,6 +114,16 @@ def compacted(tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
     return block
 
 
+def just_created(tracker: DialogueStateTracker) -> bool:
+    """Whether the tracker holds only what Rasa's create_tracker puts in a new one."""
+    events = tracker.events
+    return (
+        len(events) == 1
+        and isinstance(events[0], ActionExecuted)
+        and (events[0].action_name == ACTION_LISTEN_NAME)
+    )
+
+
 class WayfinderTrackerStore(SQLTrackerStore):
     """SQLTrackerStore from one URL; deletes a sender's stored events when they ask to be forgotten.
 
@@ -143,6 +157,27 @@ class WayfinderTrackerStore(SQLTrackerStore):
             self.engine.dispose()  # connections made from here on get the pragmas
             sa.event.listen(self.engine, "connect", sqlite_pragmas)
 
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The latest session, noting how many of its events are stored already."""
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the new events; a tracker just created (a lone action_listen) is stored with
+        the events that follow it in the same reply, saving a write for each new conversation.
+
+        The lock store lets one message per conversation through at a time, so the tracker a
+        reply saves is the one it read: its count of stored events is exact, on any number of
+        Rasa servers.
+        """
+        if getattr(tracker, STORED, None) is None and just_created(tracker):
+            setattr(tracker, STORED, 0)
+            return
+        await super().save(tracker)
+        setattr(tracker, STORED, len(tracker.events))
+
     def _additional_events(
         self, session: Session, tracker: DialogueStateTracker
     ) -> Iterator[Event]:
@@ -150,7 +185,11 @@ class WayfinderTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         forget = last_forget(events)
         if forget is None:
-            appended = list(super()._additional_events(session, tracker))
+            known = getattr(tracker, STORED, None)
+            if known is None:  # a tracker not read through this store: count what is stored
+                appended = list(super()._additional_events(session, tracker))
+            else:
+                appended = events[known:]
             if appended and len(events) > COMPACT_AFTER_EVENTS and self.domain is not None:
                 appended += compacted(tracker, self.domain)
             return iter(appended)

@@ -265,3 +265,62 @@ def test_a_sqlite_store_writes_ahead_without_waiting_for_the_disk(tmp_path: Path
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     finally:
         made.engine.dispose()
+
+
+class Counter:
+    """Counts the SQL statements a store sends, by their first word."""
+
+    def __init__(self, store: WayfinderTrackerStore) -> None:
+        self.seen: list[str] = []
+        sa.event.listen(store.engine, "before_cursor_execute", self.note)
+
+    def note(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.seen.append(" ".join(statement.split()[:3]).upper())
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for statement in self.seen if statement.startswith(prefix))
+
+
+def test_a_new_conversation_is_written_once_with_its_first_reply(
+    store: WayfinderTrackerStore,
+) -> None:
+    clock, me = Clock(), sender()
+
+    async def first_message() -> DialogueStateTracker:
+        tracker = await store.get_or_create_tracker(me)  # Rasa's path for a new sender
+        assert stored(store, me) == []  # nothing written for the lone action_listen
+        for event in [*session_start(clock), *turn(clock, "hi", "greet", "Hello!")]:
+            tracker.update(event)
+        await store.save(tracker)
+        return tracker
+
+    tracker = asyncio.run(first_message())
+    assert [event["event"] for event in stored(store, me)][:3] == [
+        "action",
+        "action",
+        "session_started",
+    ]
+    assert len(stored(store, me)) == len(tracker.events) == 8
+
+
+def test_saving_appends_without_counting_and_twice_in_one_reply_adds_no_duplicates(
+    store: WayfinderTrackerStore,
+) -> None:
+    clock, me = Clock(), sender()
+    asyncio.run(extend(store, me, [*session_start(clock), *turn(clock, "hi", "greet", "Hello!")]))
+    counter = Counter(store)
+
+    async def reply_saved_twice() -> None:
+        tracker = await store.retrieve(me)
+        assert tracker is not None
+        tracker.update(UserUttered("coding", {"name": "find_opportunity"}, timestamp=clock()))
+        await store.save(tracker)  # as Rasa does after a session starts mid-reply
+        for event in turn(clock, "more", "affirm", "Sure")[1:]:
+            tracker.update(event)
+        await store.save(tracker)
+
+    asyncio.run(reply_saved_twice())
+    assert counter.count("SELECT COUNT") == 0
+    texts = [event.get("text") for event in stored(store, me) if event["event"] == "user"]
+    assert texts == ["hi", "coding"]
+    assert len(stored(store, me)) == 7 + 1 + 3  # the first reply, the message, the answer
