@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
-from actions.listing import details_of
+from actions.listing import details_of, staleness_of
 from actions.resolve import resolve_or_ask
+from knowledge.search.freshness import freshness_days
 
 
 class ActionOpportunityDetails(DirectoryAction):
@@ -31,4 +33,7 @@ class ActionOpportunityDetails(DirectoryAction):
         if opportunity is None:
             return []
         dispatcher.utter_message(response="utter_details", **details_of(opportunity))
+        stale = staleness_of(opportunity, today=date.today(), days=freshness_days())
+        if stale is not None:  # ranked lower too; say why before they make the trip
+            dispatcher.utter_message(response="utter_details_stale", **stale)
         return [SlotSet("selected", str(opportunity.id))]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, time
 
 from knowledge.models import Opportunity
+from knowledge.search.freshness import is_stale
 
 MISSING = "—"
 TITLE_IN_BUTTON = 30
@@ -130,3 +131,11 @@ def details_of(opportunity: Opportunity) -> dict[str, str]:
         "awards": awards or MISSING,
         "confirmed": day(opportunity.assured_date) if opportunity.assured_date else MISSING,
     }
+
+
+def staleness_of(opportunity: Opportunity, *, today: date, days: int) -> dict[str, str] | None:
+    """The variables of utter_details_stale, when the provider has not confirmed it for `days`."""
+    assured = opportunity.assured_date
+    if assured is None or not is_stale(assured, today=today, days=days):
+        return None
+    return {"title": opportunity.title, "days": str(days), "confirmed": day(assured)}

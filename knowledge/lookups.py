@@ -94,6 +94,38 @@ def stale_lookup_files(session: Session, folder: Path = LOOKUPS_DIR) -> list[str
     ]
 
 
+def missing_from_lookups(session: Session, folder: Path = LOOKUPS_DIR) -> dict[str, list[str]]:
+    """Names in the directory that the lookup files lack, by file stem ("topics": ["drones"]):
+    what the assistant will not recognise until the next `make train`."""
+    missing: dict[str, list[str]] = {}
+    for name, content in build_lookup_files(session).items():
+        path = folder / name
+        written = _names_in(path.read_text(encoding="utf-8")) if path.exists() else set()
+        lacking = sorted(_names_in(content) - written, key=str.lower)
+        if lacking:
+            missing[Path(name).stem] = lacking
+    return missing
+
+
+def _names_in(content: str) -> set[str]:
+    """Every lookup and synonym value in one NLU file."""
+    try:
+        document = yaml.safe_load(content)
+    except yaml.YAMLError:
+        return set()  # a hand-broken file teaches the assistant nothing
+    blocks = document.get("nlu") if isinstance(document, dict) else None
+    names: set[str] = set()
+    for block in blocks if isinstance(blocks, list) else []:
+        if not isinstance(block, dict):
+            continue
+        if "synonym" in block:
+            names.add(str(block["synonym"]))
+        for line in str(block.get("examples") or "").splitlines():
+            if line.startswith("- "):
+                names.add(line[2:].strip())
+    return names
+
+
 def write_lookup_files(session: Session, folder: Path = LOOKUPS_DIR) -> list[str]:
     """Write the files that changed; returns their names."""
     folder.mkdir(parents=True, exist_ok=True)

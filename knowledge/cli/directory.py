@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.cli import search, seed, transfer
+from knowledge.cli import freshness, search, seed, transfer
 
-SUBCOMMAND_MODULES: tuple[Any, ...] = (seed, transfer, search)
+SUBCOMMAND_MODULES: tuple[Any, ...] = (seed, transfer, search, freshness)
 
 
 def register(groups: Any) -> None:

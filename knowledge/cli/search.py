@@ -7,9 +7,11 @@ import json
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.lookups import LOOKUPS_DIR, missing_from_lookups, stale_lookup_files
 from knowledge.models import DAYS, FORMATS
 from knowledge.search.engine import search
 from knowledge.search.query import (
@@ -22,6 +24,7 @@ from knowledge.search.query import (
 )
 from knowledge.search.result import SearchResult
 from knowledge.search.stats import DirectoryStats, directory_stats
+from knowledge.settings import PROJECT_ROOT
 
 
 def register(commands: Any) -> None:
@@ -67,6 +70,13 @@ def register(commands: Any) -> None:
 
     stats = commands.add_parser("stats", help="count opportunities, providers, credentials, …")
     stats.add_argument("--json", action="store_true", help="print the counts as JSON")
+    stats.add_argument(
+        "--lookups",
+        type=Path,
+        default=LOOKUPS_DIR,
+        metavar="DIR",
+        help="NLU lookup tables to check",
+    )
     stats.set_defaults(handler=run_stats)
 
 
@@ -90,7 +100,14 @@ def run_search(args: argparse.Namespace, context: Context) -> int:
             upcoming_days=args.upcoming,
         )
         with context.sessions.begin() as session:
-            result = search(session, query, today=args.today, limit=args.limit, offset=args.offset)
+            result = search(
+                session,
+                query,
+                today=args.today,
+                limit=args.limit,
+                offset=args.offset,
+                freshness_days=context.settings.freshness_days,
+            )
     except QueryError as error:
         raise CliError(str(error)) from error
     if args.json:
@@ -159,19 +176,50 @@ def _understood_label(understood: dict[str, Any]) -> str:
 
 
 def run_stats(args: argparse.Namespace, context: Context) -> int:
-    """Print the directory's counts."""
+    """Print the directory's counts, and whether the NLU lookups still match the directory."""
     require_schema(context)
     with context.sessions.begin() as session:
         stats = directory_stats(session)
+        lookups = {
+            "folder": _shown_path(args.lookups),
+            "stale_files": stale_lookup_files(session, args.lookups),
+            "missing": missing_from_lookups(session, args.lookups),
+        }
     if args.json:
-        print(json.dumps(stats.to_dict(), indent=2, ensure_ascii=False))
+        document = {**stats.to_dict(), "nlu_lookups": lookups}
+        print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        print(render_stats(stats))
+        print(render_stats(stats, render_lookups(lookups)))
     return 0
 
 
-def render_stats(stats: DirectoryStats) -> str:
-    """Counts as short indented sections."""
+def render_lookups(lookups: dict[str, Any]) -> str:
+    """Whether the assistant knows the directory's topics, places and providers; the fix if not."""
+    where = f"NLU lookups ({lookups['folder']})"
+    if not lookups["stale_files"]:
+        return f"{where}: up to date with the directory."
+    missing: dict[str, list[str]] = lookups["missing"]
+    if not missing:
+        files = ", ".join(lookups["stale_files"])
+        return f"{where}: out of date ({files} differ from the directory). Run `make train`."
+    lines = [f"{where}: out of date; the assistant does not recognise these yet:"]
+    for kind, names in missing.items():
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        lines.append(f"  {kind}: {', '.join(names[:8])}{more}")
+    lines.append("  Run `make train` to regenerate the lookups and retrain the assistant.")
+    return "\n".join(lines)
+
+
+def _shown_path(path: Path) -> str:
+    """A path relative to the project when it is inside it (nlu_data/lookups)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def render_stats(stats: DirectoryStats, lookups: str = "") -> str:
+    """Counts as short indented sections; `lookups` (their state) goes before the long tables."""
     lines = [
         f"Opportunities: {stats.opportunities}",
         f"  by status: {_inline(stats.opportunities_by_status)}",
@@ -181,6 +229,7 @@ def render_stats(stats: DirectoryStats) -> str:
         f"Credentials: {stats.credentials}",
         f"  by type: {_inline(stats.credentials_by_type)}",
         f"Pathways: {stats.pathways} ({stats.pathway_steps} steps)",
+        *([lookups] if lookups else []),
         "Opportunities by topic:",
         *_table(stats.opportunities_by_topic),
         "Opportunities by neighbourhood:",

@@ -74,6 +74,21 @@ def due_nudges(session: Session, *, today: date, days: int) -> list[DueNudge]:
     ]
 
 
+def reachable_on_telegram(session: Session, listings: list[Opportunity]) -> set[int]:
+    """Ids of the listings whose provider has a member on Telegram, who can be asked to confirm."""
+    provider_ids = {listing.provider_id for listing in listings}
+    if not provider_ids:
+        return set()
+    query = (
+        select(membership.c.provider_id)
+        .join(Member, Member.id == membership.c.member_id)
+        .where(membership.c.provider_id.in_(provider_ids))
+        .where(Member.telegram_user_id.is_not(None))
+    )
+    reachable = set(session.scalars(query))
+    return {listing.id for listing in listings if listing.provider_id in reachable}
+
+
 def record_nudge(session: Session, member: Member, opportunity: Opportunity) -> FreshnessNudge:
     """Note that the question was sent (its id goes in the buttons' payloads)."""
     nudge = FreshnessNudge(opportunity=opportunity, member=member)

@@ -85,6 +85,15 @@ def apply_import(session: Session, text: str, name: str, actor: Actor) -> Import
     return report
 
 
+def preview_import(session: Session, text: str, name: str) -> ImportReport:
+    """What approving a waiting upload would do now: a dry run against today's directory."""
+    report = ImportReport(source=name, dry_run=True)
+    rows = parse_csv(text, report)
+    if not report.problems:
+        load_rows(session, rows, actor=Actor("review preview", "cli"), report=report)
+    return report
+
+
 def _own_providers(
     session: Session, member: Member, rows: Sequence[OpportunityRow], report: ImportReport
 ) -> list[Provider]:
@@ -121,13 +130,10 @@ def _check_external_ids(
     ids = {row.external_id for row in rows if row.external_id}
     if not ids:
         return
-    owners = dict(
-        session.execute(
-            select(Opportunity.external_id, Opportunity.provider_id).where(
-                Opportunity.external_id.in_(ids)
-            )
-        ).tuples()
+    query = select(Opportunity.external_id, Opportunity.provider_id).where(
+        Opportunity.external_id.in_(ids)
     )
+    owners = dict(session.execute(query).tuples().all())  # dict(Result) would fail: it has keys()
     for row in rows:
         owner = owners.get(row.external_id) if row.external_id else None
         if owner is not None and owner not in mine:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from knowledge.search.explain import FEW, explain
+from knowledge.search.freshness import freshness_days as freshness_setting
 from knowledge.search.plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.ranking import Candidate, Scored, rank
@@ -33,14 +34,18 @@ def search(
     today: date | None = None,
     limit: int = 5,
     offset: int = 0,
+    freshness_days: int | None = None,
 ) -> SearchResult:
     """Active, not-ended listings matching the query, best first, with reasons; explains empty or
-    thin results. Raises QueryError (UnknownPlace, UnknownTopic) for requests it cannot run."""
+    thin results. Raises QueryError (UnknownPlace, UnknownTopic) for requests it cannot run.
+
+    Listings not confirmed for `freshness_days` (default: the FRESHNESS_DAYS setting) rank lower.
+    """
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset cannot be negative")
     today = today or date.today()
     taxonomy = load_taxonomy(session)
-    plan = make_plan(query, taxonomy)
+    plan = replace(make_plan(query, taxonomy), freshness_days=freshness_setting(freshness_days))
     needed = offset + limit
     scope = Scope.of(plan, today, sqlite=session.get_bind().dialect.name == "sqlite")
     found = fetch_candidates(session, scope)
@@ -90,4 +95,6 @@ def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy) -> SearchHit:
         topics=item.topics,
         neighbourhood=place.name if place else None,
         format=candidate.format,
+        assured_date=candidate.assured_date,
+        stale=item.stale,
     )

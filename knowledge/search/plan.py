@@ -59,6 +59,7 @@ class Plan:
     radius_given: bool = False
     widened_from_km: float | None = None
     corrections: dict[str, str] = field(default_factory=dict)  # typed → understood
+    freshness_days: int | None = None  # listings unconfirmed this long rank lower (None: never)
 
     @property
     def query_words(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from knowledge.search.freshness import is_stale
 from knowledge.search.geo import haversine_km
 from knowledge.search.index import TITLE_END
 from knowledge.search.interpret import is_generic
@@ -31,6 +32,9 @@ SOON_BONUS = 0.15
 SOON_DAYS = 45
 GENERIC_TERM_SHARE = 0.5
 TITLE_TOPIC_BONUS = 0.6  # "Scratch Coders" for coding: the title itself names the subject
+# Not confirmed by its provider for the plan's freshness days: about half a title word, so a
+# stale listing drops below an equal fresh one but a much better match (its topic, nearer) wins.
+STALE_PENALTY = 0.5
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Candidate:
     latitude: float | None
     longitude: float | None
     neighbourhood_id: int | None
+    assured_date: date | None = None  # when the provider last confirmed it
     topic_ids: tuple[int, ...] = ()
 
 
@@ -67,6 +72,7 @@ class Scored:
     score: float
     distance_km: float | None
     topics: tuple[str, ...]
+    stale: bool = False  # not confirmed for the plan's freshness days
 
 
 def rank(candidates: list[Candidate], plan: Plan, taxonomy: Taxonomy, today: date) -> list[Scored]:
@@ -77,7 +83,8 @@ def rank(candidates: list[Candidate], plan: Plan, taxonomy: Taxonomy, today: dat
 
 
 def _score(candidate: Candidate, plan: Plan, taxonomy: Taxonomy, today: date) -> Scored:
-    """Topic match, words in title and text, distance, age fit and timing, added up."""
+    """Topic match, words in title and text, distance, age fit and timing, added up; less when
+    the provider has not confirmed the listing lately."""
     matched = [topic_id for topic_id in plan.topic_ids if topic_id in candidate.topic_ids]
     score = 0.0
     if matched:
@@ -103,13 +110,13 @@ def _score(candidate: Candidate, plan: Plan, taxonomy: Taxonomy, today: date) ->
         score += SEASON_BONUS
     if _running_soon(candidate, today):
         score += SOON_BONUS
-    names = tuple(taxonomy.topics[topic_id] for topic_id in matched if topic_id in taxonomy.topics)
-    return Scored(
-        candidate,
-        round(score, 4),
-        distance,
-        names,
+    stale = plan.freshness_days is not None and is_stale(
+        candidate.assured_date, today=today, days=plan.freshness_days
     )
+    if stale:
+        score -= STALE_PENALTY
+    names = tuple(taxonomy.topics[topic_id] for topic_id in matched if topic_id in taxonomy.topics)
+    return Scored(candidate, round(score, 4), distance, names, stale)
 
 
 def _words_of(candidate: Candidate) -> tuple[str, set[str], set[str]]:

@@ -15,7 +15,8 @@ CURRENCY_SIGNS = {"USD": "$", "CAD": "$", "EUR": "€", "GBP": "£"}
 
 def reason(item: Scored, plan: Plan, taxonomy: Taxonomy) -> str:
     """Topic matched, ages, cost and distance (or place); days or dates and language only when the
-    query asked about them, so the line answers what the learner cares about."""
+    query asked about them, so the line answers what the learner cares about; and when the
+    provider last confirmed a stale listing, which is why it ranks lower."""
     candidate, topics, distance = item.candidate, item.topics, item.distance_km
     parts = [" & ".join(topics) if topics else _first_topic(candidate, taxonomy)]
     parts.append(age_range(candidate.min_age, candidate.max_age))
@@ -27,6 +28,9 @@ def reason(item: Scored, plan: Plan, taxonomy: Taxonomy) -> str:
         parts.append(_when(candidate))
     if plan.language is not None:
         parts.append(f"in {candidate.languages.replace(';', '/')}")
+    if item.stale and candidate.assured_date is not None:
+        confirmed = candidate.assured_date
+        parts.append(f"last confirmed {confirmed:%b} {confirmed.day}, {confirmed.year}")
     return " · ".join(part for part in parts if part)
 
 

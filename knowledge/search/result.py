@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -20,6 +21,8 @@ class SearchHit:
     topics: tuple[str, ...]  # the listing's topics that the query asked for
     neighbourhood: str | None = None
     format: str = "in_person"
+    assured_date: date | None = None  # when the provider last confirmed it
+    stale: bool = False  # not confirmed for FRESHNESS_DAYS: ranked lower, and the reason says so
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -34,6 +37,8 @@ class SearchHit:
             "topics": list(self.topics),
             "neighbourhood": self.neighbourhood,
             "format": self.format,
+            "assured_date": self.assured_date.isoformat() if self.assured_date else None,
+            "stale": self.stale,
         }
 
 

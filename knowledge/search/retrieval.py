@@ -46,6 +46,7 @@ CANDIDATE_COLUMNS = (
     Opportunity.latitude,
     Opportunity.longitude,
     Opportunity.neighbourhood_id,
+    Opportunity.assured_date,
 )
 
 
