@@ -19,6 +19,10 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse
 from telegram import Update
 
+from bot.api import API_PREFIX
+from bot.api.errors import sanic_error, unexpected
+from bot.api.routes import api_blueprint
+from bot.gateway.community import run_jobs as community_jobs
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.rasa import RasaClient
@@ -39,12 +43,16 @@ def make_app(settings: GatewaySettings) -> Sanic:
     """The Sanic app for these settings; connections open when it starts, not here."""
     app = Sanic(f"wayfinder_gateway_{next(_names)}")
     app.config.RESPONSE_TIMEOUT = 60  # the widget's long poll holds 25 s
+    # Bodies are chat messages and spreadsheets (the API takes up to 2 MiB): refuse more at once,
+    # before reading it, rather than after Sanic's default 100 MB.
+    app.config.REQUEST_MAX_SIZE = 4 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 30
     engine = make_engine(settings.database_url)
     gateway = Gateway(settings, make_sessionmaker(engine), RasaClient(settings.rasa_url))
     app.ctx.gateway = gateway
     app.ctx.telegram = None
     app.blueprint(blueprint(gateway))
+    app.blueprint(api_blueprint(gateway))  # /api/v1, for providers' own systems (docs/api.md)
 
     @app.get("/health")
     async def health(_request: Request) -> HTTPResponse:
@@ -128,9 +136,14 @@ def make_app(settings: GatewaySettings) -> Sanic:
 
     def on_error(request: Request, error: Exception) -> HTTPResponse:
         """Every error as JSON the widget can show; ours are logged, never shown in detail."""
+        api = request.path.startswith(API_PREFIX + "/")
         if isinstance(error, SanicException):
+            if api:
+                return sanic_error(error)
             return response.json({"error": str(error)}, status=error.status_code)
         logger.exception("%s %s failed", request.method, request.path, exc_info=error)
+        if api:
+            return unexpected()
         return response.json({"error": "Something went wrong on our side. Please try again."}, 500)
 
     app.error_handler.add(Exception, on_error)
@@ -162,14 +175,22 @@ async def _start_telegram(gateway: Gateway, settings: GatewaySettings) -> Any:
 
 
 async def _housekeeping(gateway: Gateway) -> None:
-    """Close idle handoffs and drop old undelivered web messages, every minute."""
+    """Close idle handoffs and drop old undelivered web messages, every minute; every
+    WAYFINDER_NUDGE_INTERVAL_S, nudge providers about stale listings and tell them decisions."""
+    community_ran = float("-inf")
     while True:
         await asyncio.sleep(HOUSEKEEPING_S)
         with contextlib.suppress(Exception):  # a database hiccup: try again next minute
             closed = await gateway.expire_handoffs()
+            await gateway.post_missed_handoffs()
             purged = await gateway.db(purge_outbox)
             if closed or purged:
                 logger.info("handoffs timed out: %s; old web messages dropped: %s", closed, purged)
+        now = asyncio.get_running_loop().time()
+        due = now - community_ran >= gateway.settings.nudge_interval_s
+        if due and gateway.telegram is not None:
+            community_ran = now
+            await community_jobs(gateway)  # logs its own failures
 
 
 def _trusted(request: Request, settings: GatewaySettings) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Seconds the current message waited for Rasa (set by `converse`, read by the channel handler).
 RASA_SECONDS: ContextVar[float] = ContextVar("rasa_seconds", default=0.0)
+# Time a message's handling spent waiting for Telegram's Bot API (sending the reply): the
+# network and Telegram's servers, not the gateway. Reported beside the gateway's own time.
+BOT_API_SECONDS: ContextVar[float] = ContextVar("bot_api_seconds", default=0.0)
+HANDOFF_OPENED = "handoff_opened"  # marks the reply to a request for a person (bot/domain)
 KEEP_TIMINGS = 10_000
 
 
@@ -41,27 +46,42 @@ class Timings:
 
     def __init__(self) -> None:
         self._overhead: dict[str, deque[float]] = {}
+        self._bot_api: dict[str, deque[float]] = {}
         self.counts: dict[str, int] = {}
 
     def record(self, channel: str, total_s: float) -> None:
-        """One handled message: its total time, less the time spent waiting for Rasa."""
+        """One handled message: its total time, less the waits for Rasa and for the Bot API."""
+        waited = BOT_API_SECONDS.get()
         kept = self._overhead.setdefault(channel, deque(maxlen=KEEP_TIMINGS))
-        kept.append(max(0.0, total_s - RASA_SECONDS.get()) * 1000)
+        kept.append(max(0.0, total_s - RASA_SECONDS.get() - waited) * 1000)
+        self._bot_api.setdefault(channel, deque(maxlen=KEEP_TIMINGS)).append(waited * 1000)
         self.counts[channel] = self.counts.get(channel, 0) + 1
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Per channel: messages handled, overhead p50/p95/max in ms."""
+        """Per channel: messages handled, overhead p50/p95/max in ms, and the Bot API's wait."""
         report: dict[str, dict[str, float]] = {}
         for channel, kept in self._overhead.items():
             ordered = sorted(kept)
-            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+            waits = sorted(self._bot_api[channel])
             report[channel] = {
                 "messages": self.counts[channel],
-                "overhead_p50_ms": round(ordered[len(ordered) // 2], 2),
-                "overhead_p95_ms": round(p95, 2),
+                "overhead_p50_ms": round(_quantile(ordered, 0.5), 2),
+                "overhead_p95_ms": round(_quantile(ordered, 0.95), 2),
                 "overhead_max_ms": round(ordered[-1], 2),
+                "bot_api_p50_ms": round(_quantile(waits, 0.5), 2),
+                "bot_api_p95_ms": round(_quantile(waits, 0.95), 2),
             }
         return report
+
+
+def _address_of(sender: str, session: Session) -> Any:
+    """Where a sender talks (for the navigators' post)."""
+    return store.address_of(session, sender)
+
+
+def _quantile(ordered: Sequence[float], share: float) -> float:
+    """The value below which `share` of the sorted values lie."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 class Outlet(Protocol):
@@ -113,6 +133,7 @@ class Gateway:
         """One user message: to the navigator while a handoff is open, else to the assistant."""
         sender = self.sender_id(channel, address)
         RASA_SECONDS.set(0.0)
+        BOT_API_SECONDS.set(0.0)
 
         def arrive(session: Session) -> Handoff | None:
             store.remember_address(session, sender, channel, address)
@@ -133,11 +154,24 @@ class Gateway:
             return [BotMessage(say("rasa_unavailable"))]
         finally:
             RASA_SECONDS.set(time.perf_counter() - started)
-        try:
-            await self._post_new_handoff(sender, channel)
-        except Exception:  # the reply matters more; the request stays open and is posted later
-            logger.exception("could not post a handoff request for %s", sender)
+        if any(reply.custom.get(HANDOFF_OPENED) for reply in replies):
+            try:
+                await self._post_new_handoff(sender, channel)
+            except Exception:  # the reply matters more; housekeeping posts it a minute later
+                logger.exception("could not post a handoff request for %s", sender)
         return replies
+
+    async def post_missed_handoffs(self) -> int:
+        """Post open requests that no reply posted (Telegram was down, or a gateway stopped
+        between the reply and the post); returns how many were posted."""
+        if self.settings.navigator_chat_id is None or self.telegram is None:
+            return 0
+        posted = 0
+        for sender in await self.db(store.unposted_handoffs):
+            address = await self.db(partial(_address_of, sender))
+            await self._post_new_handoff(sender, address.channel if address else "unknown")
+            posted += 1
+        return posted
 
     async def deliver(self, sender_id: str, messages: Sequence[BotMessage]) -> bool:
         """A proactive message (reminder, navigator reply) on the sender's channel; False if we

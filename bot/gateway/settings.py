@@ -34,6 +34,9 @@ class GatewaySettings:
     handoff_timeout_s: int
     cors_origins: tuple[str, ...]
     deliver_token: str | None
+    api_rate_per_minute: int = 120  # requests per API token per minute (bot.api)
+    freshness_days: int = 60  # FRESHNESS_DAYS: listings unconfirmed this long get a nudge
+    nudge_interval_s: int = 3600  # how often nudges and review decisions go out on Telegram
 
     @classmethod
     def from_env(
@@ -75,7 +78,18 @@ class GatewaySettings:
             handoff_timeout_s=60 * _int(env, "WAYFINDER_HANDOFF_TIMEOUT_MIN", 30),
             cors_origins=origins,
             deliver_token=text("WAYFINDER_GATEWAY_TOKEN"),
+            api_rate_per_minute=_positive(env, "WAYFINDER_API_RATE_PER_MINUTE", 120),
+            freshness_days=DirectorySettings.from_env(env).freshness_days,
+            nudge_interval_s=_int(env, "WAYFINDER_NUDGE_INTERVAL_S", 3600),
         )
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    """A whole-number setting of at least 1."""
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be 1 or more, not {value}")
+    return value
 
 
 def _pseudonym_key(configured: str | None, key_file: Path) -> bytes:

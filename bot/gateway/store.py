@@ -89,6 +89,17 @@ def open_handoff_of(session: Session, sender_id: str) -> Handoff | None:
     return session.scalars(query).first()
 
 
+def unposted_handoffs(session: Session) -> list[str]:
+    """Sender ids with an open request not yet posted to the navigators (a missed post)."""
+    query = (
+        select(Learner.sender_id)
+        .join(Handoff, Handoff.learner_id == Learner.id)
+        .where(Handoff.status == "open", Handoff.posted_at.is_(None))
+        .order_by(Handoff.id)
+    )
+    return list(dict.fromkeys(session.scalars(query)))
+
+
 def record_post(session: Session, handoff: Handoff, chat_id: str, message_id: int) -> None:
     """A message in the navigators' group belongs to this handoff; replies to it are answers."""
     session.add(HandoffPost(handoff_id=handoff.id, chat_id=chat_id, message_id=message_id))

@@ -33,8 +33,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
-from bot.gateway.core import Gateway
+from bot.gateway.community import Community
+from bot.gateway.core import BOT_API_SECONDS, Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
 from bot.gateway.texts import say
@@ -84,6 +86,18 @@ class MessageRateLimiter(AIORateLimiter):
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
+
+
+class TimedRequest(HTTPXRequest):
+    """The Bot API's HTTP client, adding each call's wait to BOT_API_SECONDS, so the gateway's
+    own time per message can be told apart from Telegram's (and the network's)."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        started = time.perf_counter()
+        try:
+            return await super().do_request(*args, **kwargs)
+        finally:
+            BOT_API_SECONDS.set(BOT_API_SECONDS.get() + time.perf_counter() - started)
 
 
 class TelegramOutlet:
@@ -166,6 +180,8 @@ class TelegramChannel:
             application.add_handler(MessageHandler(group & filters.TEXT, self.navigator_message))
             application.add_handler(MessageHandler(group, self.ignore))
         private = filters.ChatType.PRIVATE
+        # Provider members' commands, buttons, documents and guided steps before the learners'.
+        Community(self.gateway, self.outlet).install(application)
         application.add_handler(CommandHandler("start", self.start, filters=private))
         for command in COMMANDS:
             application.add_handler(CommandHandler(command, self.command, filters=private))
@@ -261,7 +277,9 @@ class TelegramChannel:
             # "typing…" goes out while the assistant thinks, not before it starts.
             typing = asyncio.create_task(self._typing(chat.id))
             replies = await self.gateway.converse(CHANNEL, str(chat.id), text)
-            await typing
+            waiting = time.perf_counter()
+            await typing  # still on its way to the Bot API only if Telegram is slower than Rasa
+            BOT_API_SECONDS.set(BOT_API_SECONDS.get() + time.perf_counter() - waiting)
             await self._reply(update, replies)
             self.gateway.timings.record(CHANNEL, time.perf_counter() - started)
 
@@ -288,6 +306,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_token)
         .rate_limiter(MessageRateLimiter(max_retries=3))
+        .request(TimedRequest(connection_pool_size=256))  # PTB's default client, timed
         .concurrent_updates(True)
     )
     if settings.telegram_api_url:  # a local fake Bot API server in tests

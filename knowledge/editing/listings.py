@@ -162,11 +162,12 @@ def apply_values(
     resolved = _resolved(session, values, actor)
     if member is not None and member.role == "provider":
         resolved["assured_date"] = today
-    upsert_opportunity(session, resolved, actor, existing=opportunity)
-    try:
+    listing_id, read = opportunity.id, opportunity.version  # unreadable once a flush failed
+    try:  # upsert may autoflush too (loading the listing's places): a race shows up there
+        upsert_opportunity(session, resolved, actor, existing=opportunity)
         session.flush()
     except StaleDataError as error:
-        raise StaleVersion(opportunity.id, opportunity.version, None) from error
+        raise StaleVersion(listing_id, read, None) from error
     return [name for name in values if _current(opportunity, name) != before[name]]
 
 

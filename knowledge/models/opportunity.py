@@ -111,7 +111,8 @@ class Opportunity(Base):
     status: Mapped[str] = mapped_column(String(30), default="active")
     assured_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Indexed: API clients sync with ?modified_after= (bot.api).
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     # Optimistic locking: every update checks and bumps it, so a stale edit fails loudly.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)

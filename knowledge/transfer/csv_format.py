@@ -371,7 +371,7 @@ class Cells:
         if amount < 0:
             self.fail("cost", f"{value} is negative; write 0 for free")
             return None
-        if amount != amount.quantize(CENT) or amount > MAX_COST:
+        if amount > MAX_COST or amount != amount.quantize(CENT):  # too big to quantize
             self.fail("cost", f"{value} must have at most 2 decimals and be below 100,000,000")
             return None
         return amount.quantize(CENT)

@@ -85,10 +85,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table("opportunity", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.create_index(
+            batch_op.f("ix_opportunity_modified_at"), ["modified_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("opportunity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_opportunity_modified_at"))
         batch_op.drop_column("version")
 
     with op.batch_alter_table("freshness_nudge", schema=None) as batch_op:

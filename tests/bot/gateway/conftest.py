@@ -63,7 +63,7 @@ class ScriptedRasa:
                 learner = get_or_create_learner(session, sender_id, channel)
                 summary = {"topics": ["robotics"], "age_band": "10–12", "for": "child"}
                 open_handoff(session, learner, summary | {"neighbourhood": "Eastside"})
-            return [BotMessage("I've asked a navigator to join.")]
+            return [BotMessage("I've asked a navigator to join.", (), {"handoff_opened": True})]
         if "near me" in text:  # utter_ask_where: Rasa sends the custom part on its own
             return [
                 BotMessage("Want the closest ones? Share your location."),

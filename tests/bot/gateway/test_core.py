@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.texts import say
-from knowledge.learners import forget_learner
+from knowledge.learners import forget_learner, get_or_create_learner, open_handoff
 from knowledge.models import ChannelAddress, Handoff, OutboxMessage, utcnow
 from tests.bot.gateway.conftest import NAVIGATORS, RecordingOutlet, ScriptedRasa
 
@@ -154,17 +154,35 @@ def test_forget_me_erases_the_address_and_queued_messages(
 
 
 def test_the_gateway_times_its_own_share_of_each_message(gateway: Gateway) -> None:
-    from bot.gateway.core import RASA_SECONDS
+    from bot.gateway.core import BOT_API_SECONDS, RASA_SECONDS
 
     async def handle() -> None:
-        await gateway.converse("web", "t" * 20, "hello")
-        RASA_SECONDS.set(0.050)  # as if Rasa took 50 ms of the 60 ms below
-        gateway.timings.record("web", 0.060)
+        await gateway.converse("telegram", "42", "hello")
+        RASA_SECONDS.set(0.050)  # as if Rasa took 50 ms of the 70 ms below
+        BOT_API_SECONDS.set(0.012)  # and sending the reply to Telegram 12 ms
+        gateway.timings.record("telegram", 0.070)
 
     asyncio.run(handle())
-    summary = gateway.timings.summary()["web"]
+    summary = gateway.timings.summary()["telegram"]
     assert summary["messages"] == 1
-    assert 9.9 <= summary["overhead_p95_ms"] <= 10.1
+    assert 7.9 <= summary["overhead_p95_ms"] <= 8.1
+    assert 11.9 <= summary["bot_api_p95_ms"] <= 12.1
+
+
+def test_only_a_reply_that_opens_a_handoff_looks_for_one_and_missed_posts_follow(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    outlet = gateway.telegram
+    assert isinstance(outlet, RecordingOutlet)
+    asyncio.run(gateway.converse("web", "w" * 20, "hello"))
+    sender = gateway.sender_id("web", "w" * 20)
+    with sessions.begin() as session:  # opened without the reply saying so (e.g. a crash)
+        open_handoff(session, get_or_create_learner(session, sender, "web"), {"topics": []})
+    asyncio.run(gateway.converse("web", "w" * 20, "still there?"))
+    assert outlet.posts == []  # an ordinary reply does not look for new requests
+    assert asyncio.run(gateway.post_missed_handoffs()) == 1  # housekeeping, each minute
+    assert len(outlet.posts) == 1 and outlet.posts[0][0] == NAVIGATORS
+    assert asyncio.run(gateway.post_missed_handoffs()) == 0
 
 
 def test_the_address_is_written_when_new_or_moved_and_last_seen_hourly(

@@ -71,6 +71,8 @@ def test_a_message_goes_to_the_assistant_and_the_reply_comes_back_with_buttons(
         "/more_results"
     ]
     assert fake.errors() == []
+    timing = telegram_gateway.timings.summary()["telegram"]
+    assert timing["messages"] == 1 and timing["bot_api_p50_ms"] > 0  # the send, timed apart
 
 
 def test_start_greets_every_time_and_deep_links_search(

@@ -1,0 +1,121 @@
+"""The /api/v1 routes: each checks the token and its rate, reads the request, runs one step in
+the database (bot.api.store) and answers JSON; every refusal is bot.api.errors' shape."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date
+from typing import Any
+
+from sanic import Blueprint, HTTPResponse, Request, response
+from sqlalchemy.exc import IntegrityError
+
+from bot.api import API_PREFIX, store
+from bot.api.auth import TokenBuckets, bearer_token, member_id_for
+from bot.api.errors import ApiError
+from bot.api.inputs import csv_body, import_options, json_body, page_of, version_of
+from bot.api.openapi import document_json
+from bot.gateway.core import Gateway
+from knowledge.editing.listings import StaleVersion
+
+logger = logging.getLogger(__name__)
+RACE = "another request changed the same records at the same moment; send yours again"
+Handler = Callable[..., Awaitable[store.Answer]]
+
+
+def api_blueprint(gateway: Gateway) -> Blueprint:
+    """The API's routes, bound to one gateway (its database and its rate setting)."""
+    bp = Blueprint("api_v1", url_prefix=API_PREFIX)
+    buckets = TokenBuckets(gateway.settings.api_rate_per_minute)
+
+    def member_route(handler: Handler) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
+        """Token, rate limit and error shape around a handler that gets the caller's member id."""
+
+        @functools.wraps(handler)
+        async def run(request: Request, **params: Any) -> HTTPResponse:
+            try:
+                token = bearer_token(request)
+                buckets.take(token)
+                member_id = await gateway.db(lambda session: member_id_for(session, token))
+                answer = await handler(request, member_id, **params)
+            except ApiError as error:
+                return error.response()
+            except IntegrityError:  # e.g. two requests adding the same new topic at once
+                logger.warning("%s %s lost a race", request.method, request.path, exc_info=True)
+                return ApiError(409, RACE).response()
+            return response.json(answer.body, status=answer.status, headers=answer.headers)
+
+        return run
+
+    async def db(step: Callable[..., store.Answer], *args: Any) -> store.Answer:
+        """One step of bot.api.store in its own transaction."""
+        return await gateway.db(lambda session: step(session, *args))
+
+    async def written(
+        step: Callable[..., store.Answer], member_id: int, listing_id: int, *args: Any
+    ) -> store.Answer:
+        """A write to a listing; a stale version becomes 409 with the listing as it is now."""
+        try:
+            return await db(step, member_id, listing_id, *args)
+        except StaleVersion as error:
+            return await db(store.stale, member_id, listing_id, error.expected)
+
+    @bp.get("/openapi.json")
+    async def openapi(_request: Request) -> HTTPResponse:
+        """This API's OpenAPI 3.1 document (no token needed)."""
+        return response.text(document_json(), content_type="application/json; charset=utf-8")
+
+    @bp.get("/opportunities")
+    @member_route
+    async def list_opportunities(request: Request, member_id: int) -> store.Answer:
+        """The caller's listings, a page at a time; with modified_after, only those changed."""
+        return await db(store.list_page, member_id, page_of(request))
+
+    @bp.post("/opportunities")
+    @member_route
+    async def create_opportunity(request: Request, member_id: int) -> store.Answer:
+        """A new listing for one of the caller's providers."""
+        return await db(store.create, member_id, json_body(request), date.today())
+
+    @bp.get("/opportunities/<listing_id:int>")
+    @member_route
+    async def read_opportunity(_request: Request, member_id: int, listing_id: int) -> store.Answer:
+        """One listing, with its version as ETag."""
+        return await db(store.read_listing, member_id, listing_id)
+
+    @bp.patch("/opportunities/<listing_id:int>")
+    @member_route
+    async def update_opportunity(request: Request, member_id: int, listing_id: int) -> store.Answer:
+        """Change the fields sent; the version read must still be current."""
+        body = json_body(request)
+        version = version_of(request, body, required=True)
+        assert version is not None
+        return await written(store.update, member_id, listing_id, body, version, date.today())
+
+    @bp.post("/opportunities/<listing_id:int>/close")
+    @member_route
+    async def close_opportunity(request: Request, member_id: int, listing_id: int) -> store.Answer:
+        """The listing ended: it becomes inactive and learners stop seeing it."""
+        body = json_body(request) if request.body else None
+        version = version_of(request, body, required=False)
+        if body:
+            raise ApiError(400, 'closing takes no fields; send {} or {"version": 3}')
+        return await written(store.close, member_id, listing_id, version, date.today())
+
+    @bp.post("/imports")
+    @member_route
+    async def import_spreadsheet(request: Request, member_id: int) -> store.Answer:
+        """The directory spreadsheet as CSV: every row written, or none (the report says why)."""
+        data = csv_body(request)
+        dry_run, name = import_options(request)
+        return await db(store.upload, member_id, data, name, dry_run)
+
+    @bp.get("/requests/<request_id:int>")
+    @member_route
+    async def change_request(_request: Request, member_id: int, request_id: int) -> store.Answer:
+        """A change waiting for review: its state, and the reason when rejected."""
+        return await db(store.request_state, member_id, request_id)
+
+    return bp

@@ -1,0 +1,116 @@
+"""/review for organisers: the oldest waiting change with its before → after, Approve / Reject /
+Next; a rejection asks for the reason, which goes back to the provider member."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.gateway.community.common import Kit, diff_lines, field_problems, payload
+from bot.gateway.community.nudges import tell_decisions
+from bot.gateway.community.steps import Step
+from bot.gateway.messages import Button
+from bot.gateway.texts import say
+from knowledge.community import AccessError
+from knowledge.editing.listings import ChangeRefused
+from knowledge.editing.review import (
+    MAX_REASON,
+    Pending,
+    approve_request,
+    pending_requests,
+    reject_request,
+    reviewer_for,
+)
+from knowledge.models import ChangeRequest, Member
+
+
+def _text(pending: Pending, waiting: int) -> str:
+    """One request as an organiser reads it."""
+    if pending.request.kind == "import":
+        lines = say("review_import_note")
+    elif pending.changes:
+        lines = diff_lines(pending.changes)
+    else:
+        lines = say("review_no_difference")
+    return say("review_request", summary=pending.summary, lines=lines, waiting=waiting)
+
+
+class Review:
+    """The organisers' review queue in chat."""
+
+    def __init__(self, kit: Kit) -> None:
+        self.kit = kit
+
+    async def show(self, user_id: int, chat_id: int, after: int | None = None) -> None:
+        """The oldest waiting request (or the one after `after`, for Next)."""
+        self.kit.steps.clear(user_id)
+
+        def work(session: Session, member: Member) -> tuple[int, str] | None:
+            reviewer_for(member)
+            waiting = pending_requests(session)
+            ids = [pending.request.id for pending in waiting]
+            if after in ids:
+                waiting = waiting[ids.index(after) + 1 :]
+            if not waiting:
+                return None
+            return waiting[0].request.id, _text(waiting[0], len(waiting))
+
+        found = await self.kit.as_member(user_id, work)
+        if found is None:
+            await self.kit.send(chat_id, say("review_empty"))
+            return
+        request_id, text = found
+        buttons = [
+            Button(say("button_approve"), payload("ra", request_id)),
+            Button(say("button_reject"), payload("rr", request_id)),
+            Button(say("button_next"), payload("rn", request_id)),
+        ]
+        await self.kit.send(chat_id, text, buttons)
+
+    async def approve(self, user_id: int, chat_id: int, request_id: int) -> None:
+        """Publish it (checked again), tell its member, show the next one."""
+        today = self.kit.today()
+
+        def work(session: Session, member: Member) -> None:
+            approve_request(session, request_id, reviewer_for(member), today=today)
+
+        try:
+            await self.kit.as_member(user_id, work)
+        except ChangeRefused as refused:
+            problems = field_problems(refused.problems)
+            await self.kit.send(
+                chat_id, say("review_cannot_approve", number=request_id, problems=problems)
+            )
+            await self.show(user_id, chat_id, after=request_id)
+            return
+        await self.kit.send(chat_id, say("review_approved", number=request_id))
+        await tell_decisions(self.kit.gateway)
+        await self.show(user_id, chat_id)
+
+    async def ask_reason(self, user_id: int, chat_id: int, request_id: int) -> None:
+        """Reject: the reason comes as the next message."""
+
+        def work(session: Session, member: Member) -> None:
+            reviewer_for(member)
+            request = session.get(ChangeRequest, request_id)
+            if request is None or request.state != "pending":
+                raise AccessError(say("review_gone", number=request_id))
+
+        await self.kit.as_member(user_id, work)
+        self.kit.steps.set(user_id, Step("reason", {"request": request_id}))
+        await self.kit.send(chat_id, say("review_ask_reason", number=request_id))
+
+    async def reason(self, user_id: int, chat_id: int, step: Step, text: str) -> None:
+        """The reason: reject, tell the member, show the next one."""
+        request_id = int(step.data["request"])
+        if not text.strip() or len(text.strip()) > MAX_REASON:
+            await self.kit.send(chat_id, say("review_reason_again", limit=MAX_REASON))
+            return
+
+        def work(session: Session, member: Member) -> None:
+            reject_request(session, request_id, reviewer_for(member), text)
+
+        self.kit.steps.clear(user_id)
+        await self.kit.as_member(user_id, work)
+        await self.kit.send(chat_id, say("review_rejected", number=request_id))
+        await tell_decisions(self.kit.gateway)
+        await self.show(user_id, chat_id)
