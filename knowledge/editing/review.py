@@ -107,9 +107,9 @@ def approve_request(session: Session, request_id: int, reviewer: Actor, *, today
     )
     outcome: Outcome
     if request.kind == "import":
-        report = apply_import(
-            session, str(request.changes["csv"]), str(request.changes["name"]), actor
-        )
+        sent = request.created_at.date() if author and author.role == "provider" else None
+        csv_text, name = str(request.changes["csv"]), str(request.changes["name"])
+        report = apply_import(session, csv_text, name, actor, confirmed=sent)
         if report.problems:
             raise ChangeRefused(report.problems)
         outcome = Outcome(None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,14 +47,21 @@ def import_for_member(
     name: str,
     source: str,
     dry_run: bool = False,
+    today: date | None = None,
 ) -> Upload:
     """Check every row; write them (verified providers), queue them (unverified), or report why
-    not. Problems in any row mean nothing is written or queued."""
+    not. Problems in any row mean nothing is written or queued.
+
+    A provider member's upload confirms its listings as of `today` (their assured_date), as an
+    edit in chat does.
+    """
     report = ImportReport(source=name, dry_run=dry_run)
     text = read_text(data, report, expected=EXPECTED)
     if text is None:
         return Upload(report)
     rows = parse_csv(text, report)
+    if member.role == "provider":
+        confirmed_on(rows, today or date.today())
     providers = _own_providers(session, member, rows, report)
     if report.problems:
         report.problems.sort(key=lambda problem: (problem.row or 0, problem.column or ""))
@@ -76,13 +84,25 @@ def import_for_member(
     return Upload(report, request)
 
 
-def apply_import(session: Session, text: str, name: str, actor: Actor) -> ImportReport:
-    """Write an approved upload (checked again: the directory may have changed meanwhile)."""
+def apply_import(
+    session: Session, text: str, name: str, actor: Actor, *, confirmed: date | None = None
+) -> ImportReport:
+    """Write an approved upload (checked again: the directory may have changed meanwhile);
+    `confirmed` is the day its provider member sent it."""
     report = ImportReport(source=name)
     rows = parse_csv(text, report)
+    if confirmed is not None:
+        confirmed_on(rows, confirmed)
     if not report.problems:
         load_rows(session, rows, actor=actor, report=report)
     return report
+
+
+def confirmed_on(rows: Sequence[OpportunityRow], day: date) -> None:
+    """The provider vouches for every row it sends (unless the file gives its own dates)."""
+    for row in rows:
+        if row.extras.get("assured_date") is None:
+            row.extras["assured_date"] = day
 
 
 def preview_import(session: Session, text: str, name: str) -> ImportReport:

@@ -124,7 +124,10 @@ def test_providers_keep_a_listing_current_and_learners_see_each_change(stack: St
     }
     before = len(fake.bot_messages(librarian))
     fake.push_document(
-        librarian, file_name="ours.csv", mime_type="text/csv", data=spreadsheet(**row, cost="five")
+        librarian,
+        file_name="ours.csv",
+        mime_type="text/csv",
+        data=spreadsheet(**{**row, "cost": "five"}),
     )
     refused = joined(replies(fake, librarian, before))
     assert "nothing was imported" in refused and "row 2" in refused and "cost" in refused

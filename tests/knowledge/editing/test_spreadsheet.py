@@ -53,3 +53,12 @@ def test_an_unverified_members_file_waits_then_is_applied(
     approve_request(session, upload.request.id, reviewer_for(directory.organiser), today=TODAY)
     session.expire_all()
     assert directory.robots.max_age == 15
+
+
+def test_a_providers_upload_confirms_its_listings(session: Session, directory: Directory) -> None:
+    data = (HEADER + row("Story Time,Eastside Library,Stories.,reading,in_person,3,6")).encode()
+    upload = import_for_member(
+        session, directory.librarian, data, name="a.csv", source="chat", today=TODAY
+    )
+    assert upload.published and upload.report.updated == 1  # the same content, confirmed today
+    assert directory.story_time.assured_date == TODAY
