@@ -267,6 +267,21 @@ def test_a_sqlite_store_writes_ahead_without_waiting_for_the_disk(tmp_path: Path
         made.engine.dispose()
 
 
+def test_a_sqlite_store_keeps_its_connections_between_replies(tmp_path: Path) -> None:
+    made = WayfinderTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    opened: list[object] = []
+    sa.event.listen(made.engine, "connect", lambda *_: opened.append(1))
+    try:
+        clock, me = Clock(), sender()
+        for _ in range(3):
+            asyncio.run(extend(made, me, turn(clock, "hi", "greet", "Hello!")))
+        assert len(opened) == 1  # one connection, reused: no reconnect and checkpoint per save
+        assert (tmp_path / "tracker.db-wal").exists()  # the log stays open between replies
+        assert len(stored(made, me)) == 12
+    finally:
+        made.engine.dispose()
+
+
 class Counter:
     """Counts the SQL statements a store sends, by their first word."""
 
