@@ -195,5 +195,10 @@ def test_providers_keep_a_listing_current_and_learners_see_each_change(stack: St
     for expected in ("chat", "api", "cost"):
         assert expected in history, history
     assert "approved by" in wayfinder(stack, "history", str(chess_id))
-    refused_calls = [error for error in fake.errors() if error.status != 409]
-    assert refused_calls == [], refused_calls
+    ours = {librarian, volunteer, organiser}  # the fake is shared with the other e2e tests
+    refused_calls = [
+        error
+        for error in fake.errors()
+        if error.status != 409 and error.params.get("chat_id") in ours
+    ]
+    assert refused_calls == [], refused_calls  # Telegram would have accepted every call
