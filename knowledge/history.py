@@ -18,6 +18,7 @@ from knowledge.models import Base, ChangeRecord, utcnow
 
 # session.info key holding (entity, create record) pairs whose ids are not known yet.
 _PENDING = "wayfinder.history.pending"
+CHANGE_RECORDS = Base.metadata.tables[ChangeRecord.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,59 @@ def snapshot_of(values: Mapping[str, Any]) -> str:
 
     Fields left unknown (None) are left out: they say nothing, and bulk imports write thousands.
     """
-    return json.dumps(
-        {field: as_text(value) for field, value in values.items() if value is not None},
-        sort_keys=True,
+    return _SNAPSHOT_JSON.encode(
+        {field: as_text(value) for field, value in values.items() if value is not None}
     )
+
+
+# What json.dumps(…, sort_keys=True) builds on every call, built once.
+_SNAPSHOT_JSON = json.JSONEncoder(sort_keys=True)
+
+
+def _snapshots(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """snapshot_of of each of many values, converting each value object only once.
+
+    Thousands of listings name the same few hundred providers, topics and places, and parsing
+    hands out one object per distinct date, time or price. Texts are remembered by the identity
+    of the objects, which `items` keeps alive for the whole call, so no other object can take an
+    id over; a list's text by the identities of its items.
+    """
+    texts: dict[int, str] = {}  # id of a value → its text
+    lists: dict[tuple[int, ...], str] = {}  # ids of a list's items → its text
+
+    def text(value: Any) -> str | None:
+        """as_text, remembering the text of every value object and list of them."""
+        if value is None or type(value) is str:
+            return value
+        kind = type(value)
+        convert = _CONVERTERS.get(kind)
+        if convert is None:
+            convert = _CONVERTERS[kind] = _text_converter(kind)
+        if convert is _sequence_text:
+            members = tuple(map(id, value))
+            joined = lists.get(members)
+            if joined is None:
+                joined = lists[members] = ";".join(sorted([text(item) or "" for item in value]))
+            return joined
+        found = texts.get(id(value))
+        if found is None:
+            found = convert(value)
+            if found is not None:
+                texts[id(value)] = found
+        return found
+
+    encode = _SNAPSHOT_JSON.encode
+    known = texts.get
+    return [
+        encode(
+            {
+                field: value if type(value) is str else (known(id(value)) or text(value))
+                for field, value in values.items()
+                if value is not None
+            }
+        )
+        for values in items
+    ]
 
 
 def record_creations(
@@ -152,8 +202,17 @@ def record_creations(
     """Write 'create' records for rows inserted in bulk, given (row with its id, values) pairs."""
     if not created:
         return
+    bulk_insert(session, CHANGE_RECORDS, creation_records(entity_type, created, actor))
+
+
+def creation_records(
+    entity_type: str, created: Sequence[tuple[Any, Mapping[str, Any]]], actor: Actor
+) -> list[dict[str, Any]]:
+    """The change_record rows record_creations writes, without the database (bulk writers
+    prepare the next batch's while one is written)."""
     now = utcnow()
-    rows = [
+    snapshots = _snapshots([values for _, values in created])
+    return [
         {
             "changed_at": now,
             "entity_type": entity_type,
@@ -162,13 +221,12 @@ def record_creations(
             "action": "create",
             "field": "*",
             "old_value": None,
-            "new_value": snapshot_of(values),
+            "new_value": snapshot,
             "actor": actor.name,
             "source": actor.source,
         }
-        for entity, values in created
+        for (entity, _), snapshot in zip(created, snapshots, strict=True)
     ]
-    bulk_insert(session, Base.metadata.tables[ChangeRecord.__tablename__], rows)
 
 
 @contextmanager
@@ -199,7 +257,7 @@ def flush_history(session: Session) -> None:
         record.entity_key = entity_key(entity)
         rows.append({column: getattr(record, column) for column in _RECORD_COLUMNS})
     pending.clear()
-    bulk_insert(session, Base.metadata.tables[ChangeRecord.__tablename__], rows)
+    bulk_insert(session, CHANGE_RECORDS, rows)
 
 
 _RECORD_COLUMNS = (

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from inspect import getattr_static as inspect_static
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import Select, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from knowledge.db import bulk_insert
-from knowledge.history import Actor, apply_changes, record_creations
+from knowledge.history import CHANGE_RECORDS, Actor, apply_changes, creation_records
 from knowledge.models import (
     Credential,
     Neighbourhood,
@@ -42,12 +46,25 @@ def find_topic(session: Session, term: str) -> Topic | None:
     return topic
 
 
+def find_topics(session: Session, terms: Iterable[str]) -> dict[str, Topic]:
+    """find_topic of many terms in a few queries: each term found (trimmed, lower-case) → topic."""
+    wanted = {term.strip().lower() for term in terms}
+    by_name = _find_many(session, Topic, func.lower(Topic.name), wanted)
+    by_synonym = select(Topic, func.lower(TopicSynonym.term)).join(TopicSynonym)
+    rest = wanted - by_name.keys()
+    return by_name | _find_many(session, by_synonym, func.lower(TopicSynonym.term), rest)
+
+
 def get_or_create_topic(session: Session, name: str, actor: Actor) -> Topic:
     """Reuse a known topic (by name or synonym) or create it."""
     topic = find_topic(session, name)
-    if topic is None:
-        topic = Topic(name=name.strip().lower())
-        apply_changes(session, topic, {"name": topic.name}, actor)
+    return create_topic(session, name, actor) if topic is None else topic
+
+
+def create_topic(session: Session, name: str, actor: Actor) -> Topic:
+    """A new topic (callers that already know it is new skip the lookup)."""
+    topic = Topic(name=name.strip().lower())
+    apply_changes(session, topic, {"name": topic.name}, actor)
     return topic
 
 
@@ -64,15 +81,31 @@ def find_neighbourhood(session: Session, name: str) -> Neighbourhood | None:
     return found
 
 
+def find_neighbourhoods(session: Session, names: Iterable[str]) -> dict[str, Neighbourhood]:
+    """find_neighbourhood of many names in a few queries: each name found (trimmed, lower-case)
+    → neighbourhood."""
+    wanted = {name.strip().lower() for name in names}
+    by_name = _find_many(session, Neighbourhood, func.lower(Neighbourhood.name), wanted)
+    by_alias = select(Neighbourhood, func.lower(NeighbourhoodAlias.alias)).join(NeighbourhoodAlias)
+    rest = wanted - by_name.keys()
+    return by_name | _find_many(session, by_alias, func.lower(NeighbourhoodAlias.alias), rest)
+
+
 def get_or_create_neighbourhood(
     session: Session, name: str, actor: Actor, city: str | None = None
 ) -> Neighbourhood:
     """Reuse a known neighbourhood (by name or alias) or create it."""
     found = find_neighbourhood(session, name)
-    if found is None:
-        found = Neighbourhood(name=name.strip(), city=city)
-        apply_changes(session, found, {"name": found.name, "city": city}, actor)
-    return found
+    return create_neighbourhood(session, name, actor, city=city) if found is None else found
+
+
+def create_neighbourhood(
+    session: Session, name: str, actor: Actor, city: str | None = None
+) -> Neighbourhood:
+    """A new neighbourhood (callers that already know it is new skip the lookup)."""
+    created = Neighbourhood(name=name.strip(), city=city)
+    apply_changes(session, created, {"name": created.name, "city": city}, actor)
+    return created
 
 
 def find_provider(session: Session, name: str) -> Provider | None:
@@ -101,21 +134,55 @@ def find_credential(session: Session, name: str) -> Credential | None:
     return session.scalar(select(Credential).where(func.lower(Credential.name) == wanted))
 
 
+def find_credentials(session: Session, names: Iterable[str]) -> dict[str, Credential]:
+    """find_credential of many names in a few queries: each name found (trimmed, lower-case) →
+    credential."""
+    return _find_many(session, Credential, func.lower(Credential.name), names)
+
+
 def get_or_create_credential(
     session: Session, name: str, credential_type: str, actor: Actor, issuer: Provider | None = None
 ) -> Credential:
     """Reuse a credential by name or create it with the given type and issuer."""
     credential = find_credential(session, name)
     if credential is None:
-        credential = Credential(name=name.strip())
-        values: dict[str, Any] = {
-            "name": credential.name,
-            "credential_type": credential_type,
-            "issuer": issuer,
-            "skills": [],
-        }
-        apply_changes(session, credential, values, actor)
+        credential = create_credential(session, name, credential_type, actor, issuer=issuer)
     return credential
+
+
+def create_credential(
+    session: Session, name: str, credential_type: str, actor: Actor, issuer: Provider | None = None
+) -> Credential:
+    """A new credential (callers that already know it is new skip the lookup)."""
+    credential = Credential(name=name.strip())
+    values: dict[str, Any] = {
+        "name": credential.name,
+        "credential_type": credential_type,
+        "issuer": issuer,
+        "skills": [],
+    }
+    apply_changes(session, credential, values, actor)
+    return credential
+
+
+_Found = TypeVar("_Found", Topic, Neighbourhood, Credential)
+FIND_BATCH = 500  # names per query, well under SQLite's limit on parameters
+
+
+def _find_many(
+    session: Session, query: type[_Found] | Select[Any], key: Any, names: Iterable[str]
+) -> dict[str, _Found]:
+    """Records whose `key` (a lower-cased column) is one of the names, trimmed and lower-cased;
+    `query` selects the record, or the record and `key`. Like the one-name finders, the first
+    record found for a name is the one it gets."""
+    wanted = sorted({name.strip().lower() for name in names})
+    statement = select(query, key) if isinstance(query, type) else query
+    found: dict[str, _Found] = {}
+    for start in range(0, len(wanted), FIND_BATCH):
+        batch = statement.where(key.in_(wanted[start : start + FIND_BATCH]))
+        for record, name in session.execute(batch):
+            found.setdefault(name, record)
+    return found
 
 
 def upsert_opportunity(
@@ -162,51 +229,159 @@ def create_opportunities(
     Takes the same `values` as upsert_opportunity and writes the same columns, derived search
     fields and 'create' history records, without building ORM objects (which costs more than the
     insert itself). Related records (provider, topics, locations, awards, …) must have ids.
+    On PostgreSQL, batches are written on a second thread while the next one is prepared, so the
+    server and Python work at the same time (see _background_writes).
     """
-    groups: dict[tuple[str, ...], list[int]] = {}
-    rows: list[dict[str, Any]] = []
-    links: list[list[tuple[Any, Any]]] = []
     complete = [with_is_free(values) for values in items]
-    fields: dict[str, tuple[str, Any]] = {}
-    for position, values in enumerate(complete):
-        related: list[tuple[Any, Any]] = []
-        row: dict[str, Any] = {}
-        for field, value in values.items():
-            kind, how = fields.get(field) or fields.setdefault(field, _field_kind(field))
-            if kind == "column":
-                row[field] = value
-            elif kind == "property":  # days, language_list: let the setter name the columns
-                columns = SimpleNamespace()
-                how(columns, list(value) if isinstance(value, (list, tuple)) else value)
-                row |= vars(columns)
-            elif kind == "link":
-                related.extend((how, item) for item in value)
-            else:
-                for local, remote in how:
-                    row[local] = None if value is None else getattr(value, remote)
+    if not complete:
+        return []
+    session.flush()  # anything pending is written now, not by a background write
+    ids = _new_ids(session, len(complete))
+    plans: dict[tuple[str, ...], _RowPlan] = {}
+    overlap = session.get_bind().dialect.name == "postgresql"
+    with _background_writes() if overlap else _writes_in_turn() as write:
+        for start in range(0, len(complete), CREATE_BATCH):
+            end = start + CREATE_BATCH
+            batch = _prepare(complete[start:end], ids[start:end], plans, actor)
+            write(partial(_store, session, batch))
+    return ids
+
+
+CREATE_BATCH = 1000  # listings per round of statements: big enough to be few, small to overlap
+
+
+@dataclass
+class _Batch:
+    """Everything one round of statements writes, worked out without the database."""
+
+    ids: list[int]
+    rows: dict[tuple[str, ...], list[dict[str, Any]]]  # opportunity rows, by the columns they set
+    links: dict[Any, list[dict[str, Any]]]  # many-to-many table rows, by relationship
+    history: list[dict[str, Any]]  # their 'create' records
+
+
+@dataclass
+class _RowPlan:
+    """How the fields of one set of `values` keys are written (worked out once per set)."""
+
+    columns: list[str] = field(default_factory=list)
+    properties: list[tuple[str, Any]] = field(default_factory=list)  # days, language_list
+    links: list[tuple[str, Any]] = field(default_factory=list)  # topics, locations, awards
+    foreign_keys: list[tuple[str, Any]] = field(default_factory=list)  # provider
+
+
+def _plan(keys: Sequence[str]) -> _RowPlan:
+    """Sort `values` keys by how _field_kind says each is written."""
+    plan = _RowPlan()
+    for key in keys:
+        kind, how = _field_kind(key)
+        if kind == "column":
+            plan.columns.append(key)
+        elif kind == "property":
+            plan.properties.append((key, how))
+        elif kind == "link":
+            plan.links.append((key, how))
+        else:
+            plan.foreign_keys.append((key, how))
+    return plan
+
+
+def _prepare(
+    items: Sequence[Mapping[str, Any]],
+    ids: list[int],
+    plans: dict[tuple[str, ...], _RowPlan],
+    actor: Actor,
+) -> _Batch:
+    """The rows, link rows and history records of new opportunities with these ids.
+
+    On PostgreSQL it runs while the previous batch is written, so it only reads attributes the
+    records already hold (names, ids, coordinates) and never issues SQL.
+    """
+    batch = _Batch(ids, {}, {}, [])
+    link_columns: dict[Any, tuple[str, str, str]] = {}
+    for new_id, values in zip(ids, items, strict=True):
+        keys = tuple(values)
+        plan = plans.get(keys) or plans.setdefault(keys, _plan(keys))
+        row = {key: values[key] for key in plan.columns}
+        for key, setter in plan.properties:  # let the setter name the columns
+            columns = SimpleNamespace()
+            value = values[key]
+            setter(columns, list(value) if isinstance(value, (list, tuple)) else value)
+            row |= vars(columns)
+        for key, pairs in plan.foreign_keys:
+            value = values[key]
+            for local, remote in pairs:
+                row[local] = None if value is None else getattr(value, remote)
         provider = values.get("provider")
-        topics = values.get("topics", [])
         row["latitude"], row["longitude"], row["neighbourhood_id"] = place_for(
             values.get("locations", [])
         )
         row["search_text"] = search_text_for(
             row["title"],
-            (topic.name for topic in topics),
+            (topic.name for topic in values.get("topics", [])),
             row.get("description"),
             provider.name if provider is not None else None,
         )
-        groups.setdefault(tuple(sorted(row)), []).append(position)
-        rows.append(row)
-        links.append(related)
-    ids = _insert_rows(session, rows, groups)
-    _insert_links(session, ids, links)
-    write_search_entries(session, ids, new=True)
+        row["id"] = new_id
+        batch.rows.setdefault(tuple(sorted(row)), []).append(row)
+        for key, prop in plan.links:
+            if prop not in link_columns:
+                ((_parent, own_column),) = prop.synchronize_pairs
+                ((target, other_column),) = prop.secondary_synchronize_pairs
+                link_columns[prop] = (own_column.key, other_column.key, target.key)
+            own, other, target_key = link_columns[prop]
+            linked = batch.links.setdefault(prop, [])
+            linked.extend({own: new_id, other: getattr(item, target_key)} for item in values[key])
     created = [
         (SimpleNamespace(**values, id=new_id), values)
-        for new_id, values in zip(ids, complete, strict=True)
+        for new_id, values in zip(ids, items, strict=True)
     ]
-    record_creations(session, Opportunity.__tablename__, created, actor)
-    return ids
+    batch.history = creation_records(Opportunity.__tablename__, created, actor)
+    return batch
+
+
+def _store(session: Session, batch: _Batch) -> None:
+    """Insert a prepared batch: its rows, then their links and search entries, then history."""
+    table = Opportunity.metadata.tables[Opportunity.__tablename__]
+    for rows in batch.rows.values():
+        bulk_insert(session, table, rows)
+    for prop, rows in batch.links.items():
+        bulk_insert(session, prop.secondary, rows)
+    write_search_entries(session, batch.ids, new=True)
+    bulk_insert(session, CHANGE_RECORDS, batch.history)
+
+
+@contextmanager
+def _background_writes() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """A `write(job)` that runs jobs one after another on a second thread and returns at once.
+
+    The database server stores one batch while Python prepares the next on the other core.
+    `write` first waits for the previous job, so the session is never used by two threads at
+    once; a job's error is raised in the caller's thread, and the block ends (however it ends)
+    only once the last job has.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wayfinder-bulk-write")
+    running: list[Future[None]] = []
+
+    def write(job: Callable[[], None]) -> None:
+        """Start `job` once the previous one has finished (raising its error, if any)."""
+        if running:
+            running.pop().result()
+        running.append(pool.submit(job))
+
+    try:
+        yield write
+        if running:
+            running.pop().result()
+    finally:
+        pool.shutdown(wait=True)
+
+
+@contextmanager
+def _writes_in_turn() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """A `write(job)` that runs the job at once: for SQLite, whose driver takes the GIL back after
+    every row it inserts, so a second thread would only take turns with this one."""
+    yield lambda job: job()
 
 
 def _field_kind(field: str) -> tuple[str, Any]:
@@ -226,19 +401,6 @@ def _field_kind(field: str) -> tuple[str, Any]:
     return "foreign key", pairs
 
 
-def _insert_rows(
-    session: Session, rows: list[dict[str, Any]], groups: dict[tuple[str, ...], list[int]]
-) -> list[int]:
-    """Insert opportunity rows (grouped by the columns they set); returns their ids in order."""
-    ids = _new_ids(session, len(rows))
-    for row, new_id in zip(rows, ids, strict=True):
-        row["id"] = new_id
-    table = Opportunity.metadata.tables[Opportunity.__tablename__]
-    for positions in groups.values():
-        bulk_insert(session, table, [rows[i] for i in positions])
-    return ids
-
-
 def _new_ids(session: Session, count: int) -> list[int]:
     """Ids for `count` new opportunities, taken up front so the rows insert in a few batches.
 
@@ -256,21 +418,3 @@ def _new_ids(session: Session, count: int) -> list[int]:
     )
     allocate = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)")
     return [int(i) for i in session.scalars(allocate, {"sequence": sequence, "n": count})]
-
-
-def _insert_links(
-    session: Session, ids: Sequence[int], links: Sequence[list[tuple[Any, Any]]]
-) -> None:
-    """Rows of the many-to-many tables (topics, locations, awards, …) for new opportunities."""
-    columns: dict[Any, tuple[str, str, str]] = {}
-    tables: dict[Any, list[dict[str, Any]]] = {}
-    for new_id, related in zip(ids, links, strict=True):
-        for prop, item in related:
-            if prop not in columns:
-                ((_parent, own_column),) = prop.synchronize_pairs
-                ((target, other_column),) = prop.secondary_synchronize_pairs
-                columns[prop] = (own_column.key, other_column.key, target.key)
-            own, other, target_key = columns[prop]
-            tables.setdefault(prop, []).append({own: new_id, other: getattr(item, target_key)})
-    for prop, rows in tables.items():
-        bulk_insert(session, prop.secondary, rows)

@@ -12,13 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Integer, cast, delete, insert, null, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Integer,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, object_session
 
 from knowledge.models import Opportunity, SearchEntry
 from knowledge.models.opportunity import opportunity_topic
 from knowledge.models.search import LOOKUP_COLUMNS
-from knowledge.text import content_lemmas
+from knowledge.text import content_text
 
 ENTRY_BATCH = 5000  # listings per statement when (re)writing entries for given ids
 
@@ -47,10 +59,9 @@ def search_text_for(
     Words are separated by single spaces and the text is padded with a space at each end, so
     `LIKE '% lemma %'` finds whole words; ranking reads the title's words before the "|".
     """
-    rest = [topic for topic in topics] + [description or "", provider or ""]
-    title_words = content_lemmas(title)
-    other_words = [word for part in rest for word in content_lemmas(part)]
-    return " " + " ".join([*title_words, TITLE_END, *other_words]) + " "
+    parts = [content_text(title), TITLE_END, *map(content_text, topics)]
+    parts += [content_text(description or ""), content_text(provider or "")]
+    return " " + " ".join(filter(None, parts)) + " "  # parts without words add no space
 
 
 def split_search_text(search_text: str) -> tuple[set[str], set[str]]:
@@ -103,14 +114,33 @@ def write_search_entries(
         db.execute(_entries_from_listings(None))
         return
     ids = list(opportunity_ids)
+    dialect = db.get_bind().dialect.name if isinstance(db, Session) else db.dialect.name
     for start in range(0, len(ids), ENTRY_BATCH):
         batch = ids[start : start + ENTRY_BATCH]
         if not new:
-            db.execute(delete(SearchEntry).where(SearchEntry.opportunity_id.in_(batch)))
-        db.execute(_entries_from_listings(batch))
+            db.execute(
+                delete(SearchEntry).where(_among(SearchEntry.opportunity_id, batch, dialect))
+            )
+        db.execute(_entries_from_listings(batch, dialect))
 
 
-def _entries_from_listings(ids: Sequence[int] | None) -> Any:
+def _among(column: Any, ids: Sequence[int], dialect: str) -> Any:
+    """`column IN ids`, without a parameter per id for SQLAlchemy to render and bind.
+
+    PostgreSQL gets one array (`= ANY`, what it makes of IN anyway). SQLite gets the same set as
+    a range when the ids are consecutive, as bulk-created listings' are; it reads either in id
+    order, so the entries are written in the same order.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    if dialect == "sqlite" and len(ids) > 1:
+        low, high = min(ids), max(ids)
+        if high - low + 1 == len(ids) == len(set(ids)):
+            return column.between(low, high)
+    return column.in_(ids)
+
+
+def _entries_from_listings(ids: Sequence[int] | None, dialect: str = "") -> Any:
     """INSERT … SELECT of the entries of active listings (these ids, or all)."""
     fields = [getattr(Opportunity, name) for name in LOOKUP_COLUMNS[1:-1]]
     by_topic = (
@@ -122,8 +152,8 @@ def _entries_from_listings(ids: Sequence[int] | None) -> Any:
         Opportunity.status == "active"
     )
     if ids is not None:
-        by_topic = by_topic.where(Opportunity.id.in_(ids))
-        whole = whole.where(Opportunity.id.in_(ids))
+        by_topic = by_topic.where(_among(Opportunity.id, ids, dialect))
+        whole = whole.where(_among(Opportunity.id, ids, dialect))
     rows = union_all(by_topic, whole)
     if ids is None:
         # Each topic's entries stored together, by latitude: the order search reads them in.

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column
 
@@ -78,6 +78,7 @@ _DAY_NAMES = {day.lower(): day for day in DAYS} | {
     )
 }
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_SEPARATORS = re.compile(r"[\s-]+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -284,11 +285,15 @@ class Cells:
         value = self.text(column, required=required)
         if value is None:
             return None
-        word = re.sub(r"[\s-]+", "_", value.lower())
+        key = (value, tuple(allowed))
+        word = _CHOICES.get(key)
+        if word is not None:
+            return word
+        word = _SEPARATORS.sub("_", value.lower())
         if word not in allowed:
             self.fail(column, f"{value!r} is not one of: {', '.join(allowed)}")
             return None
-        return word
+        return _remember(_CHOICES, key, word)
 
     def _parts(self, column: str) -> list[str]:
         """The non-empty `;`-separated parts of a list cell."""
@@ -296,6 +301,10 @@ class Cells:
 
     def topics(self) -> list[str]:
         """Topic names (matched to the taxonomy later), at least one."""
+        key = ("topics", self.cells.get("topics", ""))
+        known = _LISTS.get(key)
+        if known is not None:
+            return list(known)
         parts = self._parts("topics")
         if not parts:
             self.fail("topics", "is required but empty")
@@ -305,22 +314,37 @@ class Cells:
                 self.fail("topics", f"topic {part!r} is longer than {TOPIC_MAX_LENGTH} characters")
             elif part.lower() not in (topic.lower() for topic in topics):
                 topics.append(part)
+        if parts and len(topics) == len(parts):  # no topic too long (nor repeated)
+            _remember(_LISTS, key, tuple(topics))
         return topics
 
     def days(self) -> list[str]:
         """Meeting days as Mon…Sun in week order."""
+        key = ("days", self.cells.get("days", ""))
+        known = _LISTS.get(key)
+        if known is not None:
+            return list(known)
         days = set()
+        problems = len(self.problems)
         for part in self._parts("days"):
             day = _DAY_NAMES.get(part.lower())
             if day is None:
                 self.fail("days", f"{part!r} is not a day; use {';'.join(DAYS)}")
             else:
                 days.add(day)
-        return [day for day in DAYS if day in days]
+        ordered = [day for day in DAYS if day in days]
+        if len(self.problems) == problems:
+            _remember(_LISTS, key, tuple(ordered))
+        return ordered
 
     def languages(self) -> list[str]:
         """ISO 639-1 codes in the order given, lower-case, without repeats."""
+        key = ("languages", self.cells.get("languages", ""))
+        known = _LISTS.get(key)
+        if known is not None:
+            return list(known)
         codes: list[str] = []
+        problems = len(self.problems)
         for part in self._parts("languages"):
             code = part.lower()
             if not _LANGUAGE.match(code):
@@ -331,6 +355,8 @@ class Cells:
                 self.fail("languages", f"{part!r} is not an ISO 639-1 language code")
             elif code not in codes:
                 codes.append(code)
+        if len(self.problems) == problems:
+            _remember(_LISTS, key, tuple(codes))
         return codes
 
     def whole_number(self, column: str) -> int | None:
@@ -361,6 +387,9 @@ class Cells:
         value = self.text("cost")
         if value is None:
             return None
+        known = _COSTS.get(value)
+        if known is not None:
+            return known
         try:
             amount = Decimal(value)
         except InvalidOperation:
@@ -374,13 +403,16 @@ class Cells:
         if amount > MAX_COST or amount != amount.quantize(CENT):  # too big to quantize
             self.fail("cost", f"{value} must have at most 2 decimals and be below 100,000,000")
             return None
-        return amount.quantize(CENT)
+        return _remember(_COSTS, value, amount.quantize(CENT))
 
     def coordinate(self, column: str, bound: int) -> float | None:
         """A latitude (±90) or longitude (±180) in decimal degrees."""
         value = self.text(column)
         if value is None:
             return None
+        known = _COORDINATES.get((value, bound))
+        if known is not None:
+            return known
         try:
             number = float(value)
         except ValueError:
@@ -393,17 +425,20 @@ class Cells:
                 column, f"{value} is out of range; {column} lies between -{bound} and {bound}"
             )
             return None
-        return number
+        return _remember(_COORDINATES, (value, bound), number)
 
     def date(self, column: str) -> date | None:
         """A calendar date written YYYY-MM-DD."""
         value = self.text(column)
         if value is None:
             return None
+        known = _DATES.get(value)
+        if known is not None:
+            return known
         try:
             if not _DATE.match(value):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            return _remember(_DATES, value, date.fromisoformat(value))
         except ValueError:
             self.fail(column, f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-09")
             return None
@@ -413,11 +448,37 @@ class Cells:
         value = self.text(column)
         if value is None:
             return None
+        known = _TIMES.get(value)
+        if known is not None:
+            return known
         match = _TIME.match(value)
         if match and int(match[1]) < 24 and int(match[2]) < 60:
-            return time(int(match[1]), int(match[2]))
+            return _remember(_TIMES, value, time(int(match[1]), int(match[2])))
         self.fail(column, f"{value!r} is not a time; write HH:MM (24-hour), e.g. 18:30")
         return None
+
+
+# What cells that converted without a problem converted to, by their text: a spreadsheet repeats
+# the same few choices, dates, times, prices, places, days and topics thousands of times. Only
+# immutable values are kept (lists as tuples, each caller getting a list of its own).
+_CHOICES: dict[tuple[str, tuple[str, ...]], str] = {}
+_DATES: dict[str, date] = {}
+_TIMES: dict[str, time] = {}
+_COSTS: dict[str, Decimal] = {}
+_COORDINATES: dict[tuple[str, int], float] = {}
+_LISTS: dict[tuple[str, str], tuple[str, ...]] = {}  # (column, cell) → topics, days, languages
+_REMEMBERED = 20_000  # at most, per kind
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+def _remember(known: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
+    """Keep a cell's value for the next cell with the same text; returns it."""
+    if len(known) >= _REMEMBERED:
+        known.clear()
+    known[key] = value
+    return value
 
 
 def format_cost(amount: Decimal | None) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
@@ -39,9 +41,28 @@ def import_csv(
     )
     if text is None:
         return report
-    rows = parse_csv(text, report)
-    load_rows(session, rows, actor=actor, report=report)
+    with _collector_paused():
+        rows = parse_csv(text, report)
+        load_rows(session, rows, actor=actor, report=report)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while importing: the rows, values and records it keeps alive
+    make each full collection scan them all again (over a second of a 10,000-row import).
+
+    Only the cycle collector pauses (reference counting frees as usual), and only if it was on;
+    it runs again as soon as the import ends, however it ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def parse_csv(text: str, report: ImportReport) -> list[OpportunityRow]:

@@ -19,11 +19,14 @@ from knowledge.transfer.csv_format import OpportunityRow
 from knowledge.transfer.known import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
 from knowledge.writes import (
+    create_credential,
+    create_neighbourhood,
     create_opportunities,
     create_provider,
-    get_or_create_credential,
-    get_or_create_neighbourhood,
-    get_or_create_topic,
+    create_topic,
+    find_credentials,
+    find_neighbourhoods,
+    find_topics,
     upsert_opportunity,
 )
 
@@ -106,6 +109,7 @@ def _write(
     """Create what rows refer to, then insert new listings in bulk and update changed ones."""
     with session.no_autoflush, deferred_history(session):
         references = _References(session, directory, new_credential_types, actor, report)
+        references.look_up(rows)
         resolved = [references.resolve(row) for row in rows]
         flush_history(session)  # new providers, topics, places, … get the ids listings link to
         new: list[dict[str, Any]] = []
@@ -119,10 +123,7 @@ def _write(
                 report.count("unchanged")
             else:
                 changed.append((listing.id, values))
-        for start in range(0, len(new), BATCH_SIZE):
-            report.created += len(
-                create_opportunities(session, new[start : start + BATCH_SIZE], actor)
-            )
+        report.created += len(create_opportunities(session, new, actor))  # batches itself
         for start in range(0, len(changed), BATCH_SIZE):
             _update(session, changed[start : start + BATCH_SIZE], actor, report)
             flush_history(session)
@@ -177,6 +178,29 @@ class _References:
         self.actor = actor
         self.report = report
         self.places: dict[tuple[Any, ...], Location] = {}  # rows repeat the same few places
+        # Stored records the directory lacks (see look_up), by folded name.
+        self.stored_topics: dict[str, Topic] = {}
+        self.stored_neighbourhoods: dict[str, Neighbourhood] = {}
+        self.stored_credentials: dict[str, Credential] = {}
+
+    def look_up(self, rows: Sequence[OpportunityRow]) -> None:
+        """Find the topics, neighbourhoods and credentials rows name that the directory lacks,
+        in a few queries rather than one or two per name.
+
+        The directory holds every record as it was loaded, so these are normally none; asking
+        the database all the same finds what get_or_create_topic & co. would have found.
+        """
+        known = self.directory
+        topics = {fold(name) for row in rows for name in row.topics}
+        self.stored_topics = find_topics(self.session, topics - known.topics.keys())
+        places = {fold(row.neighbourhood) for row in rows if row.neighbourhood}
+        self.stored_neighbourhoods = find_neighbourhoods(
+            self.session, places - known.neighbourhoods.keys()
+        )
+        credentials = {fold(row.credential) for row in rows if row.credential}
+        self.stored_credentials = find_credentials(
+            self.session, credentials - known.credentials.keys()
+        )
 
     def resolve(self, row: OpportunityRow) -> _Refs:
         """Everything the row refers to, created where unknown."""
@@ -210,7 +234,9 @@ class _References:
         """The topic by name or synonym (ignoring case), created if unknown."""
         topic = self.directory.topics.get(fold(name))
         if topic is None:
-            topic = get_or_create_topic(self.session, name, self.actor)
+            topic = self.stored_topics.get(fold(name)) or create_topic(
+                self.session, name, self.actor
+            )
             self.directory.topics[fold(name)] = self.directory.topics[fold(topic.name)] = topic
             self.report.note_new("topic", topic.name)
         return topic
@@ -219,7 +245,9 @@ class _References:
         """The neighbourhood by name or alias (ignoring case), created if unknown."""
         neighbourhood = self.directory.neighbourhoods.get(fold(name))
         if neighbourhood is None:
-            neighbourhood = get_or_create_neighbourhood(self.session, name, self.actor, city=city)
+            neighbourhood = self.stored_neighbourhoods.get(fold(name)) or create_neighbourhood(
+                self.session, name, self.actor, city=city
+            )
             self.directory.neighbourhoods[fold(name)] = neighbourhood
             self.report.note_new("neighbourhood", neighbourhood.name)
         return neighbourhood
@@ -229,7 +257,7 @@ class _References:
         key = fold(name)
         credential = self.directory.credentials.get(key)
         if credential is None:
-            credential = get_or_create_credential(
+            credential = self.stored_credentials.get(key) or create_credential(
                 self.session, name, self.credential_types[key], self.actor, issuer=issuer
             )
             self.directory.credentials[key] = credential
