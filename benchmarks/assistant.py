@@ -294,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "# Benchmarks: the assistant",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `python -m benchmarks.assistant "
-        f"--rates {args.rates} --duration {args.duration:g}` on {machine.cpu}, {machine.cores} "
+        f"--rates {args.rates} --duration {args.duration:g} --rounds {args.rounds}"
+        f"{' --skip-100k' if args.skip_100k else ''}` on {machine.cpu}, {machine.cores} "
         f"cores, {machine.ram_gb:.1f} GiB; load average {os.getloadavg()[0]:.1f} at the end.",
         "",
         "| target | measured | |",
