@@ -67,9 +67,12 @@ def _text_converter(kind: type) -> Callable[[Any], str | None]:
 _CONVERTERS: dict[type, Callable[[Any], str | None]] = {}
 
 
-def _sequence_text(value: Sequence[Any]) -> str:
+def _sequence_text(
+    value: Sequence[Any], item_text: Callable[[Any], str | None] | None = None
+) -> str:
     """Items in a stable order, so [a, b] and [b, a] are the same value."""
-    return ";".join(sorted(as_text(item) or "" for item in value))
+    convert = item_text or as_text
+    return ";".join(sorted(convert(item) or "" for item in value))
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -162,19 +165,15 @@ def _snapshots(items: Sequence[Mapping[str, Any]]) -> list[str]:
         """as_text, remembering the text of every value object and list of them."""
         if value is None or type(value) is str:
             return value
-        kind = type(value)
-        convert = _CONVERTERS.get(kind)
-        if convert is None:
-            convert = _CONVERTERS[kind] = _text_converter(kind)
-        if convert is _sequence_text:
+        if isinstance(value, (list, tuple)):
             members = tuple(map(id, value))
             joined = lists.get(members)
             if joined is None:
-                joined = lists[members] = ";".join(sorted([text(item) or "" for item in value]))
+                joined = lists[members] = _sequence_text(value, text)
             return joined
         found = texts.get(id(value))
         if found is None:
-            found = convert(value)
+            found = as_text(value)
             if found is not None:
                 texts[id(value)] = found
         return found
