@@ -79,6 +79,11 @@ def _address_of(sender: str, session: Session) -> Any:
     return store.address_of(session, sender)
 
 
+def _remember_address(sender: str, channel: str, address: str, session: Session) -> None:
+    """The address write, run in the database thread."""
+    store.remember_address(session, sender, channel, address)
+
+
 def _quantile(ordered: Sequence[float], share: float) -> float:
     """The value below which `share` of the sorted values lie."""
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -135,31 +140,49 @@ class Gateway:
         RASA_SECONDS.set(0.0)
         BOT_API_SECONDS.set(0.0)
 
-        def arrive(session: Session) -> Handoff | None:
-            store.remember_address(session, sender, channel, address)
-            return store.open_handoff_of(session, sender)
+        def arrive(session: Session) -> tuple[Handoff | None, bool]:
+            return (
+                store.open_handoff_of(session, sender),
+                store.address_is_current(session, sender, channel, address),
+            )
 
         try:
-            handoff = await self.db(arrive)
+            handoff, current = await self.db(arrive)  # reads only: no wait for a writer
         except SQLAlchemyError:  # the database is down: the assistant may still answer
-            logger.exception("could not record the address of %s", sender)
-            handoff = None
-        if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
-            await self._to_navigators(handoff, text)
-            return [BotMessage(say("handoff_relayed"))]
-        started = time.perf_counter()
+            logger.exception("could not read the state of %s", sender)
+            handoff, current = None, True
+        # A new or moved address is written while Rasa thinks: the write may queue behind
+        # the action server's, and the reply needs only the read above.
+        remembering = (
+            None if current else asyncio.create_task(self._remember(sender, channel, address))
+        )
         try:
-            replies = merged(await self.rasa.send(sender, text, channel, metadata))
-        except RasaUnavailable:
-            return [BotMessage(say("rasa_unavailable"))]
+            if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
+                await self._to_navigators(handoff, text)
+                return [BotMessage(say("handoff_relayed"))]
+            started = time.perf_counter()
+            try:
+                replies = merged(await self.rasa.send(sender, text, channel, metadata))
+            except RasaUnavailable:
+                return [BotMessage(say("rasa_unavailable"))]
+            finally:
+                RASA_SECONDS.set(time.perf_counter() - started)
         finally:
-            RASA_SECONDS.set(time.perf_counter() - started)
+            if remembering is not None:
+                await remembering  # kept before the reply goes out (reminders, navigators)
         if any(reply.custom.get(HANDOFF_OPENED) for reply in replies):
             try:
                 await self._post_new_handoff(sender, channel)
             except Exception:  # the reply matters more; housekeeping posts it a minute later
                 logger.exception("could not post a handoff request for %s", sender)
         return replies
+
+    async def _remember(self, sender: str, channel: str, address: str) -> None:
+        """Keep where the sender is; a failure is logged (the conversation goes on)."""
+        try:
+            await self.db(partial(_remember_address, sender, channel, address))
+        except SQLAlchemyError:
+            logger.exception("could not record the address of %s", sender)
 
     async def post_missed_handoffs(self) -> int:
         """Post open requests that no reply posted (Telegram was down, or a gateway stopped

@@ -26,22 +26,35 @@ def pseudonym(key: bytes, channel: str, address: str) -> str:
     return f"{PREFIXES[channel]}-{digest[:32]}"
 
 
+def address_is_current(
+    session: Session, sender_id: str, channel: str, address: str, now: datetime | None = None
+) -> bool:
+    """Whether the kept address needs no write: known, not moved, seen within the hour."""
+    found = session.get(ChannelAddress, sender_id)
+    return found is not None and not _needs_write(found, channel, address, now or utcnow())
+
+
 def remember_address(
     session: Session, sender_id: str, channel: str, address: str, now: datetime | None = None
 ) -> None:
     """Keep where this sender can be reached (for reminders and navigator replies).
 
-    Most messages only read: the row is written when it is new or moved, and its last-seen time
-    at most hourly, so chatting does not queue every message behind the database's writers.
+    The row is written when it is new or moved, and its last-seen time at most hourly, so
+    chatting does not queue every message behind the database's writers.
     """
     moment = now or utcnow()
     found = session.get(ChannelAddress, sender_id)
     if found is None:
         session.add(ChannelAddress(sender_id=sender_id, channel=channel, address=address))
-    elif (found.channel, found.address) != (channel, address) or (
-        moment - found.last_seen_at > SEEN_EVERY
-    ):
+    elif _needs_write(found, channel, address, moment):
         found.channel, found.address, found.last_seen_at = channel, address, moment
+
+
+def _needs_write(found: ChannelAddress, channel: str, address: str, moment: datetime) -> bool:
+    """Moved to another chat or session, or last seen over an hour ago."""
+    return (found.channel, found.address) != (channel, address) or (
+        moment - found.last_seen_at > SEEN_EVERY
+    )
 
 
 def address_of(session: Session, sender_id: str) -> ChannelAddress | None:

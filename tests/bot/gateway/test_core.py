@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.core import Gateway
@@ -204,3 +210,40 @@ def test_the_address_is_written_when_new_or_moved_and_last_seen_hourly(
         found = session.get(ChannelAddress, "web-a")
         assert found is not None and found.address == "s2"
         assert found.last_seen_at == start + timedelta(hours=2)
+
+
+def test_a_new_address_is_written_while_rasa_thinks_not_before(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A writer holding the database (the action server, say) does not hold up the message."""
+    writer = sqlite3.connect(tmp_path / "gateway.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the write lock, as a long write would hold it
+    seen_while_locked: list[str] = []
+    reply = rasa.send
+
+    async def send_then_release(*args: Any, **kwargs: Any) -> list[BotMessage]:
+        seen_while_locked.append(args[1])  # reached before the lock is released
+        writer.execute("ROLLBACK")
+        return await reply(*args, **kwargs)
+
+    rasa.send = send_then_release  # type: ignore[method-assign]
+    replies = asyncio.run(gateway.converse("web", "n" * 20, "hello"))
+    writer.close()
+    assert seen_while_locked == ["hello"]
+    assert [r.text for r in replies] == ["you said hello"]
+    with sessions() as session:  # written before the reply was returned
+        assert session.get(ChannelAddress, gateway.sender_id("web", "n" * 20)) is not None
+
+
+def test_a_failed_address_write_is_logged_and_the_reply_still_comes(
+    gateway: Gateway, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    with patch("bot.gateway.core.store.remember_address", broken):
+        replies = asyncio.run(gateway.converse("web", "f" * 20, "hello"))
+    assert [r.text for r in replies] == ["you said hello"]
+    assert "could not record the address" in caplog.text
+    with sessions() as session:
+        assert session.get(ChannelAddress, gateway.sender_id("web", "f" * 20)) is None
