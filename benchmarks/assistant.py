@@ -1,7 +1,7 @@
 """The assistant under load, compared with a plain `rasa init` bot on the same machine.
 
 `python -m benchmarks.assistant` starts our action server and Rasa server on localhost (the demo
-city, then a generated 100k directory), drives them with benchmarks.load at several offered rates,
+city and a generated 100k directory), drives them with benchmarks.load at several offered rates,
 holds one 300-turn conversation, reads both servers' memory, does the same for a plain
 `rasa init` bot, and writes docs/benchmarks-assistant.md. At the rate the ratio target is set
 for, both bots run side by side and are measured in alternating windows. Needs `make train`.
@@ -10,6 +10,7 @@ for, both bots run side by side and are measured in alternating windows. Needs `
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -182,16 +183,15 @@ def measure_training(work: Path) -> tuple[float, float]:
 
 
 def alternate(
-    send: Send, plain_send: Send, rate: float, duration_s: float, rounds: int
-) -> tuple[LoadResult, LoadResult]:
-    """Both bots at `rate` in turns (ours, plain, ours, …), each window's arrivals the same for
-    both; the samples of all windows pooled per bot."""
-    ours: list[LoadResult] = []
-    plain: list[LoadResult] = []
+    senders: Sequence[tuple[Send, bool]], rate: float, duration_s: float, rounds: int
+) -> list[LoadResult]:
+    """Each (sender, is_plain) at `rate` in turns, window by window; every sender's window has
+    the same arrivals; the samples of all windows pooled per sender."""
+    windows: list[list[LoadResult]] = [[] for _ in senders]
     for window in range(rounds):
-        ours.append(run_load(send, rate, duration_s, seed=SEED + window))
-        plain.append(run_load(plain_send, rate, duration_s, plain=True, seed=SEED + window))
-    return pooled(ours, rate), pooled(plain, rate)
+        for kept, (send, plain) in zip(windows, senders, strict=True):
+            kept.append(run_load(send, rate, duration_s, plain=plain, seed=SEED + window))
+    return [pooled(kept, rate) for kept in windows]
 
 
 def pooled(results: Sequence[LoadResult], rate: float) -> LoadResult:
@@ -230,17 +230,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours: dict[float, LoadResult] = {}
     plain: dict[float, LoadResult] = {}
     notes: list[str] = []
-    with our_bot(f"sqlite:///{demo}", work) as servers, plain_bot(work) as plain_servers:
+    big = None if args.skip_100k else sqlite_directory(100_000, print).url
+    big_result: LoadResult | None = None
+    with contextlib.ExitStack() as stack:
+        servers = stack.enter_context(our_bot(f"sqlite:///{demo}", work))
+        plain_servers = stack.enter_context(plain_bot(work))
+        big_servers = stack.enter_context(our_bot(big, work)) if big else None
         send = rest_sender(servers.rasa_url)
         plain_send = rest_sender(plain_servers.rasa_url)
+        big_send = rest_sender(big_servers.rasa_url) if big_servers else None
         run_load(send, 2.0, 5.0)  # warm-up: caches, first model calls
         run_load(plain_send, 2.0, 5.0, plain=True)
+        if big_send is not None:
+            run_load(big_send, 2.0, 5.0)
         # The ratio's rate first, before any overload, in alternating windows so that the
-        # machine's drift (it shares its host) falls on both bots alike.
+        # machine's drift (it shares its host) falls on all bots alike.
         if COMPARED_RATE in rates:
-            ours[COMPARED_RATE], plain[COMPARED_RATE] = alternate(
-                send, plain_send, COMPARED_RATE, args.duration, args.rounds
-            )
+            senders = [(send, False), (plain_send, True)]
+            senders += [(big_send, False)] if big_send is not None else []
+            compared = alternate(senders, COMPARED_RATE, args.duration, args.rounds)
+            ours[COMPARED_RATE], plain[COMPARED_RATE] = compared[0], compared[1]
+            big_result = compared[2] if big_send is not None else None
+        elif big_send is not None:
+            big_result = run_load(big_send, COMPARED_RATE, args.duration)
         for rate in rates:
             if rate not in ours:
                 ours[rate] = run_load(send, rate, args.duration)
@@ -263,12 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Memory (RSS now / peak, MB): "
         + ", ".join(f"{name} {now:.0f} / {peak:.0f}" for name, (now, peak) in memory.items())
     )
-    if not args.skip_100k:
-        big = sqlite_directory(100_000, lambda message: print(message, flush=True)).url
-        with our_bot(big, work) as servers:
-            send = rest_sender(servers.rasa_url)
-            run_load(send, 2.0, 5.0)
-            rows.append(_row("Wayfinder, 100k directory", 5.0, run_load(send, 5.0, args.duration)))
+    if big_result is not None:
+        rows.append(_row("Wayfinder, 100k directory", COMPARED_RATE, big_result))
     rows += [_row("plain `rasa init` bot", rate, plain[rate]) for rate in rates]
     notes.append(
         "Plain bot memory (RSS now / peak, MB): "
@@ -278,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append(
             f"At {COMPARED_RATE:g} msg/s both bots ran at once (each idle while the other was "
             f"measured) in {args.rounds} alternating windows of {args.duration:g} s each; every "
-            "window of one bot had the same arrivals as the same window of the other."
+            "window of one bot had the same arrivals as the same window of the other"
+            + ("" if args.skip_100k else " (the 100k directory's bot took its turn in each round)")
+            + "."
         )
     verdicts = []
     if 5.0 in ours and 5.0 in plain and ours[5.0].p95_ms and plain[5.0].p95_ms:
