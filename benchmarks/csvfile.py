@@ -11,36 +11,7 @@ from typing import Any
 
 from benchmarks.generate import DEFAULT_SEED, DirectoryGenerator
 from knowledge.models import mask_to_days
-
-COLUMNS = (
-    "external_id",
-    "title",
-    "provider",
-    "description",
-    "topics",
-    "min_age",
-    "max_age",
-    "cost",
-    "cost_notes",
-    "format",
-    "address",
-    "neighborhood",
-    "city",
-    "latitude",
-    "longitude",
-    "days",
-    "start_time",
-    "end_time",
-    "start_date",
-    "end_date",
-    "application_deadline",
-    "languages",
-    "credential",
-    "credential_type",
-    "enroll_url",
-    "contact_phone",
-    "contact_email",
-)
+from knowledge.transfer.csv_format import COLUMNS
 
 
 def write_import_csv(path: Path, size: int, *, seed: int = DEFAULT_SEED) -> Path:

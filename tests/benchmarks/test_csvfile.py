@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benchmarks.csvfile import COLUMNS, write_import_csv
+from benchmarks.csvfile import write_import_csv
 from knowledge.history import Actor
 from knowledge.models import Opportunity
+from knowledge.transfer.csv_format import COLUMNS
 from knowledge.transfer.csv_import import import_csv
 
 ROWS = 60
