@@ -277,3 +277,15 @@ def pg_api(tmp_path: Path) -> Iterator[Api]:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api_on_both(
+    request: pytest.FixtureRequest, template_db: tuple[Path, Seeded], tmp_path: Path
+) -> Iterator[Api]:
+    """The API on SQLite, and on PostgreSQL when WAYFINDER_TEST_POSTGRES_URL is set."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg_api")
+        return
+    with sqlite_api(template_db, tmp_path / "api", 100_000) as running:
+        yield running

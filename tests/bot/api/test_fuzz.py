@@ -11,20 +11,18 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from bot.api.openapi import document
 from knowledge.transfer.csv_format import COLUMNS
-from tests.bot.api.conftest import Api, Seeded, sqlite_api
+from tests.bot.api.conftest import Api
 from tests.bot.api.schema import answer_mismatches, resolve
 
 # Hypothesis caches data in .hypothesis/ under the working directory: keep that out of the tree.
@@ -187,18 +185,6 @@ def requests_to_send(
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fuzzed(
-    request: pytest.FixtureRequest, template_db: tuple[Path, Seeded], tmp_path: Path
-) -> Iterator[Api]:
-    """The API on SQLite, and on PostgreSQL when WAYFINDER_TEST_POSTGRES_URL is set."""
-    if request.param == "postgresql":
-        yield request.getfixturevalue("pg_api")
-        return
-    with sqlite_api(template_db, tmp_path / "fuzz", 100_000) as running:
-        yield running
-
-
 def check(api: Api, sent: dict[str, Any]) -> None:
     """Send one request; the answer is below 500, documented, and fits its schema."""
     headers = dict(sent["headers"])
@@ -236,23 +222,25 @@ WRITES = [op for op in OPERATIONS if op[0] != "GET" and op[1] != "/imports"]
 
 @fuzzing(100)
 @given(sent=requests_to_send(OPERATIONS, PEOPLE))
-def test_any_request_to_any_operation(fuzzed: Api, sent: dict[str, Any]) -> None:
-    check(fuzzed, sent)
+def test_any_request_to_any_operation(api_on_both: Api, sent: dict[str, Any]) -> None:
+    check(api_on_both, sent)
 
 
 @fuzzing(100)
 @given(sent=requests_to_send(WRITES, MEMBERS, careful=True))
-def test_members_creating_changing_and_closing_listings(fuzzed: Api, sent: dict[str, Any]) -> None:
-    check(fuzzed, sent)
+def test_members_creating_changing_and_closing_listings(
+    api_on_both: Api, sent: dict[str, Any]
+) -> None:
+    check(api_on_both, sent)
 
 
 @fuzzing(40)
 @given(sent=requests_to_send([("POST", "/imports")], MEMBERS, careful=True))
-def test_members_uploading_spreadsheets(fuzzed: Api, sent: dict[str, Any]) -> None:
-    check(fuzzed, sent)
+def test_members_uploading_spreadsheets(api_on_both: Api, sent: dict[str, Any]) -> None:
+    check(api_on_both, sent)
 
 
 @fuzzing(40)
 @given(sent=requests_to_send([op for op in OPERATIONS if op[0] == "GET"], MEMBERS))
-def test_members_reading_and_paging(fuzzed: Api, sent: dict[str, Any]) -> None:
-    check(fuzzed, sent)
+def test_members_reading_and_paging(api_on_both: Api, sent: dict[str, Any]) -> None:
+    check(api_on_both, sent)
