@@ -50,7 +50,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
@@ -478,6 +478,26 @@ class _Server(ThreadingHTTPServer):
         self.api = api
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self._answering = 0  # requests read and not yet answered
+        self._answered = threading.Condition()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Counts a request from reading it to writing its answer (see wait_until_answered)."""
+        with self._answered:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._answered:
+                self._answering -= 1
+                self._answered.notify_all()
+
+    def wait_until_answered(self, timeout_s: float) -> None:
+        """Lets requests being handled (long polls the close just ended) write their answers
+        before the connections are cut."""
+        with self._answered:
+            self._answered.wait_for(lambda: self._answering == 0, timeout=timeout_s)
 
     def cut_connections(self) -> None:
         """Unblocks handler threads waiting on idle keep-alive connections."""
@@ -538,6 +558,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _serve(self) -> None:
+        with self._server.answering():
+            self._answer()
+
+    def _answer(self) -> None:
         body = self._read_body()
         url = urlsplit(self.path)
         path = unquote(url.path)
@@ -664,6 +688,7 @@ class FakeBotApi:
             self._closed = True
             self._lock.notify_all()
         if self._server is not None:
+            self._server.wait_until_answered(timeout_s=2.0)
             self._server.shutdown()
             self._server.server_close()
             self._server.cut_connections()
