@@ -79,11 +79,6 @@ def _address_of(sender: str, session: Session) -> Any:
     return store.address_of(session, sender)
 
 
-def _remember_address(sender: str, channel: str, address: str, session: Session) -> None:
-    """The address write, run in the database thread."""
-    store.remember_address(session, sender, channel, address)
-
-
 def _quantile(ordered: Sequence[float], share: float) -> float:
     """The value below which `share` of the sorted values lie."""
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -180,7 +175,7 @@ class Gateway:
     async def _remember(self, sender: str, channel: str, address: str) -> None:
         """Keep where the sender is; a failure is logged (the conversation goes on)."""
         try:
-            await self.db(partial(_remember_address, sender, channel, address))
+            await self.db(lambda session: store.remember_address(session, sender, channel, address))
         except SQLAlchemyError:
             logger.exception("could not record the address of %s", sender)
 
