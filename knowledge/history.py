@@ -298,3 +298,12 @@ def history_of(session: Session, entity: Base) -> list[ChangeRecord]:
         .order_by(ChangeRecord.id)
     )
     return list(session.scalars(query))
+
+
+def record_change(
+    session: Session, entity: Base, field: str, old: str | None, new: str | None, actor: Actor
+) -> ChangeRecord:
+    """Record a change made other than by setting a column (a topic's synonyms, say)."""
+    record = _record(entity, "update", field, old, new, actor)
+    session.add(record)
+    return record

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.models import Neighbourhood, Provider, Topic
 from knowledge.settings import PROJECT_ROOT
+from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 LOOKUPS_DIR = PROJECT_ROOT / "nlu_data" / "lookups"
 HEADER = (
@@ -42,18 +43,20 @@ def _document(what: str, blocks: list[dict[str, object]]) -> str:
 
 def build_lookup_files(session: Session) -> dict[str, str]:
     """File name → content for topics, neighbourhoods and providers, in a stable order."""
-    topics = session.scalars(
-        select(Topic).options(selectinload(Topic.synonyms)).order_by(Topic.name)
+    topics = list(
+        session.scalars(select(Topic).options(selectinload(Topic.synonyms)).order_by(Topic.name))
     )
+    starter_words, shared_words = _starter_words(topics, load_taxonomy(session))
     topic_blocks: list[dict[str, object]] = []
     synonym_blocks: list[dict[str, object]] = []
     names: list[str] = []
     for topic in topics:
         names.append(topic.name)
-        terms = sorted(s.term for s in topic.synonyms)
+        terms = sorted({s.term for s in topic.synonyms} | set(starter_words.get(topic.id, ())))
         names.extend(terms)
         if terms:
             synonym_blocks.append({"synonym": topic.name, "examples": _examples(terms)})
+    names.extend(shared_words)
     if names:
         topic_blocks.append({"lookup": "topic", "examples": _examples(sorted(set(names)))})
     hoods = session.scalars(
@@ -83,6 +86,32 @@ def build_lookup_files(session: Session) -> dict[str, str]:
         "providers.yml": _document("provider names", provider_blocks),
     }
     return files
+
+
+def _starter_words(
+    topics: list[Topic], taxonomy: Taxonomy
+) -> tuple[dict[int, list[str]], list[str]]:
+    """Starter-vocabulary words the assistant should know as topics, in the form the NLU sees
+    them (lower case): those that mean one city topic (topic id → words, mapped to it as
+    synonyms), and those that mean several ("sports" over karate and soccer), which the search
+    resolves. Words that are already a topic's own name or synonym are left to the city."""
+    own = {w.lower() for topic in topics for w in (topic.name, *(s.term for s in topic.synonyms))}
+    owners: dict[str, set[int]] = {}
+    for topic in topics:
+        for term in taxonomy.starter_terms_of(topic.id):
+            word = " ".join(term.lower().split())
+            if word and word not in own and _plain(word):
+                owners.setdefault(word, set()).add(topic.id)
+    single: dict[int, list[str]] = {}
+    for word, topic_ids in owners.items():
+        if len(topic_ids) == 1:
+            single.setdefault(next(iter(topic_ids)), []).append(word)
+    return single, sorted(word for word, topic_ids in owners.items() if len(topic_ids) > 1)
+
+
+def _plain(word: str) -> bool:
+    """A word the NLU data can hold as a lookup line (no YAML or markup specials)."""
+    return not any(char in word for char in '[](){}"#:|')
 
 
 def stale_lookup_files(session: Session, folder: Path = LOOKUPS_DIR) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
 from knowledge.text import is_stop_word, lemma, words
+from knowledge.vocabulary import StarterVocabulary, load_starter
 
 # Words that describe the kind of listing rather than its subject: never corrected into a topic
 # or a place ("program" is one letter from "programme", the lemma of "programming").
@@ -28,7 +30,9 @@ GENERIC_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 MAX_TERM_WORDS = 5
-Kind = Literal["topic", "neighbourhood"]
+Kind = Literal["topic", "neighbourhood", "concept"]
+# Where a city's topic name joins two subjects ("Robotics & Engineering", "Trades - Plumbing").
+_PARTS = re.compile(r"\s*(?:&|\+|/|,|;|\||\band\b|\by\b|\s-\s|\(|\))\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,86 @@ class _Vocabulary:
         return candidates[spelled], spelled
 
 
+@dataclass(frozen=True)
+class Sense:
+    """What a starter-vocabulary word means: one starter topic, or a career and its topics."""
+
+    label: str
+    concepts: tuple[str, ...]
+    career: str | None = None
+
+
+class StarterIndex:
+    """The starter vocabulary's words indexed for matching; built once per process."""
+
+    def __init__(self, starter: StarterVocabulary) -> None:
+        self.starter = starter
+        self.senses: list[Sense] = []
+        self.words = _Vocabulary()
+        for concept in starter.concepts.values():
+            self._add(Sense(concept.name, (concept.key,)), concept.terms())
+        for career in starter.careers.values():
+            keys = [key for word in career.topics for key in self.concepts_named(word)]
+            self._add(Sense(career.name, tuple(dict.fromkeys(keys)), career.key), career.terms())
+
+    def _add(self, sense: Sense, terms: Sequence[str]) -> None:
+        """Register a sense under each of its words (an earlier sense keeps a shared word)."""
+        self.senses.append(sense)
+        for term in terms:
+            self.words.add(term, len(self.senses) - 1)
+
+    def concepts_named(self, text: str, *, fuzzy: bool = False) -> tuple[str, ...]:
+        """The starter topics a whole phrase names exactly (or by near spelling)."""
+        raw = tuple(words(text))
+        if not raw:
+            return ()
+        target = self.words.exact.get(raw)
+        if target is None:
+            target = self.words.exact.get(tuple(lemma(word) for word in raw))
+        if target is None and fuzzy and _correctable(raw):
+            near = self.words.closest(" ".join(raw))
+            target = near[0] if near is not None else None
+        return () if target is None else self.senses[target].concepts
+
+    def attach(self, names: Sequence[str]) -> tuple[str, ...]:
+        """The starter topics a city topic belongs to, from its name and synonyms: a whole name,
+        synonym or lemma first, then a near spelling, then the parts of a joined name
+        ("Trades - Plumbing"), then starter words inside it ("Youth Soccer League")."""
+        for fuzzy in (False, True):
+            for name in names:
+                found = self.concepts_named(name, fuzzy=fuzzy)
+                if found:
+                    return found
+        if not names:
+            return ()
+        parts = [part for part in _PARTS.split(names[0]) if part and part.strip()]
+        keys = [key for part in parts if len(parts) > 1 for key in self.concepts_named(part)]
+        if not keys and len(parts) > 1:
+            keys = [key for part in parts for key in self.concepts_named(part, fuzzy=True)]
+        if not keys:
+            typed = words(names[0])
+            lemmas = [lemma(word) for word in typed]
+            for size in range(min(MAX_TERM_WORDS, len(typed)), 0, -1):
+                for start in range(len(typed) - size + 1):
+                    span = tuple(typed[start : start + size])
+                    if not _subject_words(span):
+                        continue
+                    target = self.words.exact.get(span)
+                    if target is None:
+                        target = self.words.exact.get(tuple(lemmas[start : start + size]))
+                    if target is not None:
+                        keys.extend(self.senses[target].concepts)
+                if keys:
+                    break
+        return tuple(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=4)
+def starter_index(starter: StarterVocabulary | None = None) -> StarterIndex:
+    """The shipped starter vocabulary (or the one given) indexed once."""
+    return StarterIndex(starter if starter is not None else load_starter())
+
+
 class Taxonomy:
     """Topics and neighbourhoods with their synonyms and aliases, indexed for matching words."""
 
@@ -113,6 +197,7 @@ class Taxonomy:
         synonyms: Sequence[tuple[int, str]],
         neighbourhoods: Sequence[tuple[int, str, float | None, float | None]],
         aliases: Sequence[tuple[int, str]],
+        starter: StarterIndex | None = None,
     ) -> None:
         self.topics: dict[int, str] = dict(topics)
         self.places: dict[int, Place] = {row[0]: Place(*row) for row in neighbourhoods}
@@ -131,6 +216,64 @@ class Taxonomy:
         for neighbourhood_id, alias in aliases:
             self._place_words.add(alias, neighbourhood_id)
             self._place_names.setdefault(alias, neighbourhood_id)
+        self.starter = starter
+        self.attached: dict[int, tuple[str, ...]] = {}  # city topic → starter topic keys
+        self._concept_topics: dict[str, set[int]] = {}
+        if starter is not None:
+            for topic_id in self.topics:
+                keys = starter.attach(self._topic_terms[topic_id])
+                self.attached[topic_id] = keys
+                for key in keys:
+                    self._concept_topics.setdefault(key, set()).add(topic_id)
+
+    def unattached(self) -> list[str]:
+        """City topics that joined no starter topic: only their own words find them."""
+        return sorted(self.topics[i] for i, keys in self.attached.items() if not keys)
+
+    def sense(self, index: int) -> Sense:
+        """A starter sense by the id a concept Match carries."""
+        assert self.starter is not None
+        return self.starter.senses[index]
+
+    def sense_topics(self, index: int) -> tuple[int, ...]:
+        """City topics a starter sense covers: attached to its topics or to narrower ones."""
+        if self.starter is None:
+            return ()
+        found: list[int] = []
+        for key in self.sense(index).concepts:
+            for below in self.starter.starter.descendants(key):
+                found.extend(sorted(self._concept_topics.get(below, ())))
+        return tuple(dict.fromkeys(found))
+
+    def sense_terms(self, index: int) -> list[str]:
+        """Every word of a sense's starter topics (all languages), for full-text recall."""
+        if self.starter is None:
+            return []
+        concepts = self.starter.starter.concepts
+        sense = self.sense(index)
+        terms = [term for key in sense.concepts for term in concepts[key].terms()]
+        if sense.career is not None:
+            terms = self.starter.starter.careers[sense.career].terms() + terms
+        return list(dict.fromkeys(terms))
+
+    def concept(self, name: str) -> tuple[int, bool] | None:
+        """The starter sense a phrase names (exact, lemma, then near spelling), corrected?"""
+        if self.starter is None:
+            return None
+        return self._lookup(self.starter.words, name)
+
+    def starter_terms_of(self, topic_id: int) -> list[str]:
+        """Words of the starter topics a city topic joined, and of broader ones: the words whose
+        search finds this topic (a broader word may find other topics too)."""
+        if self.starter is None:
+            return []
+        concepts = self.starter.starter.concepts
+        keys = [
+            above
+            for key in self.attached.get(topic_id, ())
+            for above in self.starter.starter.ancestors(key)
+        ]
+        return list(dict.fromkeys(term for key in keys for term in concepts[key].terms()))
 
     def terms_of(self, topic_id: int) -> list[str]:
         """The topic's name and synonyms."""
@@ -142,6 +285,26 @@ class Taxonomy:
         if found is None:
             return None
         return found[0], self.topics[found[0]], found[1]
+
+    def resolve(self, name: str) -> tuple[Kind, int, bool] | None:
+        """A topic name as the chat or CLI gives it: a city topic, else a starter topic or career
+        (exact words and lemmas of both before any typo correction): kind, id, corrected?"""
+        raw = tuple(words(name))
+        if not raw:
+            return None
+        vocabularies: list[tuple[Kind, _Vocabulary]] = [("topic", self._topic_words)]
+        if self.starter is not None:
+            vocabularies.append(("concept", self.starter.words))
+        lemmatised = tuple(lemma(word) for word in raw)
+        for kind, vocabulary in vocabularies:
+            target = vocabulary.exact.get(raw, vocabulary.exact.get(lemmatised))
+            if target is not None:
+                return kind, target, False
+        for kind, vocabulary in vocabularies:
+            near = vocabulary.closest(" ".join(raw))
+            if near is not None:
+                return kind, near[0], True
+        return None
 
     def neighbourhood(self, name: str) -> tuple[Place, bool] | None:
         """The neighbourhood called `name` (or an alias, or a near-miss spelling), corrected?"""
@@ -213,6 +376,8 @@ class Taxonomy:
             ("neighbourhood", self._place_words),
             ("topic", self._topic_words),
         )
+        if self.starter is not None and _subject_words(raw):
+            vocabularies += (("concept", self.starter.words),)
         for kind, vocabulary in vocabularies:
             if not fuzzy:
                 target = vocabulary.exact.get(raw)
@@ -230,7 +395,10 @@ class Taxonomy:
         self, kind: Kind, target: int, start: int, size: int, typed: str, fuzzy: bool
     ) -> Match:
         """A match record with the canonical name."""
-        name = self.topics[target] if kind == "topic" else self.places[target].name
+        if kind == "concept":
+            name = self.sense(target).label
+        else:
+            name = self.topics[target] if kind == "topic" else self.places[target].name
         return Match(kind, target, name, start, start + size, typed, fuzzy)
 
     @staticmethod
@@ -246,6 +414,11 @@ class Taxonomy:
             return target, False
         near = vocabulary.closest(" ".join(raw))
         return (near[0], True) if near is not None else None
+
+
+def _subject_words(raw: tuple[str, ...]) -> bool:
+    """Some word of the span names a subject (not only "the", "class", "kids"…)."""
+    return any(not is_stop_word(word) and lemma(word) not in GENERIC_WORDS for word in raw)
 
 
 def _correctable(raw: tuple[str, ...]) -> bool:
@@ -328,4 +501,10 @@ def read_taxonomy(session: Session) -> Taxonomy:
             select(NeighbourhoodAlias.neighbourhood_id, NeighbourhoodAlias.alias)
         )
     ]
-    return Taxonomy(sorted(topics), sorted(synonyms), sorted(places), sorted(aliases))
+    return Taxonomy(
+        sorted(topics),
+        sorted(synonyms),
+        sorted(places),
+        sorted(aliases),
+        starter_index(),
+    )

@@ -230,12 +230,25 @@ def render_stats(stats: DirectoryStats, lookups: str = "") -> str:
         f"  by type: {_inline(stats.credentials_by_type)}",
         f"Pathways: {stats.pathways} ({stats.pathway_steps} steps)",
         *([lookups] if lookups else []),
+        *_unattached(stats.unattached_topics),
         "Opportunities by topic:",
         *_table(stats.opportunities_by_topic),
         "Opportunities by neighbourhood:",
         *_table(stats.opportunities_by_neighbourhood),
     ]
     return "\n".join(lines)
+
+
+def _unattached(topics: list[str]) -> list[str]:
+    """Topics the starter vocabulary could not join, and how to fix that."""
+    if not topics:
+        return ["Topics: every topic joined the starter vocabulary."]
+    more = f" and {len(topics) - 12} more" if len(topics) > 12 else ""
+    return [
+        f"Topics that joined no starter topic ({len(topics)}): {', '.join(topics[:12])}{more}",
+        "  Learners' other words for them find nothing: add synonyms with "
+        "`wayfinder taxonomy export` / `wayfinder taxonomy import`, then `make train`.",
+    ]
 
 
 def _inline(counts: dict[str, int]) -> str:

@@ -60,6 +60,7 @@ class Interpretation:
     language: str | None = None
     upcoming_days: int | None = None
     topics: list[Match] = field(default_factory=list)
+    concepts: list[Match] = field(default_factory=list)  # starter-vocabulary topics and careers
     neighbourhood: Match | None = None
     terms: list[str] = field(default_factory=list)  # remaining meaningful lemmas, in order
     audience: tuple[int, int] | None = None  # ages implied by "for teens", "adults", …
@@ -218,6 +219,8 @@ def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
     for named in matches:
         if named.kind == "topic" and all(named.id != seen.id for seen in found.topics):
             found.topics.append(named)
+        elif named.kind == "concept" and all(named.id != seen.id for seen in found.concepts):
+            found.concepts.append(named)
         elif named.kind == "neighbourhood" and found.neighbourhood is None:
             found.neighbourhood = named
         explained.update(range(named.start, named.end))

@@ -15,6 +15,7 @@ from knowledge.text import content_lemmas
 DEFAULT_RADIUS_KM = 5.0
 # "Near Riverside" is a preference: with no radius given and too few that close, look farther.
 WIDER_RADII_KM = (10.0, 20.0)
+MAX_CONCEPT_PHRASES = 40  # full-text terms a starter topic may add to one search
 
 
 class UnknownPlace(QueryError):
@@ -44,6 +45,9 @@ class Plan:
     mention_phrases: tuple[str, ...] = ()  # only the words typed and the topic names: synonyms
     # such as "doctor" (health careers) are too broad to find listings by their text alone
     terms: tuple[str, ...] = ()  # other meaningful lemmas of the text
+    # lemma phrases of the starter-vocabulary topics the words named ("karate" → "martial art",
+    # "judo", …): more ways a listing may say it, for full-text recall and ranking, never filters
+    concept_phrases: tuple[str, ...] = ()
     age: int | None = None
     audience: tuple[int, int] | None = None  # ages the words imply ("teens"); ranking only
     free_only: bool = False
@@ -105,24 +109,44 @@ class Plan:
 def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
     """Merge the query's explicit fields over what its text implies (explicit wins)."""
     found = interpret(query.text, taxonomy)
-    corrections = {match.typed: match.name for match in found.topics if match.fuzzy}
+    corrections = {
+        match.typed: match.name for match in found.topics + found.concepts if match.fuzzy
+    }
     topic_ids: list[int] = []
     named: list[tuple[int, str]] = []  # (topic id, the words that named it)
+    senses: list[tuple[int, str]] = []  # (starter sense, the words that named it)
     terms = list(found.terms)
     if query.topics:
         for name in query.topics:
-            resolved = taxonomy.topic(name)
+            resolved = taxonomy.resolve(name)
             if resolved is None:
                 raise UnknownTopic(f"unknown topic {name!r}")
-            if resolved[2]:
-                corrections[name] = resolved[1]
-            topic_ids.append(resolved[0])
-            named.append((resolved[0], resolved[1] if resolved[2] else name))
-        terms.extend(word for match in found.topics for word in content_lemmas(match.typed))
+            kind, target, corrected = resolved
+            label = taxonomy.topics[target] if kind == "topic" else taxonomy.sense(target).label
+            if corrected:
+                corrections[name] = label
+            if kind == "topic":
+                topic_ids.append(target)
+                named.append((target, label if corrected else name))
+            else:
+                senses.append((target, label if corrected else name))
+        typed_topics = found.topics + found.concepts
+        terms.extend(word for match in typed_topics for word in content_lemmas(match.typed))
     else:
         for match in found.topics:
             topic_ids.append(match.id)
             named.append((match.id, match.name if match.fuzzy else match.typed))
+        senses.extend(
+            (match.id, match.name if match.fuzzy else match.typed) for match in found.concepts
+        )
+    concept_terms: list[str] = []
+    for index, said in senses:
+        covered = taxonomy.sense_topics(index)
+        topic_ids.extend(covered)
+        named.extend((topic_id, said) for topic_id in covered)
+        if not covered:  # no listing is filed under it: the words rank, they do not filter
+            terms.extend(content_lemmas(said))
+        concept_terms.extend(taxonomy.sense_terms(index))
     topic_words = [word for _id, words in named for word in content_lemmas(words)]
     # A synonym typed ("welding", "python") is narrower than its topic and still tells listings
     # within the topic apart; the topic's own name does not.
@@ -146,6 +170,7 @@ def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
         topic_phrases=tuple(dict.fromkeys(phrase for phrase in phrases if phrase)),
         mention_phrases=tuple(dict.fromkeys(phrase for phrase in phrases[: len(typed)] if phrase)),
         terms=tuple(dict.fromkeys(terms)),
+        concept_phrases=_phrases(concept_terms, MAX_CONCEPT_PHRASES),
         age=query.age if query.age is not None else found.age,
         audience=found.audience,
         free_only=query.free_only or found.free_only,
@@ -163,6 +188,12 @@ def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
         radius_given=query.radius_km is not None,
         corrections=corrections,
     )
+
+
+def _phrases(texts: list[str], limit: int) -> tuple[str, ...]:
+    """Distinct lemma phrases of the texts, in order, at most `limit`."""
+    phrases = (" ".join(content_lemmas(text)) for text in texts)
+    return tuple(dict.fromkeys(phrase for phrase in phrases if phrase))[:limit]
 
 
 def _place(

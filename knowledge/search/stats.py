@@ -18,6 +18,7 @@ from knowledge.models import (
     Topic,
 )
 from knowledge.models.opportunity import opportunity_topic
+from knowledge.taxonomy import load_taxonomy
 
 NO_PLACE = "(no place: online or unknown)"
 
@@ -37,6 +38,8 @@ class DirectoryStats:
     credentials_by_type: dict[str, int]
     pathways: int
     pathway_steps: int
+    # topics that joined no starter topic: only their own name and synonyms find them
+    unattached_topics: list[str]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -69,6 +72,7 @@ def directory_stats(session: Session) -> DirectoryStats:
         credentials_by_type=_grouped(session, Credential.credential_type),
         pathways=_total(session, Pathway.id),
         pathway_steps=_total(session, PathwayStep.id),
+        unattached_topics=load_taxonomy(session).unattached(),
     )
 
 

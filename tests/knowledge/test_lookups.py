@@ -20,11 +20,19 @@ def test_lookup_files_hold_topics_places_and_providers_in_rasa_format(
     seed_directory(session, write_seed(tmp_path / "seed"))
     files = {name: yaml.safe_load(text) for name, text in build_lookup_files(session).items()}
     topics = files["topics.yml"]["nlu"]
-    assert topics[0] == {
-        "lookup": "topic",
-        "examples": "- art\n- coding\n- drawing\n- programming\n- python\n",
-    }
-    assert {"synonym": "coding", "examples": "- programming\n- python\n"} in topics
+    assert topics[0]["lookup"] == "topic"
+    examples = topics[0]["examples"].splitlines()
+    assert {"- art", "- coding", "- drawing", "- programming", "- python"} <= set(examples)
+    assert examples == sorted(examples)
+    coding = next(block for block in topics if block.get("synonym") == "coding")
+    own_and_starter = coding["examples"].splitlines()
+    assert {"- programming", "- python"} <= set(own_and_starter)  # the city's own synonyms
+    assert "- programación" in own_and_starter or "- programacion" in own_and_starter
+    # each word maps to one topic only
+    mapped = [
+        line for block in topics if "synonym" in block for line in block["examples"].splitlines()
+    ]
+    assert len(mapped) == len(set(mapped))
     places = files["neighbourhoods.yml"]["nlu"]
     assert places[0]["lookup"] == "location" and "- downtown\n" in places[0]["examples"]
     assert {"synonym": "Old Town", "examples": "- downtown\n"} in places

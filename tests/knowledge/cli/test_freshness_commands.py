@@ -109,15 +109,15 @@ def test_stats_say_when_the_nlu_lookups_miss_new_names(
     code, out, _ = cli("directory", "stats", "--lookups", folder)
     assert code == 0 and f"NLU lookups ({folder}): up to date with the directory." in out
     with city.session() as session:
-        get_or_create_topic(session, "beekeeping", Actor("test", "cli"))
+        get_or_create_topic(session, "zorbulation", Actor("test", "cli"))
         session.add(Provider(name="Hive Collective", kind="nonprofit"))
     _, out, _ = cli("directory", "stats", "--lookups", folder)
     assert f"NLU lookups ({folder}): out of date; the assistant does not recognise these" in out
-    assert "  topics: beekeeping\n  providers: Hive Collective\n" in out
+    assert "  topics: zorbulation\n  providers: Hive Collective\n" in out
     assert "Run `make train`" in out
     _, out, _ = cli("directory", "stats", "--lookups", folder, "--json")
     lookups = json.loads(out)["nlu_lookups"]
-    assert lookups["missing"] == {"topics": ["beekeeping"], "providers": ["Hive Collective"]}
+    assert lookups["missing"] == {"topics": ["zorbulation"], "providers": ["Hive Collective"]}
     assert lookups["stale_files"] == ["topics.yml", "providers.yml"]
 
 
