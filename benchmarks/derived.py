@@ -36,9 +36,11 @@ def derive(
     topics: Sequence[str],
     provider: str,
     locations: Sequence[LocationFacts],
+    awards: Sequence[str] = (),
 ) -> DerivedFields:
-    """Derive as `refresh_search_fields` does on a loaded listing (topics by name, sites by id)."""
+    """Derive as `refresh_search_fields` does on a loaded listing (topics and awarded credentials
+    by name, sites by id)."""
     ordered: list[LocationFacts] = sorted(locations, key=lambda fact: fact.id)
     latitude, longitude, neighbourhood_id = place_for(ordered)
-    text = search_text_for(title, sorted(topics), description, provider)
+    text = search_text_for(title, sorted(topics), description, provider, sorted(awards))
     return DerivedFields(latitude, longitude, neighbourhood_id, text)

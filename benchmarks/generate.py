@@ -33,7 +33,7 @@ from benchmarks.listing import (
 from knowledge.models import days_to_mask
 
 # Bump whenever the generated data changes, so cached databases are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: search texts name the credentials listings award
 DEFAULT_SEED = 20261123
 OPPORTUNITIES_PER_PROVIDER = 25
 CHUNK = 10_000
@@ -92,6 +92,7 @@ class DirectoryGenerator:
     _locations: dict[int, LocationFacts] = field(default_factory=dict, init=False)
     _location_rows: dict[int, Row] = field(default_factory=dict, init=False)
     _credentials: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+    _credential_names: dict[int, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.size < 1:
@@ -359,6 +360,7 @@ class DirectoryGenerator:
                     }
                 )
                 self._credentials[(topic.name, credential_type)] = credential_id
+                self._credential_names[credential_id] = name
 
     # ------------------------------------------------------------------ opportunities
 
@@ -393,52 +395,50 @@ class DirectoryGenerator:
             cost=cost_sentence(amount, kind),
         )
         created = _moment(rng, 0, 900)
-        facts = [self._locations[location_id] for location_id in location_ids]
+        row: Row = {
+            "id": number,
+            "external_id": f"gen-{number:07d}",
+            "title": title,
+            "description": description,
+            "provider_id": provider.id,
+            "min_age": min_age,
+            "max_age": max_age,
+            "cost_amount": amount,
+            "cost_currency": "USD",
+            "is_free": None if amount is None else amount == 0,
+            "financial_aid": aid,
+            "format": fmt,
+            "days_mask": days_to_mask(schedule.days),
+            "start_time": schedule.start_time,
+            "end_time": schedule.end_time,
+            "start_date": schedule.start_date,
+            "end_date": schedule.end_date,
+            "application_deadline": schedule.deadline,
+            "languages": languages,
+            "eligibility": pick_eligibility(rng, audience, min_age),
+            "enroll_url": f"https://{provider.slug}.example/programs/{number}",
+            "enroll_phone": _phone(rng) if rng.random() < 0.6 else None,
+            "enroll_email": f"programs@{provider.slug}.example" if rng.random() < 0.5 else None,
+            "seats_available": rng.randint(0, 30) if rng.random() < 0.4 else None,
+            "status": status,
+            "assured_date": REFERENCE_DATE - timedelta(days=rng.randint(0, 365))
+            if rng.random() < 0.6
+            else None,
+            "created_at": created,
+            "modified_at": created + timedelta(days=rng.randint(0, 60)),
+        }
+        credential = self._award(rng, main, kind)
         derived: DerivedFields = derive(
             title=title,
             description=description,
             topics=[topic.name for topic in topics],
             provider=provider.name,
-            locations=facts,
+            locations=[self._locations[location_id] for location_id in location_ids],
+            awards=[] if credential is None else [self._credential_names[credential]],
         )
-        tables["opportunity"].append(
-            {
-                "id": number,
-                "external_id": f"gen-{number:07d}",
-                "title": title,
-                "description": description,
-                "provider_id": provider.id,
-                "min_age": min_age,
-                "max_age": max_age,
-                "cost_amount": amount,
-                "cost_currency": "USD",
-                "is_free": None if amount is None else amount == 0,
-                "financial_aid": aid,
-                "format": fmt,
-                "days_mask": days_to_mask(schedule.days),
-                "start_time": schedule.start_time,
-                "end_time": schedule.end_time,
-                "start_date": schedule.start_date,
-                "end_date": schedule.end_date,
-                "application_deadline": schedule.deadline,
-                "languages": languages,
-                "eligibility": pick_eligibility(rng, audience, min_age),
-                "enroll_url": f"https://{provider.slug}.example/programs/{number}",
-                "enroll_phone": _phone(rng) if rng.random() < 0.6 else None,
-                "enroll_email": f"programs@{provider.slug}.example" if rng.random() < 0.5 else None,
-                "seats_available": rng.randint(0, 30) if rng.random() < 0.4 else None,
-                "status": status,
-                "assured_date": REFERENCE_DATE - timedelta(days=rng.randint(0, 365))
-                if rng.random() < 0.6
-                else None,
-                "created_at": created,
-                "modified_at": created + timedelta(days=rng.randint(0, 60)),
-                "latitude": derived.latitude,
-                "longitude": derived.longitude,
-                "neighbourhood_id": derived.neighbourhood_id,
-                "search_text": derived.search_text,
-            }
-        )
+        row["latitude"], row["longitude"] = derived.latitude, derived.longitude
+        row["neighbourhood_id"], row["search_text"] = derived.neighbourhood_id, derived.search_text
+        tables["opportunity"].append(row)
         for topic in topics:
             tables["opportunity_topic"].append(
                 {"opportunity_id": number, "topic_id": self._topic_ids[topic.name]}
@@ -447,7 +447,6 @@ class DirectoryGenerator:
             tables["opportunity_location"].append(
                 {"opportunity_id": number, "location_id": location_id}
             )
-        credential = self._award(rng, main, kind)
         if credential is not None:
             tables["opportunity_award"].append(
                 {"opportunity_id": number, "credential_id": credential}

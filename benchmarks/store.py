@@ -232,6 +232,7 @@ def _derived_columns_current(session: Session, size: int) -> bool:
             selectinload(Opportunity.topics),
             selectinload(Opportunity.locations),
             selectinload(Opportunity.provider),
+            selectinload(Opportunity.awards),
         )
     )
     for listing in listings:
@@ -250,6 +251,7 @@ def _derived_columns_current(session: Session, size: int) -> bool:
                 )
                 for site in listing.locations
             ],
+            awards=[credential.name for credential in listing.awards],
         )
         stored = (
             listing.latitude,

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import Select, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from knowledge.city import new_listing_currency
 from knowledge.db import bulk_insert
 from knowledge.history import CHANGE_RECORDS, Actor, apply_changes, creation_records
 from knowledge.models import (
@@ -26,6 +27,7 @@ from knowledge.models import (
     TopicSynonym,
 )
 from knowledge.search.index import (
+    award_names,
     place_for,
     refresh_search_fields,
     search_text_for,
@@ -119,12 +121,13 @@ def get_or_create_provider(session: Session, name: str, actor: Actor) -> Provide
     return find_provider(session, name) or create_provider(session, name, actor)
 
 
-def create_provider(session: Session, name: str, actor: Actor) -> Provider:
+def create_provider(
+    session: Session, name: str, actor: Actor, *, kind: str = "nonprofit"
+) -> Provider:
     """A new unverified provider (callers that already know it is new skip the lookup)."""
     provider = Provider(name=name.strip())
-    apply_changes(
-        session, provider, {"name": provider.name, "kind": "nonprofit", "verified": False}, actor
-    )
+    values = {"name": provider.name, "kind": kind, "verified": False}
+    apply_changes(session, provider, values, actor)
     return provider
 
 
@@ -205,6 +208,7 @@ def upsert_opportunity(
     created = opportunity is None
     if opportunity is None:
         opportunity = Opportunity()
+        values = with_currency(session, values)
     records = apply_changes(session, opportunity, values, actor)
     if created or records:
         refresh_search_fields(opportunity)
@@ -221,8 +225,19 @@ def with_is_free(values: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**values, "is_free": None if amount is None else amount == 0}
 
 
+def with_currency(session: Session, values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A new listing without a currency is priced in the city's (not always the model's USD)."""
+    if values.get("cost_currency"):
+        return values
+    return {**values, "cost_currency": new_listing_currency(session)}
+
+
 def create_opportunities(
-    session: Session, items: Sequence[Mapping[str, Any]], actor: Actor
+    session: Session,
+    items: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    *,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Create many opportunities in a few statements (bulk imports); returns their ids in order.
 
@@ -230,9 +245,10 @@ def create_opportunities(
     fields and 'create' history records, without building ORM objects (which costs more than the
     insert itself). Related records (provider, topics, locations, awards, …) must have ids.
     On PostgreSQL, batches are written on a second thread while the next one is prepared, so the
-    server and Python work at the same time (see _background_writes).
+    server and Python work at the same time (see _background_writes). `on_batch(count)` hears
+    of each batch of `count` listings handed to the database.
     """
-    complete = [with_is_free(values) for values in items]
+    complete = [with_currency(session, with_is_free(values)) for values in items]
     if not complete:
         return []
     session.flush()  # anything pending is written now, not by a background write
@@ -244,6 +260,8 @@ def create_opportunities(
             end = start + CREATE_BATCH
             batch = _prepare(complete[start:end], ids[start:end], plans, actor)
             write(partial(_store, session, batch))
+            if on_batch is not None:  # progress: this many more are on their way
+                on_batch(len(batch.ids))
     return ids
 
 
@@ -321,6 +339,7 @@ def _prepare(
             (topic.name for topic in values.get("topics", [])),
             row.get("description"),
             provider.name if provider is not None else None,
+            award_names(values.get("awards", [])),
         )
         row["id"] = new_id
         batch.rows.setdefault(tuple(sorted(row)), []).append(row)

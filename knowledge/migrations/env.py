@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from knowledge.db import make_engine
 from knowledge.models import Base
+from knowledge.models.search import in_model_comparison
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,6 +20,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=in_model_comparison,  # the engine's full-text objects are DDL, not models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from knowledge.search.explain import FEW, explain
+from knowledge.search.filters import filter_groups
 from knowledge.search.freshness import freshness_days as freshness_setting
 from knowledge.search.plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.query import QueryError, SearchQuery
-from knowledge.search.ranking import Candidate, Scored, rank
+from knowledge.search.ranking import Candidate, Scored, rank, subject_words
 from knowledge.search.reasons import reason
 from knowledge.search.result import SearchHit, SearchResult
 from knowledge.search.retrieval import (
@@ -19,9 +20,10 @@ from knowledge.search.retrieval import (
     Scope,
     fetch_candidates,
     fetch_mentions,
-    fetch_title_typos,
+    fetch_unmentioned,
     index_ready,
 )
+from knowledge.search.words import Mentions, mentions, with_near_misses
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["QueryError", "SearchQuery", "SearchResult", "search"]
@@ -47,7 +49,10 @@ def search(
     taxonomy = load_taxonomy(session)
     plan = replace(make_plan(query, taxonomy), freshness_days=freshness_setting(freshness_days))
     needed = offset + limit
-    scope = Scope.of(plan, today, sqlite=session.get_bind().dialect.name == "sqlite")
+    dialect = session.get_bind().dialect.name
+    if not plan.topic_ids and subject_words(plan):
+        plan = with_near_misses(session, plan)  # "sparing" no listing says: "sparring"
+    scope = Scope.of(plan, today, dialect=dialect)
     found = fetch_candidates(session, scope)
     if not found and scope.indexed and not index_ready(session):
         # Loaded without `write_search_entries` (or not migrated data): read the listings.
@@ -60,27 +65,43 @@ def search(
         plan = replace(plan, radius_km=radius, widened_from_km=DEFAULT_RADIUS_KM)
         scope = replace(scope, plan=plan)
         found = fetch_candidates(session, scope)
-    candidates = _top_up(session, plan, today, found, needed)
+    scope, candidates, matched = _top_up(session, scope, found, needed)
+    plan = scope.plan
     total = len(candidates)
     ranked = rank(candidates, plan, taxonomy, today)
-    hits = [_hit(item, plan, taxonomy) for item in ranked[offset : offset + limit]]
-    explanation = explain(session, scope, taxonomy, total) if total < FEW else None
+    page = ranked[offset : offset + limit]
+    said = mentions(
+        session, plan, [item.candidate for item in page if not item.topics], taxonomy.topics
+    )
+    hits = [_hit(item, plan, taxonomy, said.get(item.candidate.id)) for item in page]
+    explanation = (
+        explain(session, scope, taxonomy, matched, padded=total - matched)
+        if matched < FEW
+        else None
+    )
     return SearchResult(hits, total, explanation, plan.to_dict(), total < CANDIDATE_LIMIT)
 
 
 def _top_up(
-    session: Session, plan: Plan, today: date, found: list[Candidate], needed: int
-) -> list[Candidate]:
-    """Add listings that only mention the topic when too few are filed under it, or those with a
-    title typo when no word matched."""
+    session: Session, scope: Scope, found: list[Candidate], needed: int
+) -> tuple[Scope, list[Candidate], int]:
+    """Add listings that only mention the topic when too few are filed under it; when the subject
+    is words and too few say them, those that fit the filters alone, so words never empty a page
+    the filters would fill. Returns the scope (its plan with typos of the added words read), the
+    candidates and how many match the subject."""
+    plan = scope.plan
     if plan.topic_ids and len(found) < needed:
-        found.extend(fetch_mentions(session, plan, today, [c.id for c in found]))
-    elif not found and not plan.topic_ids and plan.terms:
-        found = fetch_title_typos(session, plan, today)
-    return found
+        scope = replace(scope, plan=with_near_misses(session, plan))
+        exclude = [candidate.id for candidate in found]
+        found += fetch_mentions(session, scope, exclude, CANDIDATE_LIMIT - len(found))
+    matched = len(found)
+    if scope.by_words and len(found) < needed and filter_groups(plan, scope.today):
+        exclude = [candidate.id for candidate in found]
+        found += fetch_unmentioned(session, scope, exclude, CANDIDATE_LIMIT - len(found))
+    return scope, found, matched
 
 
-def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy) -> SearchHit:
+def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy, said: Mentions | None) -> SearchHit:
     """The public view of a ranked candidate, with its one-line reason."""
     candidate = item.candidate
     place = taxonomy.places.get(candidate.neighbourhood_id or -1)
@@ -90,7 +111,7 @@ def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy) -> SearchHit:
         title=candidate.title,
         provider=candidate.provider,
         score=item.score,
-        reason=reason(item, plan, taxonomy),
+        reason=reason(item, plan, taxonomy, said),
         distance_km=item.distance_km,
         topics=item.topics,
         neighbourhood=place.name if place else None,

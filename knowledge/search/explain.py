@@ -43,8 +43,14 @@ SAMPLE_COLUMNS = (
 Describe = Callable[[list[Any], Plan, Taxonomy], tuple[str, dict[str, Any]]]
 
 
-def explain(session: Session, scope: Scope, taxonomy: Taxonomy, total: int) -> Explanation:
-    """Which filters emptied the result and what each one, given up alone, would find."""
+def explain(
+    session: Session, scope: Scope, taxonomy: Taxonomy, total: int, *, padded: int = 0
+) -> Explanation:
+    """Which filters emptied the result and what each one, given up alone, would find.
+
+    `total` listings match the subject; `padded` more only fit the filters (shown after them when
+    the subject is words): "nothing matches" is said only when neither finds anything.
+    """
     plan = scope.plan
     groups = filter_groups(plan, scope.today)
     unfiltered = count_matches(session, replace(scope, plan=_unfiltered(plan))) if groups else total
@@ -72,6 +78,8 @@ def explain(session: Session, scope: Scope, taxonomy: Taxonomy, total: int) -> E
     blocking.sort(key=lambda relaxation: -relaxation.count)
     suggestions = _suggestions(plan, taxonomy) if unfiltered == 0 else ()
     message = _message(plan, subject, total, unfiltered, blocking, suggestions)
+    if padded:
+        message = _padded_message(message, subject, total, unfiltered)
     return Explanation(subject, total, unfiltered, tuple(blocking), message, suggestions)
 
 
@@ -126,6 +134,15 @@ def _message(
         )
     found = f"Only {total} {what[:-1] if total == 1 else what} match{'es' if total == 1 else ''}"
     return f"{found}; {blocking[0].message}." if blocking else f"{found}."
+
+
+def _padded_message(message: str, subject: str, total: int, unfiltered: int) -> str:
+    """The message when listings that only fit the filters fill the page after those that say
+    the words (or instead of them)."""
+    if unfiltered == 0:
+        return f"Nothing in the directory mentions “{subject}”; these fit your other filters."
+    others = "The other results" if total else "The results"
+    return f"{message} {others} fit your filters but do not mention “{subject}”."
 
 
 def _suggestions(plan: Plan, taxonomy: Taxonomy) -> tuple[str, ...]:

@@ -52,16 +52,30 @@ TITLE_END = "|"
 
 
 def search_text_for(
-    title: str, topics: Iterable[str], description: str | None, provider: str | None
+    title: str,
+    topics: Iterable[str],
+    description: str | None,
+    provider: str | None,
+    awards: Iterable[str] = (),
 ) -> str:
-    """Lemmas of the title, then "|", then those of the topic names, description and provider.
+    """Lemmas of the title, then "|", then those of the topic names, description, provider and
+    the names of the credentials the listing awards ("forklift certification" finds a listing
+    awarding "Forklift Operator Certification").
 
     Words are separated by single spaces and the text is padded with a space at each end, so
-    `LIKE '% lemma %'` finds whole words; ranking reads the title's words before the "|".
+    `LIKE '% lemma %'` finds whole words; ranking reads the title's words before the "|". The
+    engine's full-text index (knowledge.models.search) indexes this text as it is stored.
     """
     parts = [content_text(title), TITLE_END, *map(content_text, topics)]
     parts += [content_text(description or ""), content_text(provider or "")]
+    parts += map(content_text, awards)
     return " " + " ".join(filter(None, parts)) + " "  # parts without words add no space
+
+
+def award_names(credentials: Iterable[Any]) -> list[str]:
+    """The names of awarded credentials in the order the search text lists them (by name, so
+    every write path derives the same text whatever order it holds the links in)."""
+    return sorted(credential.name for credential in credentials)
 
 
 def split_search_text(search_text: str) -> tuple[set[str], set[str]]:
@@ -81,7 +95,8 @@ def place_for(locations: Sequence[PlaceLike]) -> tuple[float | None, float | Non
 
 
 def refresh_search_fields(opportunity: Opportunity) -> None:
-    """Copy the first physical location's place onto the listing and rebuild its search text."""
+    """Copy the first physical location's place onto the listing and rebuild its search text
+    (title, topics, description, provider and awarded credentials)."""
     latitude, longitude, neighbourhood_id = place_for(opportunity.locations)
     opportunity.latitude = latitude
     opportunity.longitude = longitude
@@ -92,6 +107,7 @@ def refresh_search_fields(opportunity: Opportunity) -> None:
         (topic.name for topic in opportunity.topics),
         opportunity.description,
         provider,
+        award_names(opportunity.awards),
     )
     session = object_session(opportunity)
     if session is not None:

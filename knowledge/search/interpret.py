@@ -24,17 +24,49 @@ LANGUAGES = {
     "persian": "fa", "dari": "fa", "pashto": "ps", "burmese": "my",
 }  # fmt: skip
 _LANGUAGE_NAMES = "|".join(sorted(LANGUAGES, key=len, reverse=True))
+# A code's name for people to read: the first name listed for it ("es" → "Spanish").
+LANGUAGE_NAMES = {code: name.capitalize() for name, code in reversed(LANGUAGES.items())}
 WEEKDAYS = {
     "monday": "Mon", "tuesday": "Tue", "wednesday": "Wed", "thursday": "Thu", "friday": "Fri",
     "saturday": "Sat", "sunday": "Sun",
 }  # fmt: skip
 GRADE_OFFSET = 5  # a 7th grader is typically 12
+PRE_K_AGE = 4
+# Numbers as people spell them in ages ("my twins are nine", "a twelve year old").
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
 # Who a listing is for, when no age is given: a preference for ranking, never a filter.
 AUDIENCES = {
     "baby": (0, 2), "toddler": (1, 3), "preschooler": (3, 5), "kid": (5, 12), "child": (5, 12),
     "teen": (13, 18), "teenager": (13, 18), "adult": (18, 120), "grownup": (18, 120),
     "senior": (55, 120),
 }  # fmt: skip
+# Who a search is for, by the word people use after "my", "her", "for": the assistant's
+# `relation` values (docs/conversation-contract.md). Read without taking the words away, so "kid"
+# still says which ages fit.
+RELATIONS = {
+    "daughter": "daughter", "daughters": "daughter", "girl": "daughter", "son": "son",
+    "sons": "son", "boy": "son", "kid": "child", "kids": "child", "kiddo": "child",
+    "child": "child", "children": "child", "twins": "child", "brother": "brother",
+    "sister": "sister", "grandson": "grandchild", "granddaughter": "grandchild",
+    "grandchild": "grandchild", "grandkid": "grandchild", "grandkids": "grandchild",
+    "grandchildren": "grandchild", "cousin": "cousin", "nephew": "nephew", "niece": "niece",
+    "student": "student", "students": "student",
+}  # fmt: skip
+_RELATION = re.compile(
+    r"\b(?:my|her|his|their|our|for\s+(?:my|her|his|their|our))\s"
+    rf"({'|'.join(sorted(RELATIONS, key=len, reverse=True))})\b"
+    r"|\bfor\s(me|myself)\b|\b(myself)\b"
+)
 # Words that say nothing about what is wanted; dropped rather than matched against listings.
 FILLER = frozenset(
     """
@@ -64,6 +96,7 @@ class Interpretation:
     neighbourhood: Match | None = None
     terms: list[str] = field(default_factory=list)  # remaining meaningful lemmas, in order
     audience: tuple[int, int] | None = None  # ages implied by "for teens", "adults", …
+    relation: str | None = None  # who it is for: "daughter", "cousin", "self" (RELATIONS)
 
     def add_when(self, value: str) -> None:
         """Record a time of day or season once."""
@@ -79,20 +112,58 @@ class Interpretation:
 Handler = Callable[[re.Match[str], Interpretation], None]
 
 
+def number_value(text: str) -> int | None:
+    """A whole number written in digits or words: "12", "nine", "twenty-one", "Twenty one"."""
+    spelled = fold(text).strip().replace("-", " ")
+    if re.fullmatch(r"\d{1,4}", spelled):
+        return int(spelled)
+    parts = spelled.split()
+    if not parts or len(parts) > 2 or any(part not in NUMBER_WORDS for part in parts):
+        return None
+    if len(parts) == 1:
+        return NUMBER_WORDS[parts[0]]
+    tens, units = NUMBER_WORDS[parts[0]], NUMBER_WORDS[parts[1]]
+    return tens + units if tens >= 20 and tens % 10 == 0 and 1 <= units <= 9 else None
+
+
+def grade_value(text: str) -> int | None:
+    """A school grade: "7", "7th", "seventh", "k" or "kindergarten" (0)."""
+    spelled = fold(text).strip()
+    if spelled in {"k", "kinder"} or spelled.startswith("kindergart"):
+        return 0
+    if spelled in ORDINAL_WORDS:
+        return ORDINAL_WORDS[spelled]
+    digits = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", spelled)
+    return int(digits.group(1)) if digits else number_value(spelled)
+
+
 def _set_age(years: int) -> Handler:
-    """A handler that records `years` plus the matched number."""
+    """A handler that records `years` plus the matched number (digits or words)."""
 
     def handle(match: re.Match[str], found: Interpretation) -> None:
-        if found.age is None:
-            found.age = int(match.group(1)) + years if match.groups() else years
+        if found.age is not None:
+            return
+        if not match.groups():
+            found.age = years
+            return
+        number = number_value(match.group(1))
+        if number is not None:
+            found.age = number + years
 
     return handle
 
 
+def _set_months(match: re.Match[str], found: Interpretation) -> None:
+    """ "18 months old" → 1: a baby's age in whole years."""
+    number = number_value(match.group(1))
+    if found.age is None and number is not None:
+        found.age = number // 12
+
+
 def _set_grade(match: re.Match[str], found: Interpretation) -> None:
     """School grade → typical age (grade + 5)."""
-    grade = int(match.group(1))
-    if found.age is None and 1 <= grade <= 12:
+    grade = grade_value(match.group(1))
+    if found.age is None and grade is not None and 1 <= grade <= 12:
         found.age = grade + GRADE_OFFSET
 
 
@@ -141,27 +212,53 @@ def _set_upcoming(days: int) -> Handler:
     return handle
 
 
-_NUMBER = r"(\d{1,3})"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_SPELLED = rf"(?:(?:{_TENS})(?:[ -](?:{_UNITS}))?|{_TEENS}|{_UNITS}|zero)"
+# A number not after a minus, a decimal point or another number ("ages 8-10", "-3", "1.5").
+_NUMBER = rf"(?<![-.,\d])(\d{{1,3}}|{_SPELLED})"
+# After "she's", "I'm", "turns"…: "one" is too often not an age ("I'm one of the parents").
+_AGE_NUMBER = rf"(?<![-.,\d])(\d{{1,3}}|(?!one\b){_SPELLED})"
+_NOT_AN_AGE = (  # "I'm 5 minutes away", "she's 10 months", "they're 3 of us"
+    r"(?!\s?(?:\$|%|:\d|km|mi\b|miles?|mins?\b|minutes?|hours?|hrs?\b|days?\b|weeks?\b|"
+    r"months?\b|dollars?|bucks|of\b|percent|times|o'?clock|[ap]\.?m\b|pounds?|lbs?\b|kg\b|"
+    r"feet|ft\b|inches|cm\b))"
+)
+_ORDINAL = rf"(\d{{1,2}}(?:st|nd|rd|th)?|{'|'.join(ORDINAL_WORDS)})"
+# Who an age is said of: "my twins are nine", "my son's 12", "for my daughter who is 8".
+_PERSON = (
+    r"(?:he|she|they|who|twins?|kids?|kiddos?|child|children|sons?|daughters?|boys?|girls?|"
+    r"brothers?|sisters?|grand(?:son|daughter|child|kid)s?|nephews?|nieces?|cousins?|"
+    r"bab(?:y|ies)|toddlers?|students?)"
+)
+_IS = r"(?:'s|'re|\s+is|\s+are)\s(?:both\s|all\s|just\s|only\s|now\s)?"
+_WILL_BE = (  # "she'll be", "I will be", "he's going to be", "they're about to be"
+    r"(?:'ll|\s+will|(?:'s|'re|'m|\s+is|\s+are|\s+am)\s+(?:going\s+to|gonna|about\s+to))\s+be\s"
+)
 _MONEY = r"(\d{1,5}(?:\.\d{1,2})?)"
 _CHEAPER = r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|at most|within)"
 # Order matters: earlier patterns claim their words first ("7th grade" before any bare number).
 RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
     (re.compile(pattern), handler)
     for pattern, handler in (
-        (rf"\b{_NUMBER}\s*-?\s*(?:years?|yrs?)\s*-?\s*olds?\b", _set_age(0)),
-        (rf"\b{_NUMBER}\s*(?:yo|y/o|y\.o\.?|yrs?)(?![\w])", _set_age(0)),
-        (rf"\b(?:aged?|ages)\s*{_NUMBER}\b(?!\s*(?:-|to|–)\s*\d)", _set_age(0)),
-        (r"\b(\d{1,2})(?:st|nd|rd|th)?\s*-?\s*grade(?:rs?)?\b", _set_grade),
-        (r"\bgrade\s*(\d{1,2})\b", _set_grade),
-        (r"\bkindergarten(?:ers?)?\b", _set_age(GRADE_OFFSET)),
-        (
-            rf"\b(?:i'?m|i am)\s+{_NUMBER}\b(?!\s*(?:\$|%|km|mi|miles?|min|minutes|dollars))",
-            _set_age(0),
-        ),
-        (
-            rf"\b(?:he|she|they)(?:'s|'re|\s+is|\s+are)\s+{_NUMBER}\b(?!\s*(?:\$|%|km|mi|miles?))",
-            _set_age(0),
-        ),
+        # Ages. Whitespace is collapsed before matching, so "\s?" and "\s+" meet one space at
+        # most and no pattern backtracks over a run of them. The age someone is about to be
+        # ("turns 10 next month", "she'll be 10") wins over the one they are: programmes enrol
+        # ahead, and their age limits usually count at the start.
+        (rf"\b(?:{_PERSON}|i){_WILL_BE}{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
+        (rf"\b(?:turns|turning|turn)\s{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
+        (rf"\b{_NUMBER}\s?-?\s?(?:years?|yrs?)\s?-?\s?olds?\b", _set_age(0)),
+        (rf"\b{_NUMBER}\s?(?:yo|y/o|y\.o\.?|yrs?)(?![\w])", _set_age(0)),
+        (rf"\b{_NUMBER}\s?-?\s?months?\s?-?\s?olds?\b", _set_months),
+        (rf"\b{_PERSON}{_IS}{_NUMBER}\s?months?\b", _set_months),
+        (rf"\b(?:aged?|ages)\s?:?\s?{_NUMBER}\b(?!\s?(?:-|to|–)\s?\d)", _set_age(0)),
+        (rf"\b{_ORDINAL}\s?-?\s?grade(?:rs?)?\b", _set_grade),
+        (r"\bgrade\s?(\d{1,2})\b", _set_grade),
+        (r"\bkindergart(?:en|ner)(?:ers?|s)?\b", _set_age(GRADE_OFFSET)),
+        (r"\bpre\s?-?\s?k(?:indergarten)?\b", _set_age(PRE_K_AGE)),
+        (rf"\b(?:i'?m|i\s+am)\s(?:now\s|only\s|just\s)?{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
+        (rf"\b{_PERSON}{_IS}{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
         (
             r"\b(?:free\s+of\s+charge|at\s+no\s+cost|no[\s-]cost|no\s+charge|without\s+cost|"
             r"costs?\s+nothing|for\s+free|gratis|gratuit[oa]?)\b",
@@ -208,7 +305,12 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
 def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
     """Filters, topics, neighbourhood and remaining search words implied by a sentence."""
     found = Interpretation(text=text)
-    remaining = fold(text)
+    # One space between words (the patterns stay linear) and straight apostrophes ("she’s").
+    remaining = " ".join(fold(text).replace("’", "'").split())
+    said = _RELATION.search(remaining)
+    if said:
+        word = next(group for group in said.groups() if group)
+        found.relation = "self" if word in {"me", "myself"} else RELATIONS[word]
     for pattern, handler in RULES:
         for match in pattern.finditer(remaining):
             handler(match, found)

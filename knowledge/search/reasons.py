@@ -8,17 +8,21 @@ from itertools import pairwise
 from knowledge.models import DAYS, mask_to_days
 from knowledge.search.plan import Plan
 from knowledge.search.ranking import Candidate, Scored
+from knowledge.search.words import Mention, Mentions
 from knowledge.taxonomy import Taxonomy
 
 CURRENCY_SIGNS = {"USD": "$", "CAD": "$", "EUR": "€", "GBP": "£"}
 
 
-def reason(item: Scored, plan: Plan, taxonomy: Taxonomy) -> str:
-    """Topic matched, ages, cost and distance (or place); days or dates and language only when the
-    query asked about them, so the line answers what the learner cares about; and when the
-    provider last confirmed a stale listing, which is why it ranks lower."""
+def reason(item: Scored, plan: Plan, taxonomy: Taxonomy, said: Mentions | None = None) -> str:
+    """Topic matched (or where the listing says the words that found it), ages, cost and distance
+    (or place); days or dates and language only when the query asked about them, so the line
+    answers what the learner cares about; and when the provider last confirmed a stale listing,
+    which is why it ranks lower."""
     candidate, topics, distance = item.candidate, item.topics, item.distance_km
     parts = [" & ".join(topics) if topics else _first_topic(candidate, taxonomy)]
+    if said and not topics:
+        parts.append(", ".join(filter(None, map(mention_label, said))))
     parts.append(age_range(candidate.min_age, candidate.max_age))
     parts.append(cost_label(candidate.is_free, candidate.cost_amount, candidate.cost_currency))
     parts.append(_where(candidate, distance, taxonomy))
@@ -32,6 +36,17 @@ def reason(item: Scored, plan: Plan, taxonomy: Taxonomy) -> str:
         confirmed = candidate.assured_date
         parts.append(f"last confirmed {confirmed:%b} {confirmed.day}, {confirmed.year}")
     return " · ".join(part for part in parts if part)
+
+
+def mention_label(mention: Mention) -> str:
+    """Where a listing says a word: 'title mentions "dojo"', 'awards "Forklift Certification"'."""
+    if mention.where == "awards":
+        return f'awards "{mention.name}"'
+    if mention.where == "provider":
+        return f'provider "{mention.name}"'
+    if mention.where == "topic":  # the topic names are the line's first part already
+        return ""
+    return f'{mention.where} mentions "{mention.word}"'
 
 
 def _first_topic(candidate: Candidate, taxonomy: Taxonomy) -> str:

@@ -1,30 +1,29 @@
 """Getting candidates out of the database fast: ids from the search index (topic, then place and
-filters in one index range), bounded and nearest first, then the few listing rows they name."""
+filters in one index range), bounded and nearest first, or from the engine's full-text index when
+the subject is only words (best first, never a filter); then the few listing rows they name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, not_, select
 from sqlalchemy.orm import Session
 
 from knowledge.models import Opportunity, Provider, SearchEntry
 from knowledge.models.opportunity import opportunity_topic
+from knowledge.search import fulltext
 from knowledge.search.filters import filter_groups, visible
 from knowledge.search.geo import Source, squared_km
-from knowledge.search.index import TITLE_END
 from knowledge.search.plan import Plan
-from knowledge.search.ranking import Candidate
-from knowledge.taxonomy import is_near_miss, max_typos
+from knowledge.search.ranking import Candidate, subject_words
 
 CANDIDATE_LIMIT = 100  # ranked in Python; the total is exact below it, "100 or more" at it
 COUNT_CAP = 1000  # relaxation counts in explanations are exact up to here
-FUZZY_SCAN_LIMIT = 3000  # titles scanned for typos when no word matched exactly
-TEXT_SCAN_LIMIT = 20_000  # listings read for words when no topic is known (see text_scan)
-MAX_TEXT_PHRASES = 24
+RELATED_WEIGHT = 0.5  # a related phrase (Plan.concept_phrases) finds listings, ranked lower
+PADDING_RADII_KM = (1.0, 2.0, 5.0, 10.0)  # circles searched for listings that fit the filters
 
 CANDIDATE_COLUMNS = (
     Opportunity.id,
@@ -53,34 +52,46 @@ CANDIDATE_COLUMNS = (
 @dataclass(frozen=True)
 class Scope:
     """Which listings a plan covers and where to read them: the search index when the subject is
-    a topic (or nothing), the listings' own text when it is only words."""
+    a topic (or nothing), the full-text index when it is only words."""
 
     plan: Plan
     today: date
     indexed: bool
-    scan_in_id_order: bool = False  # see text_scan
+    dialect: str = "sqlite"  # the full-text index differs by engine
 
     @classmethod
-    def of(cls, plan: Plan, today: date, *, sqlite: bool = False) -> Scope:
+    def of(cls, plan: Plan, today: date, *, dialect: str = "sqlite") -> Scope:
         """Use the search index unless the subject is words only."""
-        return cls(plan, today, bool(plan.topic_ids) or not text_words(plan), sqlite)
+        return cls(plan, today, bool(plan.topic_ids) or not subject_words(plan), dialect)
 
     @property
     def source(self) -> Source:
         """The table the filters read."""
         return SearchEntry if self.indexed else Opportunity
 
-    def ids(
-        self, topic_ids: Sequence[int], *, drop: str | None = None, failing: str | None = None
-    ) -> Select[Any]:
-        """(id, latitude, longitude) of listings about these topics (or the plan's words) passing
-        every filter except `drop`, and failing the filter `failing` when given."""
+    @property
+    def by_words(self) -> bool:
+        """The subject is words only: listings are found by the full-text index."""
+        return not self.indexed and not self.plan.topic_ids and bool(subject_words(self.plan))
+
+    def clauses(
+        self, *, drop: str | None = None, failing: str | None = None
+    ) -> list[ColumnElement[bool]]:
+        """Visible and every filter except `drop`, failing the filter `failing` when given."""
         source = self.source
         groups = filter_groups(self.plan, self.today, source)
         clauses = [visible(self.today, source)]
         clauses += [clause for name, clause in groups.items() if name != drop]
         if failing is not None:
             clauses.append(not_(groups[failing]))
+        return clauses
+
+    def ids(
+        self, topic_ids: Sequence[int], *, drop: str | None = None, failing: str | None = None
+    ) -> Select[Any]:
+        """(id, latitude, longitude) of listings about these topics (or saying the plan's words)
+        passing every filter except `drop`, and failing the filter `failing` when given."""
+        clauses = self.clauses(drop=drop, failing=failing)
         if self.indexed:
             about = (
                 SearchEntry.topic_id.in_(topic_ids) if topic_ids else SearchEntry.topic_id.is_(None)
@@ -88,9 +99,11 @@ class Scope:
             return select(
                 SearchEntry.opportunity_id.label("id"), SearchEntry.latitude, SearchEntry.longitude
             ).where(about, *clauses)
-        if not topic_ids and text_words(self.plan):
-            return text_scan(clauses, text_words(self.plan), in_id_order=self.scan_in_id_order)
         statement = select(Opportunity.id, Opportunity.latitude, Opportunity.longitude)
+        if not topic_ids and subject_words(self.plan):
+            own, related = word_groups(self.plan)
+            said = fulltext.matches(self.dialect, [*own, *([related] if related else [])])
+            return statement.where(Opportunity.id.in_(select(said.c.id)), *clauses)
         if topic_ids:
             statement = statement.join(
                 opportunity_topic, opportunity_topic.c.opportunity_id == Opportunity.id
@@ -103,32 +116,23 @@ def index_ready(session: Session) -> bool:
     return session.scalar(select(SearchEntry.id).limit(1)) is not None
 
 
-def text_scan(
-    clauses: Sequence[ColumnElement[bool]], phrases: Sequence[str], *, in_id_order: bool = False
-) -> Select[Any]:
-    """(id, latitude, longitude) of listings passing the clauses whose search text contains any
-    of the lemma phrases as whole words.
-
-    Without a full-text index this reads listings one by one, so it reads at most
-    TEXT_SCAN_LIMIT of them: every listing of a city-sized directory, and a bounded sample of a
-    larger one (where a word nobody uses would otherwise cost a scan of every listing).
-    `in_id_order` (SQLite) reads the table in its own order and stops at the first matches:
-    left to itself, SQLite first collected every row id the status/end-date index offered
-    (a MULTI-INDEX OR), 50 ms on 100k listings for a common word instead of 2 ms.
-    """
-    scanned_rows = select(
-        Opportunity.id, Opportunity.latitude, Opportunity.longitude, Opportunity.search_text
-    ).where(*clauses)
-    if in_id_order:
-        scanned_rows = scanned_rows.order_by(Opportunity.id)
-    scanned = scanned_rows.limit(TEXT_SCAN_LIMIT).subquery("scanned")
-    said = or_(*(scanned.c.search_text.like(f"% {phrase} %") for phrase in phrases))
-    return select(scanned.c.id, scanned.c.latitude, scanned.c.longitude).where(said)
+Groups = tuple[list[fulltext.Phrase], fulltext.Phrase | None]
 
 
-def text_words(plan: Plan) -> tuple[str, ...]:
-    """The words a listing must mention when no topic is known (subject words before "club")."""
-    return plan.strong_terms or plan.terms
+def word_groups(plan: Plan) -> Groups:
+    """What the full-text index looks for when no topic is known: each of the learner's words,
+    then the phrases related to them (weaker, looked for when the words find too few)."""
+    words = subject_words(plan)
+    related = fulltext.related_phrase(plan.concept_phrases, RELATED_WEIGHT, words)
+    return fulltext.word_phrases(words), related
+
+
+def mention_groups(plan: Plan) -> Groups:
+    """What finds listings that mention the topics without being filed under them: the words
+    typed and the topic names, the other subject words, then related phrases (weaker)."""
+    words = [*plan.mention_phrases, *plan.strong_terms]
+    related = fulltext.related_phrase(plan.concept_phrases, RELATED_WEIGHT, words)
+    return fulltext.word_phrases(words), related
 
 
 def count_matches(session: Session, scope: Scope, *, drop: str | None = None) -> int:
@@ -141,8 +145,12 @@ def count_matches(session: Session, scope: Scope, *, drop: str | None = None) ->
 
 
 def fetch_candidates(session: Session, scope: Scope) -> list[Candidate]:
-    """Up to CANDIDATE_LIMIT matching listings, nearest first when a place is known."""
+    """Up to CANDIDATE_LIMIT matching listings: nearest first when a place is known, best word
+    match first when the subject is words."""
     plan = scope.plan
+    if scope.by_words:
+        ids = _said(session, scope.dialect, word_groups(plan), scope.clauses(), CANDIDATE_LIMIT)
+        return _rows(session, ids)
     if len(plan.topic_ids) <= 1:
         return _rows(session, _ordered_ids(session, scope, plan.topic_ids))
     # One indexed query per topic stops at the limit; one DISTINCT over all topics would not.
@@ -155,35 +163,74 @@ def fetch_candidates(session: Session, scope: Scope) -> list[Candidate]:
 
 
 def fetch_mentions(
-    session: Session, plan: Plan, today: date, exclude: Sequence[int]
+    session: Session, scope: Scope, exclude: Sequence[int], limit: int
 ) -> list[Candidate]:
-    """Listings not filed under the topics that mention them in their text (ranked lower)."""
-    clauses = [visible(today), *filter_groups(plan, today).values()]
+    """Up to `limit` listings not filed under the topics that mention them (or the plan's other
+    subject words, or related phrases) in their text, best match first (ranked lower)."""
+    if limit <= 0:
+        return []
+    clauses = [visible(scope.today), *filter_groups(scope.plan, scope.today).values()]
     if exclude:
         clauses.append(Opportunity.id.not_in(list(exclude)))
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    phrases = list(plan.mention_phrases)[:MAX_TEXT_PHRASES]
-    statement = text_scan(clauses, phrases, in_id_order=sqlite)
-    ranked = _ranked(session, statement, plan, CANDIDATE_LIMIT - len(exclude))
+    return _rows(session, _said(session, scope.dialect, mention_groups(scope.plan), clauses, limit))
+
+
+def _said(
+    session: Session,
+    dialect: str,
+    groups: Groups,
+    clauses: Sequence[ColumnElement[bool]],
+    limit: int,
+) -> list[int]:
+    """Ids of up to `limit` listings passing the clauses that say the learner's words, best
+    first, then of those that only say related phrases when the words find fewer."""
+    own, related = groups
+    common = fulltext.common_words(session)
+    found: list[int] = []
+    if own:
+        statement = fulltext.ranked(dialect, own, clauses, limit, common)
+        found = list(session.connection().execute(statement).scalars())
+    if related is not None and len(found) < limit:
+        others = [*clauses, Opportunity.id.not_in(found)] if found else list(clauses)
+        statement = fulltext.ranked(dialect, [related], others, limit - len(found), common)
+        found += session.connection().execute(statement).scalars()
+    return found
+
+
+def fetch_unmentioned(
+    session: Session, scope: Scope, exclude: Sequence[int], limit: int
+) -> list[Candidate]:
+    """Up to `limit` listings passing the filters whatever their words, as a search without
+    words finds them (nearest first when a place is known): words rank, they never empty a
+    page the filters alone would fill.
+
+    Near a place they are looked for within growing circles, up to the search's radius: when a
+    small circle holds enough of them they are the nearest anyway, and sorting every listing
+    within 5 km (or 20) of a busy place by distance takes 0.1 s (or 0.5) at a million.
+    """
+    if limit <= 0:
+        return []
+    plan = scope.plan
+    radii = [plan.radius_km]
+    if plan.point is not None:
+        radii = [radius for radius in PADDING_RADII_KM if radius < plan.radius_km] + radii
+    filters = _filters_only(session, scope)
+    ranked: list[tuple[int, float]] = []
+    for radius in radii:
+        near = replace(filters, plan=replace(filters.plan, radius_km=radius))
+        statement = near.ids(())
+        if exclude:
+            statement = statement.where(statement.selected_columns.id.not_in(list(exclude)))
+        ranked = _ranked(session, statement, plan, limit)
+        if len(ranked) >= limit:
+            break
     return _rows(session, [listing_id for listing_id, _distance in ranked])
 
 
-def fetch_title_typos(session: Session, plan: Plan, today: date) -> list[Candidate]:
-    """Listings whose title has a near miss of a typed word ("scrach" → "Scratch"), among the
-    first FUZZY_SCAN_LIMIT that pass the filters."""
-    words = [word for word in plan.strong_terms if max_typos(len(word)) > 0]
-    if not words:
-        return []
-    clauses = [visible(today), *filter_groups(plan, today).values()]
-    rows = session.connection().execute(
-        select(Opportunity.id, Opportunity.search_text).where(*clauses).limit(FUZZY_SCAN_LIMIT)
-    )
-    ids = []
-    for listing_id, search_text in rows:
-        title_words = set(search_text.partition(f" {TITLE_END} ")[0].split())
-        if any(is_near_miss(word, title_words) for word in words):
-            ids.append(listing_id)
-    return _rows(session, ids[:CANDIDATE_LIMIT])
+def _filters_only(session: Session, scope: Scope) -> Scope:
+    """The scope without its words: what a search with the same filters and no text covers."""
+    plain = replace(scope.plan, terms=(), concept_phrases=())
+    return replace(scope, plan=plain, indexed=index_ready(session))
 
 
 def _ordered_ids(session: Session, scope: Scope, topic_ids: Sequence[int]) -> list[int]:
