@@ -29,6 +29,7 @@ def import_rows(size: int, *, seed: int = DEFAULT_SEED) -> Iterator[list[str]]:
     generator = DirectoryGenerator(size, seed)
     reference = generator.reference_rows().tables
     providers = {row["id"]: row["name"] for row in reference["provider"]}
+    kinds = {row["id"]: row["kind"] for row in reference["provider"]}
     places = {row["id"]: row["name"] for row in reference["neighbourhood"]}
     topics = {row["id"]: row["name"] for row in reference["topic"]}
     locations = {row["id"]: row for row in reference["location"]}
@@ -54,6 +55,7 @@ def import_rows(size: int, *, seed: int = DEFAULT_SEED) -> Iterator[list[str]]:
                 row["external_id"],
                 row["title"],
                 providers[row["provider_id"]],
+                kinds[row["provider_id"]],
                 row["description"],
                 ";".join(topic_names[row["id"]]),
                 cell(row["min_age"]),

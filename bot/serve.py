@@ -23,8 +23,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import requests
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.settings import PROJECT_ROOT, ServeSettings
+from knowledge.city import city_of
+from knowledge.db import make_engine
+from knowledge.settings import Settings as DirectorySettings
 
 ACTIONS_TIMEOUT_S = 60
 RASA_TIMEOUT_S = 300
@@ -222,6 +227,28 @@ def _failed(child: Child, what: str) -> int:
     return 1
 
 
+def city_line() -> str | None:
+    """'Alder Bay (America/New_York, USD, en_US)', from the settings and the directory; None after
+    saying which setting is wrong, so a bad time zone stops `make run` rather than every reply."""
+    try:
+        directory = DirectorySettings.from_env()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    engine = make_engine(directory.database_url)
+    try:
+        with Session(engine) as session:
+            city = city_of(session, directory)
+    except SQLAlchemyError:
+        return "unknown: the directory cannot be read (see the action server's log)"
+    finally:
+        engine.dispose()
+    details = f"{city.timezone}, {city.currency}, {city.locale}"
+    if city.name is None:
+        return f'no name, so replies say "near you" (set WAYFINDER_CITY_NAME); {details}'
+    return f"{city.name} ({details})"
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot.serve", description=__doc__)
     parser.add_argument("--model", type=Path, help="a model file or folder (default: models/)")
@@ -233,6 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start in order, wait until each is ready, then supervise until Ctrl-C or SIGTERM."""
     args = parse_args(argv)
     settings = ServeSettings.from_env()
+    city = city_line()
+    if city is None:
+        return 1
     model = find_model(args.model, settings.models_dir)
     if model is None:
         print(f"No trained model in {args.model or settings.models_dir}: run `make train`.")
@@ -291,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\nWayfinder is ready ({time.monotonic() - started:.0f} s).\n"
             f"  Web chat:            http://127.0.0.1:{settings.gateway_port}/\n"
             f"  Telegram:            {telegram}\n"
+            f"  City:                {city}\n"
             "  Chat in a terminal:  make shell\n"
             f"  REST channel:        POST {settings.rasa_url}/webhooks/rest/webhook"
             ' {"sender": "me", "message": "hi"}\n'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import delete, select
@@ -137,14 +137,22 @@ class ReminderPlan:
 
 
 def schedule_reminder(
-    session: Session, learner: Learner, opportunity: Opportunity, *, now: datetime | None = None
+    session: Session,
+    learner: Learner,
+    opportunity: Opportunity,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> ReminderPlan:
-    """Remind a few days before the application deadline, else before the start date.
+    """Remind a few days before the application deadline, else before the start date, at
+    REMIND_AT in the city's time `zone` (due times are stored in UTC, like `now`).
 
     When that moment has passed but the date itself has not, remind in a minute; when the date
-    has passed or the listing has no date, refuse with a reason the assistant can explain.
+    has passed (in the city) or the listing has no date, refuse with a reason the assistant can
+    explain.
     """
     now = now or utcnow()
+    today = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone).date()
     kind, event = (
         ("deadline", opportunity.application_deadline)
         if opportunity.application_deadline
@@ -152,7 +160,7 @@ def schedule_reminder(
     )
     if event is None:
         return ReminderPlan(None, "no_date", None)
-    if event < now.date():
+    if event < today:
         return ReminderPlan(None, "past", event)
     existing = session.scalar(
         select(Reminder)
@@ -162,7 +170,8 @@ def schedule_reminder(
     )
     if existing is not None and existing.status == "pending":
         return ReminderPlan(existing, "exists", event)
-    due = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT)
+    local = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT, tzinfo=zone)
+    due = local.astimezone(timezone.utc).replace(tzinfo=None)
     due = max(due, now + timedelta(minutes=1))
     if existing is not None:
         existing.due_at, existing.status, existing.attempts = due, "pending", 0

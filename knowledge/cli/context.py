@@ -19,14 +19,24 @@ class CliError(Exception):
 class Context:
     """Opens the database on first use, so `--help` and parse errors never touch it."""
 
-    settings: Settings
+    _settings: Settings | None = None
     _engine: Engine | None = field(default=None, init=False)
     _sessions: sessionmaker[Session] | None = field(default=None, init=False)
 
     @classmethod
     def from_env(cls) -> Context:
-        """Settings from the environment."""
-        return cls(Settings.from_env())
+        """Settings from the environment, read when a command first needs them."""
+        return cls()
+
+    @property
+    def settings(self) -> Settings:
+        """The settings; a bad value (WAYFINDER_TIMEZONE=Mars) is one line, not a traceback."""
+        if self._settings is None:
+            try:
+                self._settings = Settings.from_env()
+            except ValueError as error:
+                raise CliError(str(error)) from error
+        return self._settings
 
     @property
     def engine(self) -> Engine:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from knowledge.cli.context import CliError, Context, require_schema
 from knowledge.history import Actor
+from knowledge.progress import progress_on
 from knowledge.transfer import export_badges, export_csv, export_hsds, import_file
 
 FORMATS = ("csv", "hsds", "badges")
@@ -33,6 +34,12 @@ def register(commands: Any) -> None:
     importer.add_argument(
         "--actor", help="who is importing, for the change history (default: your user name)"
     )
+    importer.add_argument(
+        "--update-provider-kinds",
+        action="store_true",
+        help="let the provider_kind column change the kind of providers the directory already "
+        "has (without it, a different kind is refused)",
+    )
     importer.set_defaults(handler=run_import)
     exporter = commands.add_parser(
         "export",
@@ -51,8 +58,15 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     require_schema(context)
     actor = Actor(name=args.actor or _user_name(), source="import")
     try:
-        with context.sessions.begin() as session:
-            report = import_file(session, path, actor=actor, dry_run=args.dry_run)
+        with context.sessions.begin() as session, progress_on() as progress:
+            report = import_file(
+                session,
+                path,
+                actor=actor,
+                dry_run=args.dry_run,
+                update_provider_kinds=args.update_provider_kinds,
+                progress=progress,
+            )
     except OSError as error:
         raise CliError(f"cannot read {path}: {error.strerror}") from error
     for problem in report.problems:
@@ -61,10 +75,11 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
         print(report.summary(), file=sys.stderr)
         return 1
     print(report.summary())
-    for kind, names in report.new_records.items():
-        shown = ", ".join(names[:NAMES_SHOWN])
-        more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
-        print(f"  new {kind}{'s' if len(names) != 1 else ''}: {shown}{more}")
+    for what, records in (("new", report.new_records), ("changed", report.changed_records)):
+        for kind, names in records.items():
+            shown = ", ".join(names[:NAMES_SHOWN])
+            more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+            print(f"  {what} {kind}{'s' if len(names) != 1 else ''}: {shown}{more}")
     return 0
 
 
@@ -85,10 +100,10 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
 
 def _export(form: str, context: Context, out: TextIO) -> int:
     """Write one export; returns how many listings (or achievements) it holds."""
-    with context.sessions() as session:
+    with context.sessions() as session, progress_on() as progress:
         if form == "csv":
-            return export_csv(session, out)
-        document: Any = export_hsds(session) if form == "hsds" else export_badges(session)
+            return export_csv(session, out, progress)
+        document: Any = export_hsds(session, progress) if form == "hsds" else export_badges(session)
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
     return len(document["services"]) if form == "hsds" else len(document)

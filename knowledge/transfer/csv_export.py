@@ -8,6 +8,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from knowledge.models import Opportunity
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_format import (
     COLUMNS,
     format_cost,
@@ -17,18 +18,24 @@ from knowledge.transfer.csv_format import (
 )
 from knowledge.transfer.listings import all_listings, first_physical
 
+PROGRESS_CHUNK = 500  # rows written between two progress reports
 
-def export_csv(session: Session, out: TextIO) -> int:
+
+def export_csv(session: Session, out: TextIO, progress: Progress = NO_PROGRESS) -> int:
     """Write the header and one row per listing (every status); returns the number of rows.
 
     The sheet has one credential and one place per listing: the first credential by name and the
-    first physical location are written.
+    first physical location are written. `progress` hears of every chunk of rows written.
     """
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    progress.stage("Reading the directory")
     listings = all_listings(session)
-    for opportunity in listings:
-        writer.writerow(listing_cells(opportunity))
+    progress.stage("Writing rows", len(listings))
+    for start in range(0, len(listings), PROGRESS_CHUNK):
+        chunk = listings[start : start + PROGRESS_CHUNK]
+        writer.writerows(listing_cells(opportunity) for opportunity in chunk)
+        progress.advance(len(chunk))
     return len(listings)
 
 
@@ -42,6 +49,7 @@ def listing_cells(opportunity: Opportunity) -> list[str]:
         "external_id": opportunity.external_id or "",
         "title": opportunity.title,
         "provider": opportunity.provider.name,
+        "provider_kind": opportunity.provider.kind,
         "description": opportunity.description,
         "topics": ";".join(sorted(topic.name for topic in opportunity.topics)),
         "min_age": _number(opportunity.min_age),

@@ -21,6 +21,7 @@ from knowledge.models import (
     CREDENTIAL_TYPES,
     DAYS,
     FORMATS,
+    PROVIDER_KINDS,
     STATUSES,
     Credential,
     Location,
@@ -36,6 +37,7 @@ COLUMNS = (
     "external_id",
     "title",
     "provider",
+    "provider_kind",
     "description",
     "topics",
     "min_age",
@@ -62,6 +64,8 @@ COLUMNS = (
     "contact_email",
 )
 REQUIRED = ("title", "provider", "description", "topics", "format")
+# Columns a header may leave out (sheets made before they existed stay valid); export writes them.
+OPTIONAL_COLUMNS = ("provider_kind",)
 # Fields an HSDS file carries beyond the spreadsheet; a CSV header may not use them.
 HSDS_ONLY = ("status", "eligibility", "assured_date")
 LOCATION_COLUMNS = ("address", "neighborhood", "city", "latitude", "longitude")
@@ -120,6 +124,7 @@ class OpportunityRow:
     external_id: str | None = None
     title: str = ""
     provider: str = ""
+    provider_kind: str | None = None  # empty or absent: unknown
     description: str = ""
     topics: list[str] = field(default_factory=list)
     min_age: int | None = None
@@ -172,15 +177,20 @@ def check_header(header: Sequence[str]) -> list[Problem]:
     if repeated:
         problems.append(Problem(f"column(s) appear more than once: {', '.join(repeated)}", row=1))
     unknown = [name or "(empty)" for name in names if name not in COLUMNS]
-    missing = [name for name in COLUMNS if name not in names]
+    absent = [name for name in COLUMNS if name not in names]
+    missing = [name for name in absent if name not in OPTIONAL_COLUMNS]
     for name in unknown:
-        close = difflib.get_close_matches(name, missing, n=1)
+        close = difflib.get_close_matches(name, absent, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         problems.append(Problem(f"unknown column {name!r}{hint}", row=1))
     if missing:
         problems.append(Problem(f"missing column(s): {', '.join(missing)}", row=1))
     if problems:
-        problems.append(Problem(f"the header must name these columns: {', '.join(COLUMNS)}", row=1))
+        needed = ", ".join(name for name in COLUMNS if name not in OPTIONAL_COLUMNS)
+        optional = ", ".join(OPTIONAL_COLUMNS)
+        problems.append(
+            Problem(f"the header must name these columns: {needed} (and may add {optional})", row=1)
+        )
     return problems
 
 
@@ -197,6 +207,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         external_id=cell.text("external_id"),
         title=cell.text("title", required=True) or "",
         provider=cell.text("provider", required=True) or "",
+        provider_kind=cell.choice("provider_kind", PROVIDER_KINDS),
         description=cell.text("description", required=True) or "",
         topics=cell.topics(),
         min_age=cell.age("min_age"),

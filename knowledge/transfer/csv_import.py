@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_format import (
     OpportunityRow,
     check_duplicates,
@@ -22,6 +23,8 @@ from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport
 from knowledge.transfer.sources import Source, read_text, source_name
 
+PROGRESS_CHUNK = 500  # rows checked between two progress reports
+
 
 def import_csv(
     session: Session,
@@ -30,10 +33,14 @@ def import_csv(
     actor: Actor,
     dry_run: bool = False,
     name: str | None = None,
+    update_provider_kinds: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Create or update a listing per row; with any problem, or a dry run, nothing is written.
 
     `source` is a path, an open text stream or raw uploaded bytes. The caller owns the transaction.
+    A provider_kind that differs from a known provider's is a problem unless
+    `update_provider_kinds`. `progress` hears how many rows are checked and written.
     """
     report = ImportReport(source=name or source_name(source), dry_run=dry_run)
     text = read_text(
@@ -42,8 +49,15 @@ def import_csv(
     if text is None:
         return report
     with _collector_paused():
-        rows = parse_csv(text, report)
-        load_rows(session, rows, actor=actor, report=report)
+        rows = parse_csv(text, report, progress)
+        load_rows(
+            session,
+            rows,
+            actor=actor,
+            report=report,
+            update_provider_kinds=update_provider_kinds,
+            progress=progress,
+        )
     return report
 
 
@@ -65,7 +79,9 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def parse_csv(text: str, report: ImportReport) -> list[OpportunityRow]:
+def parse_csv(
+    text: str, report: ImportReport, progress: Progress = NO_PROGRESS
+) -> list[OpportunityRow]:
     """Every data row checked and converted; problems go to the report (header problems stop it)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -78,26 +94,34 @@ def parse_csv(text: str, report: ImportReport) -> list[OpportunityRow]:
     if header_problems:
         report.extend(header_problems)
         return []
-    return parse_records([normalise_header(name) for name in header], records[1:], report)
+    names = [normalise_header(name) for name in header]
+    return parse_records(names, records[1:], report, progress)
 
 
 def parse_records(
-    names: Sequence[str], records: Sequence[Sequence[str]], report: ImportReport
+    names: Sequence[str],
+    records: Sequence[Sequence[str]],
+    report: ImportReport,
+    progress: Progress = NO_PROGRESS,
 ) -> list[OpportunityRow]:
     """Rows 2, 3, … of the sheet; blank rows are skipped, their numbers still count."""
     rows = []
-    for number, record in enumerate(records, start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        if any(cell.strip() for cell in record[len(names) :]):
-            report.add(
-                f"has {len(record)} cells but the header has {len(names)} columns; "
-                "a comma inside a cell needs the cell in double quotes",
-                number,
-            )
-            continue
-        row, problems = parse_row(dict(zip(names, record, strict=False)), number)
-        report.extend(problems)
-        rows.append(row)
+    progress.stage("Checking rows", len(records))
+    for start in range(0, len(records), PROGRESS_CHUNK):
+        chunk = records[start : start + PROGRESS_CHUNK]
+        for number, record in enumerate(chunk, start=start + 2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if any(cell.strip() for cell in record[len(names) :]):
+                report.add(
+                    f"has {len(record)} cells but the header has {len(names)} columns; "
+                    "a comma inside a cell needs the cell in double quotes",
+                    number,
+                )
+                continue
+            row, problems = parse_row(dict(zip(names, record, strict=False)), number)
+            report.extend(problems)
+            rows.append(row)
+        progress.advance(len(chunk))
     report.extend(check_duplicates(rows))
     return rows

@@ -13,17 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.models import Location, Opportunity, Provider, Topic
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.ids import stable_id
 from knowledge.transfer.languages import ISO_639_1
 from knowledge.transfer.listings import all_listings
 
 TAXONOMY = "wayfinder-topics"
 HSDS_STATUS = {"temporarily_closed": "temporarily closed"}  # HSDS spells it with a space
+PROGRESS_CHUNK = 500  # services made between two progress reports
 BYDAY = {"Mon": "MO", "Tue": "TU", "Wed": "WE", "Thu": "TH", "Fri": "FR", "Sat": "SA", "Sun": "SU"}
 
 
-def export_hsds(session: Session) -> dict[str, Any]:
-    """The whole directory as one HSDS 3.0 document."""
+def export_hsds(session: Session, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
+    """The whole directory as one HSDS 3.0 document; `progress` hears of the services made."""
+    progress.stage("Reading the directory")
     providers = list(session.scalars(select(Provider)))
     providers.sort(key=lambda provider: (provider.name.lower(), provider.name))
     places = list(
@@ -38,9 +41,16 @@ def export_hsds(session: Session) -> dict[str, Any]:
     topics.sort(key=lambda topic: topic.name)
     ids = _Ids(providers, places)
     terms = {topic.id: taxonomy_term(topic) for topic in topics}
+    listings = all_listings(session)
+    progress.stage("Writing services", len(listings))
+    services = []
+    for start in range(0, len(listings), PROGRESS_CHUNK):
+        chunk = listings[start : start + PROGRESS_CHUNK]
+        services += [service(item, ids, terms) for item in chunk]
+        progress.advance(len(chunk))
     return {
         "organizations": [organization(provider, ids) for provider in providers],
-        "services": [service(item, ids, terms) for item in all_listings(session)],
+        "services": services,
         "locations": [location(place, ids) for place in places],
         "taxonomy_terms": list(terms.values()),
     }

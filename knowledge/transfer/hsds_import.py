@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
 from knowledge.models import PROVIDER_KINDS, Location, Provider
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_format import OpportunityRow, check_duplicates, parse_row
 from knowledge.transfer.hsds_export import BYDAY
 from knowledge.transfer.loader import load_rows
@@ -62,8 +63,13 @@ def import_hsds(
     actor: Actor,
     dry_run: bool = False,
     name: str | None = None,
+    update_provider_kinds: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
-    """Create or update a listing per HSDS service; on any problem, or a dry run, write nothing."""
+    """Create or update a listing per HSDS service; on any problem, or a dry run, write nothing.
+
+    An organization's x-kind gives a new provider its kind (a known provider keeps its own);
+    `update_provider_kinds` is taken for the same signature as import_csv."""
     report = ImportReport(
         source=name or source_name(source),
         dry_run=dry_run,
@@ -80,7 +86,14 @@ def import_hsds(
         report.add(f"is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})")
         return report
     rows = service_rows(document, report)
-    load_rows(session, rows, actor=actor, report=report)
+    load_rows(
+        session,
+        rows,
+        actor=actor,
+        report=report,
+        update_provider_kinds=update_provider_kinds,
+        progress=progress,
+    )
     return report
 
 

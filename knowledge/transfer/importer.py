@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_import import import_csv
 from knowledge.transfer.hsds_import import import_hsds
 from knowledge.transfer.report import ImportReport
@@ -19,9 +20,23 @@ def looks_like_json(path: Path, data: bytes) -> bool:
 
 
 def import_file(
-    session: Session, path: Path, *, actor: Actor, dry_run: bool = False
+    session: Session,
+    path: Path,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    update_provider_kinds: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Import a CSV or an HSDS JSON file, whichever it is."""
     data = path.read_bytes()
     importer = import_hsds if looks_like_json(path, data) else import_csv
-    return importer(session, data, actor=actor, dry_run=dry_run, name=str(path))
+    return importer(
+        session,
+        data,
+        actor=actor,
+        dry_run=dry_run,
+        name=str(path),
+        update_provider_kinds=update_provider_kinds,
+        progress=progress,
+    )

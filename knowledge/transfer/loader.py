@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.history import Actor, apply_changes, deferred_history, flush_history
 from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
+from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_format import OpportunityRow
 from knowledge.transfer.known import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
@@ -35,25 +36,76 @@ COORDINATE_DIGITS = 6  # about 10 cm: two spellings of the same point are the sa
 
 
 def load_rows(
-    session: Session, rows: Sequence[OpportunityRow], *, actor: Actor, report: ImportReport
+    session: Session,
+    rows: Sequence[OpportunityRow],
+    *,
+    actor: Actor,
+    report: ImportReport,
+    update_provider_kinds: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> None:
     """Check rows against the directory and, if the report has no problems, write them all.
 
     A dry run does the same work inside a savepoint that is rolled back, so its counts are exact.
+    A provider_kind that contradicts a provider the directory knows is a problem, unless
+    `update_provider_kinds` (then the provider's kind changes, with history, and is reported).
     """
     directory = preload(session)
     new_credential_types = check_credentials(rows, directory, report)
+    kinds = check_provider_kinds(rows, directory, report, update=update_provider_kinds)
     if report.problems:
         report.problems.sort(key=lambda problem: (problem.record, problem.row or 0))
         return
+    plan = _Plan(directory, new_credential_types, kinds, actor, progress)
     if not report.dry_run:
-        _write(session, rows, directory, new_credential_types, actor, report)
+        _write(session, rows, plan, report)
         return
     savepoint = session.begin_nested()
     try:
-        _write(session, rows, directory, new_credential_types, actor, report)
+        _write(session, rows, plan, report)
     finally:
         savepoint.rollback()
+
+
+@dataclass
+class _Plan:
+    """What the checks worked out, for the writing."""
+
+    directory: Directory
+    credential_types: dict[str, str]  # new credentials' types, by folded name
+    provider_kinds: dict[str, str]  # the kind rows give each provider, by folded name
+    actor: Actor
+    progress: Progress
+
+
+def check_provider_kinds(
+    rows: Sequence[OpportunityRow], directory: Directory, report: ImportReport, *, update: bool
+) -> dict[str, str]:
+    """The kind rows give each provider (folded name → kind). Rows of one provider must agree;
+    a kind other than the one the directory knows is a problem unless `update`."""
+    kinds: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        if not row.provider_kind or not row.provider:
+            continue
+        key = fold(row.provider)
+        first = kinds.setdefault(key, (row.provider_kind, row.row))
+        known = directory.providers.get(key)
+        if first[0] != row.provider_kind:
+            report.add(
+                f"{row.provider_kind} contradicts row {first[1]}, which makes {row.provider!r} "
+                f"a {first[0]}",
+                row.row,
+                "provider_kind",
+            )
+        elif known is not None and known.kind != row.provider_kind and not update:
+            report.add(
+                f"{known.name!r} is already a {known.kind} in the directory; write {known.kind} "
+                "or leave provider_kind empty (an organiser can change it by importing with "
+                "--update-provider-kinds)",
+                row.row,
+                "provider_kind",
+            )
+    return {key: kind for key, (kind, _) in kinds.items()}
 
 
 def check_credentials(
@@ -99,16 +151,12 @@ def check_credentials(
 
 
 def _write(
-    session: Session,
-    rows: Sequence[OpportunityRow],
-    directory: Directory,
-    new_credential_types: dict[str, str],
-    actor: Actor,
-    report: ImportReport,
+    session: Session, rows: Sequence[OpportunityRow], plan: _Plan, report: ImportReport
 ) -> None:
     """Create what rows refer to, then insert new listings in bulk and update changed ones."""
+    directory, actor, progress = plan.directory, plan.actor, plan.progress
     with session.no_autoflush, deferred_history(session):
-        references = _References(session, directory, new_credential_types, actor, report)
+        references = _References(session, plan, report)
         references.look_up(rows)
         resolved = [references.resolve(row) for row in rows]
         flush_history(session)  # new providers, topics, places, … get the ids listings link to
@@ -123,10 +171,14 @@ def _write(
                 report.count("unchanged")
             else:
                 changed.append((listing.id, values))
-        report.created += len(create_opportunities(session, new, actor))  # batches itself
+        progress.stage("Writing listings", len(new) + len(changed))
+        created = create_opportunities(session, new, actor, on_batch=progress.advance)
+        report.created += len(created)
         for start in range(0, len(changed), BATCH_SIZE):
-            _update(session, changed[start : start + BATCH_SIZE], actor, report)
+            batch = changed[start : start + BATCH_SIZE]
+            _update(session, batch, actor, report)
             flush_history(session)
+            progress.advance(len(batch))
 
 
 def _update(
@@ -164,18 +216,12 @@ class _Refs:
 class _References:
     """Finds or creates the providers, topics, places and credentials that rows name."""
 
-    def __init__(
-        self,
-        session: Session,
-        directory: Directory,
-        credential_types: dict[str, str],
-        actor: Actor,
-        report: ImportReport,
-    ) -> None:
+    def __init__(self, session: Session, plan: _Plan, report: ImportReport) -> None:
         self.session = session
-        self.directory = directory
-        self.credential_types = credential_types
-        self.actor = actor
+        self.directory = plan.directory
+        self.credential_types = plan.credential_types
+        self.provider_kinds = plan.provider_kinds
+        self.actor = plan.actor
         self.report = report
         self.places: dict[tuple[Any, ...], Location] = {}  # rows repeat the same few places
         # Stored records the directory lacks (see look_up), by folded name.
@@ -215,19 +261,29 @@ class _References:
         return _Refs(provider, topics, credential, location)
 
     def provider(self, row: OpportunityRow) -> Provider:
-        """The provider by name (ignoring case), created unverified if unknown."""
+        """The provider by name (ignoring case), created unverified if unknown, of the kind the
+        rows give (else nonprofit); a known one's kind changes only when load_rows allowed it."""
         key = fold(row.provider)
         provider = self.directory.providers.get(key)
+        kind = self.provider_kinds.get(key)
         if provider is None:
             if row.provider_details:
                 provider = Provider()
                 values = {"name": row.provider, "kind": "nonprofit", "verified": False}
-                apply_changes(self.session, provider, values | row.provider_details, self.actor)
+                values |= row.provider_details
+                values |= {"kind": kind} if kind else {}
+                apply_changes(self.session, provider, values, self.actor)
             else:
                 # Unknown to the preloaded directory, which holds every provider: new.
-                provider = create_provider(self.session, row.provider, self.actor)
+                provider = create_provider(
+                    self.session, row.provider, self.actor, kind=kind or "nonprofit"
+                )
             self.directory.providers[key] = provider
             self.report.note_new("provider", provider.name)
+        elif kind and provider.kind != kind:
+            before = provider.kind
+            apply_changes(self.session, provider, {"kind": kind}, self.actor)
+            self.report.note_changed("provider kind", f"{provider.name} ({before} → {kind})")
         return provider
 
     def topic(self, name: str) -> Topic:

@@ -38,6 +38,7 @@ class ImportReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     new_records: dict[str, list[str]] = field(default_factory=dict)
+    changed_records: dict[str, list[str]] = field(default_factory=dict)  # beyond the listings
     # How problems are located in this kind of file: "row 7, column max_age" for a CSV,
     # "service 3, field maximum_age" for HSDS (spreadsheet column names mapped to its fields).
     record: str = "row"
@@ -70,6 +71,10 @@ class ImportReport:
     def note_new(self, kind: str, name: str) -> None:
         """Remember a provider, topic, … the import creates, so a typo shows up in the summary."""
         self.new_records.setdefault(kind, []).append(name)
+
+    def note_changed(self, kind: str, description: str) -> None:
+        """Remember a change to a record other than a listing (a provider's kind), to show it."""
+        self.changed_records.setdefault(kind, []).append(description)
 
     def summary(self) -> str:
         """The one line printed at the end."""

@@ -20,6 +20,7 @@ from bot.serve import (
     actions_ready,
     child_env,
     children,
+    city_line,
     find_model,
     port_taken,
     rasa_ready,
@@ -198,3 +199,27 @@ def test_a_child_that_dies_is_restarted_until_it_dies_too_often(tmp_path: Path) 
 def test_a_taken_port_is_noticed(server: tuple[Fake, int]) -> None:
     _, port = server
     assert port_taken(port)
+
+
+def test_the_ready_banner_names_the_city_and_a_bad_setting_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from knowledge.db import make_engine
+    from knowledge.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
+    for variable in ("CITY_NAME", "TIMEZONE", "CURRENCY", "LOCALE"):
+        monkeypatch.delenv(f"WAYFINDER_{variable}", raising=False)
+    assert city_line() == (
+        'no name, so replies say "near you" (set WAYFINDER_CITY_NAME); UTC, USD, en_US'
+    )
+    monkeypatch.setenv("WAYFINDER_CITY_NAME", "Juniper Ford")
+    monkeypatch.setenv("WAYFINDER_TIMEZONE", "America/Chicago")
+    assert city_line() == "Juniper Ford (America/Chicago, USD, en_US)"
+    monkeypatch.setenv("WAYFINDER_TIMEZONE", "Mars/Olympus")
+    assert city_line() is None
+    assert "WAYFINDER_TIMEZONE must be an IANA time zone" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -142,3 +143,23 @@ def test_forgetting_erases_everything_kept_about_the_learner(
         assert session.scalar(select(func.count()).select_from(model)) == 0
     assert session.scalar(select(func.count()).select_from(PlanItem)) == 1  # the other learner's
     assert forget_learner(session, "web-6") is False
+
+
+def test_reminders_fall_at_nine_in_the_city_and_past_means_past_there(
+    session: Session, tmp_path: Path
+) -> None:
+    opportunity = club(session, tmp_path)  # starts 2027-01-09, no deadline
+    learner = get_or_create_learner(session, "web-tz")
+    planned = schedule_reminder(
+        session, learner, opportunity, now=NOW, zone=ZoneInfo("America/New_York")
+    )
+    assert planned.reminder is not None  # 09:00 in New York is 14:00 UTC in January
+    assert planned.reminder.due_at == datetime(2027, 1, 9 - REMIND_DAYS_BEFORE, 14, 0)
+    opportunity.start_date = date(2027, 1, 9)
+    evening = datetime(2027, 1, 10, 2, 0)  # still the 9th in New York, already the 10th in UTC
+    other = get_or_create_learner(session, "web-tz-2")
+    assert schedule_reminder(session, other, opportunity, now=evening).refusal == "past"
+    in_new_york = schedule_reminder(
+        session, other, opportunity, now=evening, zone=ZoneInfo("America/New_York")
+    )
+    assert in_new_york.refusal is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from knowledge.settings import PROJECT_ROOT, Settings
 
 
@@ -19,3 +21,45 @@ def test_database_url_and_echo_come_from_the_environment() -> None:
     settings = Settings.from_env(env)
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert settings.database_echo is True
+
+
+def test_the_city_is_unset_by_default_so_it_comes_from_the_directory() -> None:
+    settings = Settings.from_env({})
+    assert (settings.city_name, settings.currency) == (None, None)
+    assert (settings.timezone, settings.locale, settings.seed_demo) == ("UTC", "en_US", None)
+
+
+def test_city_settings_are_read_and_normalised() -> None:
+    settings = Settings.from_env(
+        {
+            "WAYFINDER_CITY_NAME": "  Juniper   Ford ",
+            "WAYFINDER_TIMEZONE": "America/Chicago",
+            "WAYFINDER_CURRENCY": "cad",
+            "WAYFINDER_LOCALE": "fr-ca.UTF-8",
+            "WAYFINDER_SEED_DEMO": "1",
+        }
+    )
+    assert settings.city_name == "Juniper Ford"
+    assert (settings.timezone, settings.currency, settings.locale) == (
+        "America/Chicago",
+        "CAD",
+        "fr_CA",
+    )
+    assert settings.seed_demo is True
+    assert Settings.from_env({"WAYFINDER_SEED_DEMO": "0"}).seed_demo is False
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("WAYFINDER_TIMEZONE", "Mars/Olympus", "IANA time zone such as America/New_York"),
+        ("WAYFINDER_TIMEZONE", "../etc/passwd", "IANA time zone"),
+        ("WAYFINDER_CURRENCY", "$", "three-letter ISO 4217 code"),
+        ("WAYFINDER_LOCALE", "English", "language and region such as en_US"),
+        ("WAYFINDER_SEED_DEMO", "maybe", "must be 1, 0 or unset"),
+    ],
+)
+def test_a_bad_city_setting_names_the_variable(variable: str, value: str, says: str) -> None:
+    with pytest.raises(ValueError, match=variable) as raised:
+        Settings.from_env({variable: value})
+    assert says in str(raised.value) and repr(value) in str(raised.value)

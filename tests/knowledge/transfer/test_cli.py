@@ -89,7 +89,9 @@ def test_import_refuses_an_unmigrated_database(
 def test_export_writes_each_format_to_stdout_or_a_file(
     migrated: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write_csv(tmp_path, row(credential="Code Badge", credential_type="badge"))
+    path = write_csv(
+        tmp_path, row(provider_kind="library", credential="Code Badge", credential_type="badge")
+    )
     main(["directory", "import", str(path)])
     capsys.readouterr()
     assert main(["directory", "export", "--format", "csv"]) == 0
