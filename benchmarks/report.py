@@ -44,7 +44,7 @@ class Findings:
     generation: list[Generation] = field(default_factory=list)
     search: list[SearchRun] = field(default_factory=list)
     imports: list[ImportRun] = field(default_factory=list)
-    relevance: Relevance | None = None
+    relevance: list[Relevance] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -78,10 +78,16 @@ def summary_section(findings: Findings) -> str:
             f"| {_import_figure(imported)} | "
             f"{_verdict(not imported.problems and imported.rows_per_s >= TARGET_ROWS_PER_S)} |"
         )
-    if findings.relevance is not None and findings.relevance.ndcg is not None:
+    for relevance in findings.relevance:
+        if relevance.ndcg is None:
+            continue
         lines.append(
-            f"| relevance nDCG@5 ≥ {TARGET_NDCG} | {findings.relevance.ndcg:.3f} "
-            f"| {_verdict(findings.relevance.ndcg >= TARGET_NDCG)} |"
+            f"| relevance nDCG@5 ≥ {TARGET_NDCG}, {relevance.city} | {relevance.ndcg:.3f} "
+            f"| {_verdict(relevance.ndcg >= TARGET_NDCG)} |"
+        )
+        lines.append(
+            f"| no judged query empty, {relevance.city} | {len(relevance.empty)} empty "
+            f"| {_verdict(not relevance.empty)} |"
         )
     lines.extend(f"\n> {note}" for note in findings.notes)
     return "\n".join(lines)
@@ -221,22 +227,25 @@ def import_section(findings: Findings) -> str:
 
 
 def relevance_section(findings: Findings) -> str:
-    """nDCG@5 over the judged queries of the demo city."""
-    relevance = findings.relevance
-    if relevance is None:
+    """nDCG@5 over the judged queries of each city: the demo and those written apart."""
+    if not findings.relevance:
         return ""
-    lines = ["## Relevance", ""]
-    if relevance.ndcg is None:
-        lines.append(f"Not measured: {relevance.note}")
-        return "\n".join(lines)
-    lines += [
-        f"nDCG@5 over {relevance.queries} judged queries of the demo city "
-        f"(`tests/knowledge/search/judgements.yml`, graded 0–3): **{relevance.ndcg:.3f}** "
-        f"(target ≥ {TARGET_NDCG}: {_verdict(relevance.ndcg >= TARGET_NDCG).lower()}).",
-    ]
-    if relevance.lowest:
-        lines += ["", "Lowest-scoring queries:", "", "| query | nDCG@5 |", "|---|---|"]
-        lines += [f"| {query} | {score:.3f} |" for query, score in relevance.lowest]
+    lines = ["## Relevance"]
+    for relevance in findings.relevance:
+        lines += ["", f"### {relevance.city}", ""]
+        if relevance.ndcg is None:
+            lines.append(f"Not measured: {relevance.note}")
+            continue
+        lines.append(
+            f"nDCG@5 over {relevance.queries} judged queries (`{relevance.source}`, graded "
+            f"0–3): **{relevance.ndcg:.3f}** (target ≥ {TARGET_NDCG}: "
+            f"{_verdict(relevance.ndcg >= TARGET_NDCG).lower()}); queries that found nothing "
+            f"although a listing fits: {len(relevance.empty)}."
+        )
+        lines += [f"- empty: {label}" for label in relevance.empty]
+        if relevance.lowest:
+            lines += ["", "Lowest-scoring queries:", "", "| query | nDCG@5 |", "|---|---|"]
+            lines += [f"| {query} | {score:.3f} |" for query, score in relevance.lowest]
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from benchmarks.generate import DEFAULT_SEED, GENERATOR_VERSION
 from benchmarks.import_timing import ImportRun, median_run, time_import
 from benchmarks.listing import REFERENCE_DATE
 from benchmarks.machine import describe_machine
-from benchmarks.relevance import Relevance, measure_relevance
+from benchmarks.relevance import Relevance, measure_all
 from benchmarks.report import Findings, Generation, render
 from benchmarks.search_timing import REPEATS, load_queries, time_search
 from benchmarks.store import (
@@ -114,11 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_import:
         findings.imports = _time_imports(pg_url, args.seed)
     if not args.skip_relevance:
-        print("Scoring relevance on the demo city …", flush=True)
+        print("Scoring relevance on the demo city and tests/cities …", flush=True)
         try:
-            findings.relevance = measure_relevance(DATA_DIR)
+            findings.relevance = measure_all(DATA_DIR)
         except Exception as error:  # as for imports: report it, keep the other figures
-            findings.relevance = Relevance(None, note=f"the evaluation crashed: {error!r}")
+            findings.relevance = [Relevance(None, note=f"the evaluation crashed: {error!r}")]
+        for relevance in findings.relevance:
+            shown = "-" if relevance.ndcg is None else f"{relevance.ndcg:.3f}"
+            print(f"  {relevance.city}: nDCG@5 {shown}, {len(relevance.empty)} empty", flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(findings), encoding="utf-8")
     print(f"Wrote {args.output}.")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from knowledge.goals import career_index
 from knowledge.models import Neighbourhood, Provider, Topic
 from knowledge.settings import PROJECT_ROOT
-from knowledge.taxonomy import Taxonomy, load_taxonomy
+from knowledge.taxonomy import GENERIC_WORDS, Taxonomy, load_taxonomy, starter_index
+from knowledge.text import fold
 
 LOOKUPS_DIR = PROJECT_ROOT / "nlu_data" / "lookups"
 HEADER = (
@@ -42,11 +45,13 @@ def _document(what: str, blocks: list[dict[str, object]]) -> str:
 
 
 def build_lookup_files(session: Session) -> dict[str, str]:
-    """File name → content for topics, neighbourhoods and providers, in a stable order."""
+    """File name → content for careers, topics, neighbourhoods and providers, in a stable
+    order."""
     topics = list(
         session.scalars(select(Topic).options(selectinload(Topic.synonyms)).order_by(Topic.name))
     )
-    starter_words, shared_words = _starter_words(topics, load_taxonomy(session))
+    reserved = _synonyms_elsewhere(LOOKUPS_DIR.parent)
+    starter_words, shared_words = _starter_words(topics, load_taxonomy(session), reserved)
     topic_blocks: list[dict[str, object]] = []
     synonym_blocks: list[dict[str, object]] = []
     names: list[str] = []
@@ -78,7 +83,12 @@ def build_lookup_files(session: Session) -> dict[str, str]:
     provider_blocks: list[dict[str, object]] = []
     if providers:
         provider_blocks.append({"lookup": "provider", "examples": _examples(providers)})
+    career_names = _career_words({name.lower() for name in names})
+    career_blocks: list[dict[str, object]] = []
+    if career_names:
+        career_blocks.append({"lookup": "career_goal", "examples": _examples(career_names)})
     files = {
+        "careers.yml": _document("starter careers that are not topic words", career_blocks),
         "topics.yml": _document("topics and their synonyms", topic_blocks + synonym_blocks),
         "neighbourhoods.yml": _document(
             "neighbourhoods and their aliases", place_blocks + place_synonyms
@@ -88,8 +98,20 @@ def build_lookup_files(session: Session) -> dict[str, str]:
     return files
 
 
+def _synonyms_elsewhere(data: Path) -> set[str]:
+    """Words the hand-written NLU files already map to another entity's value ("castellano" is
+    the language es): a generated topic synonym must not contradict them."""
+    words: set[str] = set()
+    for path in sorted(data.glob("*.yml")):  # the hand-written files, not lookups/
+        for block in _blocks(path.read_text(encoding="utf-8")):
+            if "synonym" in block:
+                words.add(str(block["synonym"]).lower())
+                words.update(value.lower() for value in _values(block))
+    return words
+
+
 def _starter_words(
-    topics: list[Topic], taxonomy: Taxonomy
+    topics: list[Topic], taxonomy: Taxonomy, reserved: set[str]
 ) -> tuple[dict[int, list[str]], list[str]]:
     """Starter-vocabulary words the assistant should know as topics, in the form the NLU sees
     them (lower case): those that mean one city topic (topic id → words, mapped to it as
@@ -100,13 +122,29 @@ def _starter_words(
     for topic in topics:
         for term in taxonomy.starter_terms_of(topic.id):
             word = " ".join(term.lower().split())
-            if word and word not in own and _plain(word):
+            if word and word not in own and word not in reserved and _plain(word):
                 owners.setdefault(word, set()).add(topic.id)
     single: dict[int, list[str]] = {}
     for word, topic_ids in owners.items():
         if len(topic_ids) == 1:
             single.setdefault(next(iter(topic_ids)), []).append(word)
     return single, sorted(word for word, topic_ids in owners.items() if len(topic_ids) > 1)
+
+
+def _career_words(topic_words: set[str]) -> list[str]:
+    """The starter careers' English titles the NLU should know as a career goal, except those
+    that are also topic words (of the city, or any starter topic's name or synonym: "plumber"
+    is a word for plumbing): the regex extractor tags every lookup match, so a word in both
+    would come out as both entities, and "find me a tutor" is a search, not a career."""
+    concepts = starter_index().starter.concepts.values()
+    taken = {fold(word) for word in topic_words}
+    taken.update(fold(" ".join(term.lower().split())) for c in concepts for term in c.terms())
+    names = []
+    for career in career_index().careers:
+        name = " ".join(career.name.lower().split())
+        if name and fold(name) not in taken and name not in GENERIC_WORDS and _plain(name):
+            names.append(name)
+    return sorted(set(names))
 
 
 def _plain(word: str) -> bool:
@@ -138,21 +176,30 @@ def missing_from_lookups(session: Session, folder: Path = LOOKUPS_DIR) -> dict[s
 
 def _names_in(content: str) -> set[str]:
     """Every lookup and synonym value in one NLU file."""
+    names: set[str] = set()
+    for block in _blocks(content):
+        if "synonym" in block:
+            names.add(str(block["synonym"]))
+        names.update(_values(block))
+    return names
+
+
+def _blocks(content: str) -> list[dict[str, Any]]:
+    """The `nlu:` blocks of an NLU file (none when it is broken or of another kind)."""
     try:
         document = yaml.safe_load(content)
     except yaml.YAMLError:
-        return set()  # a hand-broken file teaches the assistant nothing
+        return []  # a hand-broken file teaches the assistant nothing
     blocks = document.get("nlu") if isinstance(document, dict) else None
-    names: set[str] = set()
-    for block in blocks if isinstance(blocks, list) else []:
-        if not isinstance(block, dict):
-            continue
-        if "synonym" in block:
-            names.add(str(block["synonym"]))
-        for line in str(block.get("examples") or "").splitlines():
-            if line.startswith("- "):
-                names.add(line[2:].strip())
-    return names
+    return (
+        [block for block in blocks if isinstance(block, dict)] if isinstance(blocks, list) else []
+    )
+
+
+def _values(block: dict[str, Any]) -> list[str]:
+    """The `- value` lines of a block's examples."""
+    lines = str(block.get("examples") or "").splitlines()
+    return [line[2:].strip() for line in lines if line.startswith("- ")]
 
 
 def write_lookup_files(session: Session, folder: Path = LOOKUPS_DIR) -> list[str]:

@@ -38,7 +38,7 @@ def findings(*, p95_ms: float, rows_per_s: float, ndcg: float) -> Findings:
     result = Findings(machine, 1, 7, date(2026, 11, 23), "python -m benchmarks.run")
     result.search.append(run)
     result.imports.append(imported)
-    result.relevance = Relevance(ndcg, 45, [("'robotics'", 0.5)])
+    result.relevance = [Relevance(ndcg, 45, [("'robotics'", 0.5)])]
     return result
 
 

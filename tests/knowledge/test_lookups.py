@@ -42,12 +42,32 @@ def test_lookup_files_hold_topics_places_and_providers_in_rasa_format(
     assert all(f["version"] == "3.1" for f in files.values())
 
 
+def test_careers_lookup_holds_starter_careers_that_are_not_topic_words(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    files = {name: yaml.safe_load(text) for name, text in build_lookup_files(session).items()}
+    (block,) = files["careers.yml"]["nlu"]
+    assert block["lookup"] == "career_goal"
+    careers = {line[2:] for line in block["examples"].splitlines()}
+    assert {"auto mechanic", "cybersecurity analyst", "kindergarten teacher"} <= careers
+    topic_words = {
+        line[2:]
+        for topic_block in files["topics.yml"]["nlu"]
+        for line in topic_block["examples"].splitlines()
+    }
+    assert not careers & topic_words
+    assert "plumber" not in careers  # a starter word for plumbing: a topic where a city has it
+    assert len(careers) < 200  # modest: English names only
+
+
 def test_writing_is_stable_and_a_new_topic_makes_the_files_stale(
     session: Session, tmp_path: Path
 ) -> None:
     seed_directory(session, write_seed(tmp_path / "seed"))
     out = tmp_path / "lookups"
     assert sorted(write_lookup_files(session, out)) == [
+        "careers.yml",
         "neighbourhoods.yml",
         "providers.yml",
         "topics.yml",
