@@ -3,9 +3,15 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Settings live in the environment; a local .env (see .env.example) is read when present.
+# Settings live in the environment; a local .env (see .env.example) is read when present, and
+# what the environment already sets wins over it (as with docker compose), so
+# `WAYFINDER_DATABASE_URL=… make run` works beside a .env copied from .env.example.
 ifneq (,$(wildcard .env))
+DOTENV_NAMES := $(shell sed -nE 's/^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=.*/\1/p' .env)
+DOTENV_KEPT := $(foreach name,$(DOTENV_NAMES),$(if $(filter environment,$(origin $(name))),$(name)))
+$(foreach name,$(DOTENV_KEPT),$(eval DOTENV_WAS_$(name) := $$(value $(name))))
 include .env
+$(foreach name,$(DOTENV_KEPT),$(eval $(name) := $$(value DOTENV_WAS_$(name))))
 export
 endif
 
@@ -58,8 +64,8 @@ browser: ## install Debian's chromium and chromium-driver if missing (for the br
 db: $(VENV)/.installed ## apply database migrations (WAYFINDER_DATABASE_URL, default var/wayfinder.db)
 	@$(WAYFINDER) db upgrade
 
-seed: db ## load the demo city (fictional Alder Bay) into the directory; idempotent
-	@$(WAYFINDER) directory seed
+seed: db ## load the demo city (fictional Alder Bay) into an empty directory (WAYFINDER_SEED_DEMO=1: always); idempotent
+	@$(WAYFINDER) directory seed --if-empty
 
 run: setup seed train ## set everything up on the embedded defaults and start the assistant
 	@$(PY) -m bot.serve
@@ -68,7 +74,7 @@ lookups: seed ## regenerate the NLU lookup tables (topics, places, providers) fr
 	@$(WAYFINDER) nlu lookups
 
 $(MODELS)/.trained: $(TRAIN_INPUTS) | $(VENV_RASA)/.installed
-	@echo "Training the assistant's model (about 2 minutes)…"
+	@echo "Training the assistant's model (about 2 minutes for the demo city, longer for a big directory; Rasa shows its progress below)…"
 	@$(RASA) train $(TRAIN_ARGS) --out $(MODELS) --fixed-model-name wayfinder
 	@touch $@
 
@@ -108,15 +114,17 @@ conversation: setup $(TEST_WORK)/model.tar.gz ## test stories, then NLU floors (
 		--fail-on-prediction-errors --out $(TEST_WORK)/stories
 	@$(PY) -m benchmarks.nlu --model $(TEST_WORK)/model.tar.gz --out $(TEST_WORK)/nlu --check
 
-e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: REST, Telegram (fake Bot API), the widget in Chromium
-	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: REST, Telegram (fake Bot API), the widget in Chromium, each city's scripted conversations
+	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz WAYFINDER_TEST_CITY_MODELS=$(TEST_WORK)/cities \
+		$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 test: lint typecheck unit unit-rasa conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
-bench: setup train ## measure the directory, the assistant and the channels under load; writes docs/benchmarks*.md
+bench: setup train ## measure the directory, the assistant and the channels under load, and each city's scripted conversations; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.assistant
 	@$(PY) -m benchmarks.channels
+	@$(PY) -m benchmarks.conversations
 
 clean: ## remove the environments, the local database and caches (keeps your .env)
 	rm -rf $(VENV) $(VENV_RASA) var .mypy_cache .ruff_cache .pytest_cache benchmarks/data

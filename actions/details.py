@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
 from actions.listing import details_of, staleness_of
 from actions.resolve import resolve_or_ask
 from knowledge.search.freshness import freshness_days
@@ -33,7 +33,8 @@ class ActionOpportunityDetails(DirectoryAction):
         if opportunity is None:
             return []
         dispatcher.utter_message(response="utter_details", **details_of(opportunity))
-        stale = staleness_of(opportunity, today=date.today(), days=freshness_days())
+        today = current_city(session).today()  # the learner's date, not the server's
+        stale = staleness_of(opportunity, today=today, days=freshness_days())
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
         return [SlotSet("selected", str(opportunity.id))]

@@ -1,51 +1,119 @@
-"""The search form asks only for what is missing; this checks and completes what it heard."""
+"""The search form asks only for what is missing; this checks and completes what it heard, and
+decides what the message keeps from the search before it (actions.context)."""
 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.base import Events
+from actions.context import (
+    changed,
+    fresh_start,
+    implied_by_words,
+    is_new_request,
+    one_place,
+    value_before_message,
+)
 from actions.db import directory_session
-from actions.query import ANY_TOPIC, as_int, as_list
+from actions.query import ANY_TOPIC, SEARCH_INTENTS, as_int, as_list, typed
 from knowledge.learners import find_learner
-from knowledge.search.interpret import interpret
+from knowledge.search.interpret import Interpretation, grade_value, interpret, number_value
 from knowledge.taxonomy import load_taxonomy
 
-MIN_AGE, MAX_AGE = 3, 99
+# Ages a search can be for: a baby's months read as 0 ("18 months old" → 1); 0 typed on its own,
+# a negative number or more than a lifetime is asked again.
+MIN_AGE, MAX_AGE = 1, 110
 GRADE_TO_AGE = 5  # kindergarten (grade 0) is about 5 years old, grade 7 about 12
 ANYTHING = re.compile(r"\b(any ?thing|whatever|not sure|no idea|don'?t know|anything at all)\b")
 FILTER_ENTITIES = ("cost", "schedule", "location", "format", "language", "latitude", "provider")
-BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,3})\D{0,30}$")
+# A number answering "how old?" ("9", "-3", "nine", "about 12 i think"), with its sign.
+BARE_NUMBER = re.compile(r"^\D{0,20}?(?:(?<![\w])([-−–])\s?)?(\d{1,4})\D{0,30}$")
+ONLY_NUMBER = re.compile(r"^(?:([-−–])\s?)?(\d{1,4})$")  # "-3", "150": nothing else
+SPELLED_ANSWER = re.compile(r"^\W*([a-z]+(?:[ -][a-z]+)?)\W*(?:years?(?: old)?|yo|y/o)?\W*$")
+MONTHS = re.compile(r"\bmonths?\b")
+# What the newest message says (its taxonomy reading), computed once per validation run.
+_READING: ContextVar[tuple[str, Interpretation] | None] = ContextVar("reading", default=None)
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The newest message's words when someone typed them in a search, else ""."""
+    message = tracker.latest_message or {}
+    event = {"text": message.get("text"), "parse_data": message}
+    return str(message.get("text") or "") if typed(event) else ""
+
+
+def read(text: str) -> Interpretation:
+    """Filters, topics and place the words name, by the directory's taxonomy when it answers."""
+    cached = _READING.get()
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    try:
+        with directory_session() as session:
+            return interpret(text, load_taxonomy(session))
+    except SQLAlchemyError:
+        return interpret(text)
 
 
 def topics_in(text: str) -> list[str]:
     """Topics the directory's taxonomy finds in free text (the NLU may miss rare wordings)."""
-    try:
-        with directory_session() as session:
-            return [match.name for match in interpret(text, load_taxonomy(session)).topics]
-    except SQLAlchemyError:
-        return []
+    return [match.name for match in read(text).topics]
+
+
+def spoken_age(value: Any) -> int | None:
+    """An age slot value as a number: 12.0, "12", "nine", "twenty-one"."""
+    number = as_int(value)
+    return number if number is not None else number_value(str(value or ""))
 
 
 class ValidateSearchForm(FormValidationAction):
-    """Fills topic and age from the text when entities are missing; refuses impossible ages."""
+    """Fills topic and age from the text when entities are missing; refuses impossible ages;
+    starts a new request afresh and keeps a refinement's filters."""
 
     def name(self) -> str:
         return "validate_search_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """The form's own checks, then what this message keeps from the search before it."""
+        text = latest_text(tracker)
+        reading = read(text) if text else None
+        before = value_before_message(tracker, "topic")
+        token = _READING.set((text, reading) if reading is not None else None)
+        try:
+            events = await super().run(dispatcher, tracker, domain)
+        finally:
+            _READING.reset(token)
+        named = list(tracker.get_latest_entity_values("topic"))
+        if not named and reading is not None:
+            named = [match.name for match in reading.topics]
+        changes: dict[str, Any] = {}
+        if is_new_request(tracker, named, before):
+            changes.update(fresh_start(tracker))
+        if reading is not None:
+            changes.update(implied_by_words(tracker, reading))
+        changes.update(one_place(tracker, changes))
+        return [
+            *events,
+            *(SlotSet(name, value) for name, value in changed(tracker, changes).items()),
+        ]
 
     async def extract_topic(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """No topic entity: read topics from the words, or take "anything" as any topic."""
-        if list(tracker.get_latest_entity_values("topic")):
+        if list(tracker.get_latest_entity_values("topic")) or not _searching(tracker):
             return {}
-        text = str(tracker.latest_message.get("text") or "")
-        if text.startswith("/"):
+        text = latest_text(tracker)
+        if not text:
             return {}
         found = topics_in(text)
         if found:
@@ -62,22 +130,39 @@ class ValidateSearchForm(FormValidationAction):
     async def extract_age(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A grade becomes an age; a bare number answering "how old?" is the age."""
-        if list(tracker.get_latest_entity_values("age")):
+        """An age from the entity, a grade, the words ("my twins are nine", "turns 10 soon"), a
+        bare number answering "how old?"; someone else now: their stored age, else ask."""
+        if not _searching(tracker):
             return {}
-        grade = tracker.get_slot("grade")
-        if list(tracker.get_latest_entity_values("grade")) and grade is not None:
-            return {"age": float(int(float(grade)) + GRADE_TO_AGE), "grade": None}
-        if tracker.get_slot("requested_slot") == "age":
-            match = BARE_NUMBER.match(str(tracker.latest_message.get("text") or ""))
-            if match:
-                return {"age": float(match.group(1))}
-        relation = latest_relation(tracker)
-        if relation:
+        text = latest_text(tracker)
+        ages = {spoken_age(age) for age in tracker.get_latest_entity_values("age")}
+        if ages:
+            # Two ages ("she's 9, she'll be 10 next month"): the one the words mean, else the first.
+            said = read(text).age if text and len(ages) > 1 else None
+            return {"age": float(said)} if said is not None and said in ages else {}
+        for grade in tracker.get_latest_entity_values("grade"):
+            number = grade_value(str(grade))
+            if number is not None and 0 <= number <= 12:
+                return {"age": float(number + GRADE_TO_AGE)}
+        if text:
+            said = read(text).age
+            if said is not None:
+                return {"age": float(said)}
+        asked = tracker.get_slot("requested_slot") == "age"
+        if text:
+            # A number alone is an age ("-3" too, to be refused); with other words, only as the
+            # answer to "how old?".
+            answer = _number_answer(text, alone=not asked)
+            if answer is not None:
+                return {"age": float(answer)}
+        relation = latest_relation(tracker) or (read(text).relation if text else None)
+        if relation and relation != value_before_message(tracker, "relation"):
             # Someone else now ("for her brother"): their stored age, else ask for it.
             stored = _stored_age(tracker.sender_id, relation)
             return {"age": float(stored) if stored is not None else None}
-        if tracker.get_slot("requested_slot") == "age":
+        if asked:
+            if text and not tracker.latest_message.get("entities"):
+                dispatcher.utter_message(response="utter_invalid_age", given=text[:40])
             return {"age": None}  # not an answer: ask again rather than fall silent
         return {}
 
@@ -91,10 +176,17 @@ class ValidateSearchForm(FormValidationAction):
     def validate_age(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Ages we can search for; anything else is asked again with an example."""
-        age = as_int(value)
-        if age is None or not MIN_AGE <= age <= MAX_AGE:
-            dispatcher.utter_message(response="utter_invalid_age")
+        """Ages we can search for; anything else is asked again, saying what we could not use."""
+        if value is None:
+            return {"age": None}
+        age = spoken_age(value)
+        text = str(tracker.latest_message.get("text") or "")
+        if age is not None and _negative(text, age):
+            age = -age
+        baby = age == 0 and MONTHS.search(text.lower()) is not None
+        if age is None or not (MIN_AGE <= age <= MAX_AGE or baby):
+            given = str(age) if age is not None else str(value)[:40]
+            dispatcher.utter_message(response="utter_invalid_age", given=given)
             return {"age": None}
         return {"age": float(age)}
 
@@ -107,6 +199,28 @@ class ValidateSearchForm(FormValidationAction):
     ) -> list[str]:
         """Topic and age, as the domain says."""
         return domain_slots
+
+
+def _searching(tracker: Tracker) -> bool:
+    """The newest message is part of a search: chit-chat and other intents fill nothing."""
+    return (tracker.latest_message.get("intent") or {}).get("name") in SEARCH_INTENTS
+
+
+def _number_answer(text: str, *, alone: bool = False) -> int | None:
+    """A number answering "how old?": "9", "-3", "nine", "twelve years"; `alone`: only a message
+    that is nothing but the number ("-3", "nine")."""
+    digits = (ONLY_NUMBER if alone else BARE_NUMBER).match(text.strip())
+    if digits:
+        return -int(digits.group(2)) if digits.group(1) else int(digits.group(2))
+    spelled = SPELLED_ANSWER.match(text.strip().lower())
+    if spelled is None or (alone and spelled.group(0).strip() != spelled.group(1)):
+        return None
+    return number_value(spelled.group(1))
+
+
+def _negative(text: str, age: int) -> bool:
+    """The message wrote the age with a minus ("she's -3"), which the NLU reads as 3."""
+    return age > 0 and re.search(rf"(?<![\w])[-−–]\s?{age}\b", text) is not None
 
 
 def _has_filters(tracker: Tracker) -> bool:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
+from decimal import Decimal
 
+from knowledge.city import FALLBACK_CURRENCY
 from knowledge.models import Opportunity
 from knowledge.search.freshness import is_stale
+from knowledge.search.reasons import cost_label
 
 MISSING = "—"
 TITLE_IN_BUTTON = 30
@@ -28,16 +31,21 @@ def clock(value: time) -> str:
 
 
 def cost_of(opportunity: Opportunity) -> str:
-    """'Free', '$40' or '—' when the provider did not say, plus any financial-aid note."""
+    """'Free', '$40' (in the listing's currency: '€40', '40 SEK') or '—' when the provider did not
+    say, plus any financial-aid note. Written as the search's reasons write prices."""
     if opportunity.is_free:
         price = "Free"
     elif opportunity.cost_amount is not None:
-        amount = opportunity.cost_amount
-        price = f"${amount:.0f}" if amount == amount.to_integral() else f"${amount:.2f}"
+        price = money(opportunity.cost_amount, opportunity.cost_currency)
     else:
         price = MISSING
     aid = (opportunity.financial_aid or "").strip()
     return f"{price} ({aid})" if aid and price != MISSING else (aid or price)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """'$40', '€12.50' or '40 SEK' (a currency without a well-known sign)."""
+    return cost_label(False, amount, currency or FALLBACK_CURRENCY)
 
 
 def place_of(opportunity: Opportunity) -> str:

@@ -1,7 +1,11 @@
-"""A goal ("I want to become a nurse") as concrete local steps from where the learner is."""
+"""A goal ("I want to become a nurse") as concrete local steps from where the learner is: the
+city's curated pathway when one fits, else one built from its listings, else the programs that
+match, else close careers and topics it does have programs for — never a dead end."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,16 +14,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
+from actions.listing import TITLE_IN_BUTTON, short
 from actions.query import as_int
-from actions.resolve import latest_entity
+from actions.search import KEEP, PAGE, load_listings, show_page
+from knowledge.goals import Goal, resolve_goal
 from knowledge.learners import find_learner
-from knowledge.pathways import StepView, find_pathway, plan_steps
+from knowledge.models import Pathway
+from knowledge.pathway_builder import (
+    build_pathway,
+    close_options,
+    curated_pathway,
+    goals_to_offer,
+    matching_programs,
+)
+from knowledge.pathways import StepView, plan_steps
+from knowledge.taxonomy import load_taxonomy
 
 MARKS = {"done": "✓", "next": "➡️", "later": "•", "too_young": "🔒"}
+GOAL_ENTITY = "career_goal"
+MAX_BUTTON_PAYLOAD = 64  # bytes Telegram allows in a button's callback data
 
 
 def step_line(number: int, step: StepView) -> str:
-    """'2. ➡️ Get CPR certified — Youth CPR Course (Red Cross Alder Bay)' from directory data."""
+    """'2. ➡️ Get CPR certified — Youth CPR Course (Red Cross)' from directory data."""
     parts = [f"{number}. {MARKS[step.state]} {step.title}"]
     if step.opportunity is not None:
         parts.append(f" — {step.opportunity.title} ({step.opportunity.provider.name})")
@@ -30,8 +48,59 @@ def step_line(number: int, step: StepView) -> str:
     return "".join(parts)
 
 
+def built_line(number: int, step: StepView) -> str:
+    """'3. 🔒 Intro to Plumbing — Trades Center · 🎓 Plumbing Certificate [18+] (← 1)': the
+    listing, its provider, what it awards, when it opens and which steps come first."""
+    parts = [f"{number}. {MARKS[step.state]} {step.title}"]
+    if step.opportunity is not None:
+        parts.append(f" — {step.opportunity.provider.name}")
+    if step.credential is not None:
+        parts.append(f" · 🎓 {step.credential.name}")
+    if step.state == "too_young" and step.from_age is not None:
+        parts.append(f" [{step.from_age}+]")
+    if step.after:
+        parts.append(f" (← {', '.join(map(str, step.after))})")
+    return "".join(parts)
+
+
+def step_buttons(steps: list[StepView]) -> list[dict[str, str]]:
+    """A details button per step that has a listing; the payload is the step's number."""
+    return [
+        {
+            "title": f"{number}. {short(step.opportunity.title, TITLE_IN_BUTTON)}",
+            "payload": f'/opportunity_details{{"ordinal":"{number}"}}',
+        }
+        for number, step in enumerate(steps, 1)
+        if step.opportunity is not None
+    ]
+
+
+def goal_buttons(careers: Sequence[str], topics: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Careers to plan a path to and topics to search, as buttons that fit Telegram."""
+    buttons = [
+        {"title": name, "payload": f'/explore_pathway{{"{GOAL_ENTITY}":"{name}"}}'}
+        for name in careers
+    ] + [{"title": name, "payload": f'/find_opportunity{{"topic":"{name}"}}'} for name in topics]
+    return [b for b in buttons if len(b["payload"].encode()) <= MAX_BUTTON_PAYLOAD]
+
+
+def goal_words(tracker: Tracker) -> str:
+    """The career goal as the learner typed it. The entity's value may have been rewritten by a
+    topic synonym ("nurse" → a city's "health careers"), so the words of its span are read."""
+    text = str(tracker.latest_message.get("text") or "")
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") != GOAL_ENTITY:
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int) and not text.startswith("/"):
+            return text[start:end].strip()
+        return str(entity.get("value") or "").strip()
+    return ""
+
+
 class ActionExplorePathway(DirectoryAction):
-    """The pathway that fits the goal, marked for the learner's age and credentials."""
+    """The curated pathway that fits the goal, else one built from the directory, marked for
+    the learner's age and credentials; else the programs that match; else close options."""
 
     def name(self) -> str:
         return "action_explore_pathway"
@@ -44,31 +113,119 @@ class ActionExplorePathway(DirectoryAction):
         session: Session,
     ) -> Events:
         text = str(tracker.latest_message.get("text") or "")
-        goal = latest_entity(tracker, "career_goal") or tracker.get_slot("career_goal") or ""
-        pathway = find_pathway(session, f"{goal} {'' if text.startswith('/') else text}")
-        if pathway is None:
-            dispatcher.utter_message(response="utter_no_pathway", goal=goal or text)
-            return []
+        text = "" if text.startswith("/") else text
+        said = goal_words(tracker)
+        taxonomy = load_taxonomy(session)
+        goal = resolve_goal(taxonomy, said) if said else None
+        if goal is None and text:
+            goal = resolve_goal(taxonomy, text)
+        if not said and goal is None and text:  # "how do I get there?": the goal talked about
+            # (a bare "Plan a career path" button asks afresh instead)
+            said = str(tracker.get_slot(GOAL_ENTITY) or "")
+            goal = resolve_goal(taxonomy, said) if said else None
         learner = find_learner(session, tracker.sender_id)
-        relation = tracker.get_slot("relation")
         age = as_int(tracker.get_slot("age"))
-        if age is None and learner is not None and relation in (None, "self"):
+        if age is None and learner is not None and tracker.get_slot("relation") in (None, "self"):
             age = learner.age
         held = set(learner.credentials_held) if learner is not None else set()
-        steps = plan_steps(session, pathway, age=age, held=held)
+        today = current_city(session).today()
+        pathway = curated_pathway(session, f"{said} {text}".strip(), goal)
+        if pathway is not None:
+            steps = plan_steps(session, pathway, age=age, held=held, today=today)
+            return self._curated_reply(dispatcher, pathway, steps)
+        if goal is not None:
+            built = build_pathway(session, goal, age=age, held=held, today=today)
+            if built.steps:
+                return self._built_reply(dispatcher, goal, built.steps)
+        words = said or (goal.words if goal is not None else "")
+        if not words:
+            dispatcher.utter_message(
+                response="utter_ask_career_goal",
+                buttons=goal_buttons(goals_to_offer(session, today=today)),
+            )
+            return []
+        label = goal.label if goal is not None else words
+        return self._programs_or_options(dispatcher, session, goal, label, words, today)
+
+    @staticmethod
+    def _curated_reply(
+        dispatcher: CollectingDispatcher, pathway: Pathway, steps: list[StepView]
+    ) -> Events:
+        """utter_pathway with the city's own steps."""
         upcoming = next((s for s in steps if s.state == "next"), None)
         next_step = MARKS["done"] if upcoming is None else upcoming.title
         if upcoming is not None and upcoming.opportunity is not None:
             next_step = f"{upcoming.title} — {upcoming.opportunity.title}"
         dispatcher.utter_message(
             response="utter_pathway",
+            buttons=step_buttons(steps),
             name=pathway.name,
             steps="\n".join(step_line(i, step) for i, step in enumerate(steps, 1)),
             next_step=next_step,
         )
-        ids = [str(s.opportunity.id) if s.opportunity is not None else "" for s in steps]
-        return [
-            SlotSet("results", ids),
-            SlotSet("results_shown", float(len(ids))),
-            SlotSet("selected", None),
-        ]
+        return _listed(steps)
+
+    @staticmethod
+    def _built_reply(dispatcher: CollectingDispatcher, goal: Goal, steps: list[StepView]) -> Events:
+        """utter_pathway_built, or utter_pathway_built_not_yet when no step is open at their age."""
+        lines = "\n".join(built_line(i, step) for i, step in enumerate(steps, 1))
+        upcoming = next((s for s in steps if s.state == "next"), None)
+        waiting = [s.from_age for s in steps if s.state == "too_young" and s.from_age is not None]
+        if upcoming is None and waiting:
+            dispatcher.utter_message(
+                response="utter_pathway_built_not_yet",
+                buttons=step_buttons(steps),
+                name=goal.label,
+                steps=lines,
+                from_age=str(min(waiting)),
+            )
+            return _listed(steps)
+        first = upcoming or next((s for s in steps if s.state != "done"), steps[-1])
+        next_step = first.title
+        if first.opportunity is not None:
+            next_step = f"{first.title} ({first.opportunity.provider.name})"
+        dispatcher.utter_message(
+            response="utter_pathway_built",
+            buttons=step_buttons(steps),
+            name=goal.label,
+            steps=lines,
+            next_step=next_step,
+        )
+        return _listed(steps)
+
+    @staticmethod
+    def _programs_or_options(
+        dispatcher: CollectingDispatcher,
+        session: Session,
+        goal: Goal | None,
+        label: str,
+        words: str,
+        today: date,
+    ) -> Events:
+        """The programs the goal's words find, as a result list; else close careers and topics."""
+        hits = matching_programs(session, goal, words, today=today, limit=KEEP)
+        ids = [str(hit.id) for hit in hits]
+        page = load_listings(session, ids[:PAGE])
+        if page:
+            dispatcher.utter_message(response="utter_pathway_programs", goal=label)
+            show_page(dispatcher, page, start=1, total=len(ids), summary=label)
+            return [
+                SlotSet("results", ids),
+                SlotSet("results_shown", float(len(page))),
+                SlotSet("selected", ids[0] if len(ids) == 1 else None),
+            ]
+        options = close_options(session, goal, words, today=today)
+        buttons = goal_buttons(options.careers, options.topics)
+        response = "utter_no_pathway_close" if buttons else "utter_no_pathway"
+        dispatcher.utter_message(response=response, buttons=buttons, goal=label)
+        return []
+
+
+def _listed(steps: list[StepView]) -> Events:
+    """The steps become the numbered list, so "tell me about the 2nd one" opens step 2."""
+    ids = [str(s.opportunity.id) if s.opportunity is not None else "" for s in steps]
+    return [
+        SlotSet("results", ids),
+        SlotSet("results_shown", float(len(ids))),
+        SlotSet("selected", None),
+    ]

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Tracker
 
-from knowledge.search.query import DAY_NAMES, WHENS, SearchQuery
+from actions.filters import ANY_TOPIC as ANY_TOPIC  # re-exported: what "anything" means
+from actions.filters import active_filters, summary, understood_of
+from knowledge.models import FORMATS
+from knowledge.search.interpret import interpret
+from knowledge.search.query import DAY_NAMES, MAX_AGE, WHENS, SearchQuery
+from knowledge.taxonomy import Taxonomy
 
-ANY_TOPIC = "any"
-UNDER = re.compile(r"under\s*\$?\s*(\d+(?:\.\d+)?)")
+UNDER = re.compile(r"under\s*[^\d\s]{0,3}\s*(\d+(?:\.\d+)?)")  # $50, €50, kr 50, EUR 50
 SEARCH_INTENTS = {"find_opportunity", "inform", "share_location"}
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+# Longer messages are read for filters and topics (slots), not searched word by word: a
+# 3,000-character message would name every need at once and slow the search down.
+MAX_SEARCH_TEXT = 500
 
 
 def as_list(value: Any) -> list[str]:
@@ -28,21 +37,37 @@ def as_int(value: Any) -> int | None:
     """Float slots (age) as whole numbers; anything else is unknown."""
     try:
         return None if value is None else int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
-def search_text(tracker: Tracker) -> str:
-    """The newest search-like message: searches use its words when the NLU missed something."""
+def typed(event: dict[str, Any]) -> bool:
+    """A user message someone typed in a search (not a button's payload)."""
+    text = str(event.get("text") or "")
+    intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+    return bool(text.strip()) and not text.startswith("/") and intent in SEARCH_INTENTS
+
+
+def search_text(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None) -> str:
+    """The words the search reads besides the slots.
+
+    The newest message, when someone typed it in a search. After a button (a dropped filter, a
+    suggested topic, a shared pin) only the subject words of the message before it: the filters
+    that message implied are in the slots by now (validate_search_form copies them), and one the
+    user just dropped must not come back from the words.
+    """
+    latest = True
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        text = str(event.get("text") or "")
-        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-        if text.startswith("/"):
-            continue  # a button payload has no words to read
-        if intent in SEARCH_INTENTS:
-            return text
+        if typed(event):
+            text = str(event.get("text") or "")
+            if len(text) > MAX_SEARCH_TEXT:
+                return ""
+            if latest:
+                return text
+            return " ".join(interpret(text, taxonomy()).terms) if taxonomy is not None else ""
+        latest = False
     return ""
 
 
@@ -52,60 +77,69 @@ NEAR_ME = "near me"  # the location value of "near me", "nearby", … (nlu_data/
 def wants_near_me(tracker: Tracker) -> bool:
     """They asked for something near them but we do not know where they are."""
     location = str(tracker.get_slot("location") or "").strip().lower()
-    return location == NEAR_ME and tracker.get_slot("latitude") is None
+    return location == NEAR_ME and _point(tracker) is None
 
 
-def build_query(tracker: Tracker) -> SearchQuery:
-    """Slots win over what the text implies; the text still brings what no slot caught."""
+def _point(tracker: Tracker) -> tuple[float, float] | None:
+    """The shared location, when both coordinates are numbers on the globe."""
+    try:
+        latitude = float(tracker.get_slot("latitude"))
+        longitude = float(tracker.get_slot("longitude"))
+    except (TypeError, ValueError):
+        return None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return latitude, longitude
+    return None
+
+
+def _max_cost(cost: str) -> Decimal | None:
+    """The amount in "under 50", if it is one."""
+    under = UNDER.search(cost)
+    try:
+        amount = Decimal(under.group(1)) if under else None
+    except InvalidOperation:
+        return None
+    return amount if amount is not None and amount.is_finite() else None
+
+
+def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None) -> SearchQuery:
+    """Slots win over what the text implies; the text still brings what no slot caught.
+    `taxonomy` is asked for only when the words of an earlier message must be read.
+
+    Every slot value is checked here, so a value the search cannot use is left out rather than
+    refused: whatever a slot holds, this never raises.
+    """
     topics = tuple(dict.fromkeys(t for t in as_list(tracker.get_slot("topic")) if t != ANY_TOPIC))
     cost = str(tracker.get_slot("cost") or "").lower()
-    under = UNDER.search(cost)
     days, when = [], []
     for value in as_list(tracker.get_slot("schedule")):
         if value in WHENS:
             when.append(value)
         elif value.lower() in DAY_NAMES:
             days.append(DAY_NAMES[value.lower()])
-    latitude, longitude = tracker.get_slot("latitude"), tracker.get_slot("longitude")
-    near = None
-    if latitude is not None and longitude is not None:
-        near = (float(latitude), float(longitude))
+    near = _point(tracker)
     location = str(tracker.get_slot("location") or "").strip() or None
     if location is not None and location.lower() == NEAR_ME:
         location = None  # a place to ask for (utter_ask_where), not a neighbourhood
+    age = as_int(tracker.get_slot("age"))
     fmt = tracker.get_slot("format")
-    language = tracker.get_slot("language")
+    language = str(tracker.get_slot("language") or "").strip().lower()
     return SearchQuery(
-        text=search_text(tracker),
+        text=search_text(tracker, taxonomy),
         topics=topics,
-        age=as_int(tracker.get_slot("age")),
+        age=age if age is not None and 0 <= age <= MAX_AGE else None,
         neighbourhood=None if near else location,
         near=near,
         free_only=cost == "free",
-        max_cost=Decimal(under.group(1)) if under else None,
-        days=tuple(days),
-        when=tuple(when),
-        format=fmt if fmt in {"online", "in_person", "hybrid"} else None,
-        language=language if isinstance(language, str) and len(language) == 2 else None,
+        max_cost=_max_cost(cost),
+        days=tuple(dict.fromkeys(days)),
+        when=tuple(dict.fromkeys(when)),
+        format=fmt if fmt in FORMATS else None,
+        language=language if LANGUAGE_CODE.match(language) else None,
     )
 
 
-def summary_of(query: SearchQuery, relation: str | None) -> str:
-    """A compact echo of what was searched, built from the directory's own values."""
-    parts = list(query.topics)
-    if query.age is not None:
-        parts.append(f"age {query.age}")
-    if relation and relation != "self":
-        parts.append(relation)
-    if query.neighbourhood:
-        parts.append(query.neighbourhood)
-    if query.free_only:
-        parts.append("free")
-    if query.max_cost is not None:
-        parts.append(f"≤ ${query.max_cost}")
-    parts += [w.replace("_", " ") for w in query.when] + list(query.days)
-    if query.format:
-        parts.append(query.format.replace("_", " "))
-    if query.language:
-        parts.append(query.language)
-    return " · ".join(parts) if parts else "you"
+def summary_of(query: SearchQuery, relation: str | None, currency: str = "USD") -> str:
+    """A compact echo of what was searched, built from the directory's own values; a price limit
+    is in the city's `currency`."""
+    return summary(active_filters(understood_of(query), currency), relation)

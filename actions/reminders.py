@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
 from actions.listing import day, enrol_of
 from actions.resolve import current_learner, latest_entity, resolve_or_ask
 from knowledge.learners import add_to_plan, find_learner, schedule_reminder
@@ -37,7 +38,8 @@ class ActionSetReminder(DirectoryAction):
         if opportunity is None:
             return []
         learner = current_learner(session, tracker)
-        planned = schedule_reminder(session, learner, opportunity)
+        city = current_city(session)
+        planned = schedule_reminder(session, learner, opportunity, zone=city.zone)
         events: Events = [SlotSet("selected", str(opportunity.id))]
         if planned.refusal == "no_date":
             dispatcher.utter_message(response="utter_reminder_no_date", title=opportunity.title)
@@ -46,7 +48,7 @@ class ActionSetReminder(DirectoryAction):
             dispatcher.utter_message(response="utter_reminder_past", title=opportunity.title)
             return events
         assert planned.reminder is not None and planned.event_date is not None
-        remind_on = day(planned.reminder.due_at.date())
+        remind_on = day(city.local(planned.reminder.due_at).date())  # stored in UTC
         if planned.refusal == "exists":
             dispatcher.utter_message(
                 response="utter_reminder_exists", title=opportunity.title, remind_on=remind_on

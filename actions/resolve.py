@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
@@ -41,7 +41,10 @@ def by_name(text: str, candidates: dict[str, str]) -> str | None:
     words = " ".join(w for w in WORDS.findall(text.lower()) if w not in FILLER)
     if len(words) < 3 or not candidates:
         return None
-    best = process.extractOne(words, candidates, scorer=fuzz.partial_ratio)
+    # Titles are compared in lower case, as the message is ("the follow up one" ~ "Follow Up …").
+    best = process.extractOne(
+        words, candidates, scorer=fuzz.partial_ratio, processor=utils.default_process
+    )
     if best is None or best[1] < NAME_THRESHOLD:
         return None
     return str(best[2])
@@ -55,29 +58,36 @@ def shown_ids(tracker: Tracker) -> list[str]:
 
 
 def resolve_opportunity(
-    session: Session, tracker: Tracker, ids: list[str] | None = None
+    session: Session, tracker: Tracker, ids: list[str] | None = None, text: str | None = None
 ) -> Opportunity | None:
-    """The listing meant by ordinal, by name, or the selected one — in that order."""
+    """The listing meant by ordinal, by name (in `text`, else the message), the selected one, or
+    the only one listed — in that order. A number that points at nothing is not guessed at."""
     ids = shown_ids(tracker) if ids is None else ids
     wanted: str | None = None
-    index = ordinal_index(latest_entity(tracker, "ordinal"), len(ids))
+    ordinal = latest_entity(tracker, "ordinal")
+    index = ordinal_index(ordinal, len(ids))
     if index is not None:
         wanted = ids[index]
+    elif ordinal is not None:
+        return None  # "the fifth one" of three: ask, rather than answer about another listing
     if wanted is None and ids:
         titles = _titles(session, ids)
-        wanted = by_name(tracker.latest_message.get("text") or "", titles)
+        said = (tracker.latest_message.get("text") or "") if text is None else text
+        wanted = by_name(said, titles)
     if wanted is None:
         wanted = tracker.get_slot("selected")
+    if wanted is None and len(ids) == 1:
+        wanted = ids[0]
     if wanted is None or not str(wanted).isdigit():
         return None
     return session.get(Opportunity, int(wanted))
 
 
 def resolve_or_ask(
-    dispatcher: CollectingDispatcher, session: Session, tracker: Tracker
+    dispatcher: CollectingDispatcher, session: Session, tracker: Tracker, text: str | None = None
 ) -> Opportunity | None:
     """The listing meant, or None after asking the user which one (utter_which_one)."""
-    opportunity = resolve_opportunity(session, tracker)
+    opportunity = resolve_opportunity(session, tracker, text=text)
     if opportunity is None:
         dispatcher.utter_message(response="utter_which_one")
     return opportunity

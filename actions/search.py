@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache, partial
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,17 +13,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
+from actions.context import RESETS, SEARCH_ACTION
+from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
 from actions.listing import TITLE_IN_BUTTON, numbered, short
-from actions.query import ANY_TOPIC, as_int, as_list, build_query, summary_of, wants_near_me
+from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
 from actions.resolve import current_learner
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
 from knowledge.search.engine import search
-from knowledge.search.plan import UnknownTopic
+from knowledge.search.plan import UnknownPlace, UnknownTopic
 from knowledge.search.query import QueryError, SearchQuery
+from knowledge.search.result import SearchResult
+from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 PAGE = 5
 KEEP = 30  # results remembered for "show more" and "the second one"
+# Several needs in one message ("swimming for her, tutoring for him, and art for me") are
+# searched one at a time: from three topics, or two in a long message. The first is searched;
+# the others are offered as buttons.
+MANY_NEEDS, LONG_MESSAGE = 3, 200
+MAX_OFFERED = 3
+MAX_SUGGESTED_TOPICS = 2
+KNOWN_PLACES_SHOWN = 8
+PLACE_SHOWN = 60  # characters of an unknown place repeated back
+# Each retry gives something up (the topic's name, the place), so a few attempts always end.
+MAX_ATTEMPTS = 4
 
 
 def result_buttons(opportunities: list[Opportunity], start: int) -> list[dict[str, str]]:
@@ -79,8 +95,67 @@ def show_page(
         dispatcher.utter_message(response="utter_more_available", remaining=str(remaining))
 
 
+def relaxed(query: SearchQuery, error: QueryError) -> SearchQuery | None:
+    """The query without what the search refused, or None when nothing can be given up.
+
+    A topic the directory lacks becomes words to search for; a place that is not one of the
+    city's neighbourhoods is dropped (searched everywhere, and the user is told).
+    """
+    try:
+        if isinstance(error, UnknownTopic) and query.topics:
+            return replace(query, topics=(), text=" ".join([query.text, *query.topics]).strip())
+        if isinstance(error, UnknownPlace) and query.neighbourhood:
+            return replace(query, neighbourhood=None)
+    except QueryError:
+        return None
+    return None
+
+
+def search_giving_up(
+    session: Session, query: SearchQuery
+) -> tuple[SearchResult | None, SearchQuery, list[QueryError]]:
+    """The search, giving up what it refuses (in any order) until it runs: the result (None if it
+    never did), the query that ran, and every refusal met on the way."""
+    setbacks: list[QueryError] = []
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            return search(session, query, limit=KEEP), query, setbacks
+        except QueryError as error:
+            setbacks.append(error)
+            easier = relaxed(query, error)
+            if easier is None:
+                break
+            query = easier
+    return None, query, setbacks
+
+
+def separate_needs(tracker: Tracker, topics: tuple[str, ...]) -> list[str]:
+    """The topics as separate needs, in the order the message named them, when one message asks
+    for several things (MANY_NEEDS topics, or two in a long message); else []."""
+    if len(topics) < 2:
+        return []
+    longest = 0
+    starts: dict[str, int] = {}
+    for event in reversed(tracker.events):
+        if event.get("event") in RESETS or (
+            event.get("event") == "action" and event.get("name") == SEARCH_ACTION
+        ):
+            break
+        if event.get("event") == "user" and typed(event):
+            longest = max(longest, len(str(event.get("text") or "")))
+            for entity in (event.get("parse_data") or {}).get("entities") or []:
+                if entity.get("entity") == "topic" and str(entity.get("value")) not in starts:
+                    starts[str(entity.get("value"))] = int(entity.get("start") or 0)
+    if len(topics) < MANY_NEEDS and longest <= LONG_MESSAGE:
+        return []
+    order = {topic: index for index, topic in enumerate(topics)}
+    return sorted(topics, key=lambda topic: (starts.get(topic, 1 << 30), order[topic]))
+
+
 class ActionSearchOpportunities(DirectoryAction):
-    """Searches with the slots and the user's words; lists the best; explains an empty result."""
+    """Searches with the slots and the user's words; lists the best with the filters it used;
+    explains an empty result with a button per filter to drop. Every refusal of the search
+    (QueryError and its kinds) gets an answer that says what to change, never an apology."""
 
     def name(self) -> str:
         return "action_search_opportunities"
@@ -92,63 +167,118 @@ class ActionSearchOpportunities(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        query = build_query(tracker)
+        taxonomy = cache(partial(load_taxonomy, session))  # read only when needed
+        query = build_query(tracker, taxonomy)
+        events: Events = []
+        needs = separate_needs(tracker, query.topics)
+        if needs:  # one need at a time; the words would mix them all, the slots hold the filters
+            query = replace(query, topics=(needs[0],), text="")
+            events.append(SlotSet("topic", [needs[0]]))
+        result, query, setbacks = search_giving_up(session, query)
+        unknown = {e.name: e for e in setbacks if isinstance(e, UnknownPlace)}
+        for setback in unknown.values():  # each place once, however often it was refused
+            self._unknown_place(dispatcher, setback, taxonomy())
+        if unknown:
+            events.append(SlotSet("location", None))
         relation = tracker.get_slot("relation")
-        try:
-            result = search(session, query, limit=KEEP)
-        except UnknownTopic:
-            # The NLU named a topic the directory lacks: let the words find what they can.
-            query = replace(query, topics=(), text=" ".join([query.text, *query.topics]))
-            result = search(session, query, limit=KEEP)
-        except QueryError as error:
-            dispatcher.utter_message(response="utter_no_results", explanation=str(error))
-            return []
+        currency = current_city(session).currency
+        if result is None:
+            filters = active_filters(understood_of(query), currency)
+            problem = setbacks[-1] if setbacks else QueryError("")
+            if not isinstance(problem, UnknownPlace):
+                dispatcher.utter_message(
+                    response="utter_cannot_search",
+                    problem=str(problem),
+                    filters=summary(filters, relation),
+                    buttons=drop_buttons(filters),
+                )
+            self._offer(dispatcher, needs[1:])
+            return events  # the previous list stays, so "the second one" still means it
         self._remember(session, tracker, query)
         ids = [str(hit.id) for hit in result.results]
-        ask_where: Events = []
         if wants_near_me(tracker):  # searched everywhere; ask where, once
-            ask_where = [SlotSet("location", None)]
+            events.append(SlotSet("location", None))
+        filters = active_filters(result.understood, currency)
         if not ids:
-            explanation = result.explanation.message if result.explanation else ""
-            suggestions = result.explanation.suggestions if result.explanation else ()
-            dispatcher.utter_message(
-                response="utter_no_results",
-                explanation=explanation,
-                buttons=[
-                    {"title": topic, "payload": f'/find_opportunity{{"topic":"{topic}"}}'}
-                    for topic in suggestions[:3]
-                ],
-            )
-            if ask_where:
-                dispatcher.utter_message(response="utter_ask_where")
-            return ask_where  # the previous list stays, so "the second one" still means it
-        page = load_listings(session, ids[:PAGE])
-        show_page(
-            dispatcher,
-            page,
-            start=1,
-            total=len(ids),
-            summary=summary_of(query, str(relation) if relation else None),
-        )
-        if ask_where:
+            self._nothing(dispatcher, result, filters, relation)
+        else:
+            page = load_listings(session, ids[:PAGE])
+            show_page(dispatcher, page, start=1, total=len(ids), summary=summary(filters, relation))
+            events += [
+                SlotSet("results", ids),
+                SlotSet("results_shown", float(len(page))),
+                SlotSet("selected", ids[0] if len(ids) == 1 else None),
+            ]
+        if wants_near_me(tracker):
             dispatcher.utter_message(response="utter_ask_where")
-        return [
-            *ask_where,
-            SlotSet("results", ids),
-            SlotSet("results_shown", float(len(page))),
-            SlotSet("selected", ids[0] if len(ids) == 1 else None),
+        self._offer(dispatcher, needs[1:])
+        return events
+
+    @staticmethod
+    def _nothing(
+        dispatcher: CollectingDispatcher,
+        result: SearchResult,
+        filters: list[Filter],
+        relation: str | None,
+    ) -> None:
+        """Nothing fits: why, the filters it used, one button per filter to drop, other topics."""
+        explanation = result.explanation
+        suggestions = explanation.suggestions if explanation else ()
+        topics = [
+            {"title": topic, "payload": f'/find_opportunity{{"topic":"{topic}"}}'}
+            for topic in suggestions[:MAX_SUGGESTED_TOPICS]
         ]
+        dispatcher.utter_message(
+            response="utter_no_results",
+            explanation=explanation.message if explanation else "",
+            filters=summary(filters, relation),
+            buttons=drop_buttons(filters) + topics,
+        )
+
+    @staticmethod
+    def _unknown_place(
+        dispatcher: CollectingDispatcher, error: UnknownPlace, taxonomy: Taxonomy
+    ) -> None:
+        """The place is not one of the city's neighbourhoods: say so, and which ones are."""
+        close = list(dict.fromkeys(error.suggestions))
+        known = close + sorted(p.name for p in taxonomy.places.values() if p.name not in close)
+        place = short(error.name, PLACE_SHOWN)
+        if not known:
+            dispatcher.utter_message(response="utter_unknown_place_unlisted", place=place)
+            return
+        dispatcher.utter_message(
+            response="utter_unknown_place",
+            place=place,
+            known=", ".join(known[:KNOWN_PLACES_SHOWN])
+            + ("…" if len(known) > KNOWN_PLACES_SHOWN else ""),
+            buttons=[
+                {"title": name, "payload": f'/inform{{"location":"{name}"}}'}
+                for name in known[:MAX_OFFERED]
+            ],
+        )
+
+    @staticmethod
+    def _offer(dispatcher: CollectingDispatcher, others: list[str]) -> None:
+        """The other needs of a message that asked for several: a button each."""
+        if not others:
+            return
+        offered = others[:MAX_OFFERED]
+        dispatcher.utter_message(
+            response="utter_also_mentioned",
+            topics=", ".join(offered),
+            buttons=[{"title": t, "payload": f'/inform{{"topic":"{t}"}}'} for t in offered],
+        )
 
     @staticmethod
     def _remember(session: Session, tracker: Tracker, query: SearchQuery) -> None:
         """Keep age, place and interests for next time (for the learner or their dependant)."""
         learner = current_learner(session, tracker)
-        topics = [t for t in as_list(tracker.get_slot("topic")) if t != ANY_TOPIC]
+        topics = [t for t in query.topics if t != ANY_TOPIC]
         remember_profile(
             session,
             learner,
             relation=tracker.get_slot("relation"),
-            age=as_int(tracker.get_slot("age")),
+            age=query.age,
             interests=topics,
             neighbourhood=query.neighbourhood,
             language=query.language,
@@ -174,13 +304,15 @@ class ActionMoreResults(DirectoryAction):
             dispatcher.utter_message(response="utter_no_more_results")
             return []
         page = load_listings(session, ids[shown : shown + PAGE])
-        query = build_query(tracker)
         relation = tracker.get_slot("relation")
+        filters = active_filters(
+            understood_of(build_query(tracker)), current_city(session).currency
+        )
         show_page(
             dispatcher,
             page,
             start=shown + 1,
             total=len(ids),
-            summary=summary_of(query, str(relation) if relation else None),
+            summary=summary(filters, str(relation) if relation else None),
         )
         return [SlotSet("results_shown", float(min(shown + PAGE, len(ids))))]

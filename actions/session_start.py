@@ -1,4 +1,5 @@
-"""A new session picks up what the learner told us before (age, place, interests)."""
+"""A new session picks up what the learner told us before (age, place, interests) and which city
+the assistant speaks for (the `city` slot its greeting and answers name)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
 from knowledge.learners import find_learner
+from knowledge.settings import Settings
+
+CITY_SLOT = "city"  # None: responses say "near you" instead of a name
 
 
 class ActionSessionStart(DirectoryAction):
-    """Carries slots over (as Rasa's default does) and fills empty ones from the stored profile."""
+    """Carries slots over (as Rasa's default does), fills empty ones from the stored profile, and
+    sets the city afresh (a carried-over name may be from before the city was configured)."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -30,9 +36,10 @@ class ActionSessionStart(DirectoryAction):
         carried = {
             name: value
             for name, value in tracker.slots.items()
-            if value is not None and name != "requested_slot"
+            if value is not None and name not in ("requested_slot", CITY_SLOT)
         }
         events += [SlotSet(name, value) for name, value in carried.items()]
+        events.append(SlotSet(CITY_SLOT, current_city(session).name))
         learner = find_learner(session, tracker.sender_id)
         if learner is not None:
             stored = {
@@ -57,4 +64,13 @@ class ActionSessionStart(DirectoryAction):
         if events:
             return events
         dispatcher.messages.clear()
-        return [SessionStarted(), ActionExecuted("action_listen")]
+        return [SessionStarted(), _configured_city(), ActionExecuted("action_listen")]
+
+
+def _configured_city() -> EventType:
+    """Without the directory, the city is the configured one, or none ("near you")."""
+    try:
+        name = Settings.from_env().city_name
+    except ValueError:  # a bad setting is reported where the servers start (bot.serve)
+        name = None
+    return SlotSet(CITY_SLOT, name)

@@ -14,7 +14,6 @@ import contextlib
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from benchmarks.load import (
     summarise,
 )
 from benchmarks.machine import describe_machine
+from benchmarks.stack import free_port, run_assistant
 from benchmarks.store import DATA_DIR, sqlite_directory
 from knowledge.settings import PROJECT_ROOT
 
@@ -50,9 +50,7 @@ SEED = 7
 
 
 def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -91,52 +89,10 @@ class Servers:
 
 @contextmanager
 def our_bot(database_url: str, work: Path) -> Iterator[Servers]:
-    """Action server + Rasa server on free ports, as `make run` starts them."""
-    rasa_port, action_port = _port(), _port()
-    env = {
-        **os.environ,
-        "WAYFINDER_DATABASE_URL": database_url,
-        "WAYFINDER_TRACKER_URL": f"sqlite:///{work / f'tracker-{rasa_port}.db'}",
-        "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-    }
-    log = (work / f"bench-{rasa_port}.log").open("wb")
-    actions = subprocess.Popen(
-        [str(VENV / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    rasa = subprocess.Popen(
-        [
-            str(RASA),
-            "run",
-            "--enable-api",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "--model",
-            str(MODEL),
-            "--endpoints",
-            "bot/endpoints.yml",
-            "--credentials",
-            "bot/credentials.yml",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        _wait(f"http://127.0.0.1:{action_port}/health", actions)
-        _wait(f"http://127.0.0.1:{rasa_port}/", rasa)
-        yield Servers(f"http://127.0.0.1:{rasa_port}", {"rasa": rasa, "actions": actions})
-    finally:
-        for process in (rasa, actions):
-            process.terminate()
-            process.wait(timeout=30)
-        log.close()
+    """Action server + Rasa server on free ports, as `make run` starts them (benchmarks.stack)."""
+    logs = Path(tempfile.mkdtemp(prefix="bot-", dir=work))
+    with run_assistant(MODEL, database_url, logs) as assistant:
+        yield Servers(assistant.rasa_url, assistant.processes)
 
 
 @contextmanager

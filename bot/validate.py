@@ -4,7 +4,8 @@ Rasa warns about responses no story or rule uses, but ours are sent by custom ac
 text lives in the domain) or by the form; those are accepted only when an action in `actions/`
 names them or a form requires the slot they ask for. It
 also warns that EXTERNAL_reminder has no NLU examples: it is triggered by the reminder worker,
-never typed. Anything else (a typo'd intent, a missing response, a story conflict) fails.
+never typed; so are intents only the buttons an action makes send (`/drop_filter{…}`).
+Anything else (a typo'd intent, a missing response, a story conflict) fails.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from bot.settings import PROJECT_ROOT
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 TRAIN_ARGS = ["--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--config", "config.yml"]
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
-EXTERNAL = re.compile(r"The intent '(EXTERNAL_\w+)' is listed in the domain file, but is not found")
+NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found")
+PAYLOAD = re.compile(r"[\"']/(\w+)\{")  # a button payload written in an action: '/intent{'
+EXTERNAL = "EXTERNAL_"
 WARNING = re.compile(r"UserWarning: (.*)")
 ERROR = re.compile(r"\b(ERROR|Exception|Error:)\b")
 
@@ -35,6 +38,13 @@ def responses_named_in(folder: Path) -> set[str]:
         names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source))
         names |= {f"{prefix}*" for prefix in re.findall(r"f[\"'](utter_\w+_)\{", source)}
     return names
+
+
+def intents_sent_by_buttons(folder: Path) -> set[str]:
+    """Intents whose payloads the actions write into buttons ('/drop_filter{"filter":…}')."""
+    return {
+        name for path in folder.glob("*.py") for name in PAYLOAD.findall(path.read_text("utf-8"))
+    }
 
 
 def form_questions(domain_folder: Path) -> set[str]:
@@ -52,8 +62,9 @@ def dispatched(name: str, named: set[str]) -> bool:
     return name in named or any(p.endswith("*") and name.startswith(p[:-1]) for p in named)
 
 
-def problems(output: str, named: set[str]) -> list[str]:
-    """Every warning or error that is not one of the accepted kinds."""
+def problems(output: str, named: set[str], buttons: frozenset[str] = frozenset()) -> list[str]:
+    """Every warning or error that is not one of the accepted kinds; `buttons` are intents only
+    buttons send, which need no NLU examples."""
     found: list[str] = []
     for line in output.splitlines():
         warning = WARNING.search(line)
@@ -62,7 +73,8 @@ def problems(output: str, named: set[str]) -> list[str]:
             unused = UNUSED.search(text)
             if unused and dispatched(unused.group(1), named):
                 continue
-            if EXTERNAL.search(text):
+            untyped = NO_EXAMPLES.search(text)
+            if untyped and (untyped.group(1).startswith(EXTERNAL) or untyped.group(1) in buttons):
                 continue
             found.append(text)
         elif ERROR.search(line) and "rasa.validator" in line:
@@ -80,10 +92,13 @@ def main(argv: Iterable[str] = ()) -> int:
         check=False,
     )
     output = result.stdout + result.stderr
-    named = responses_named_in(PROJECT_ROOT / "actions") | form_questions(
-        PROJECT_ROOT / "bot/domain"
+    named = (
+        responses_named_in(PROJECT_ROOT / "actions")
+        | responses_named_in(PROJECT_ROOT / "bot" / "rasa_ext")  # the REST channel's own answers
+        | form_questions(PROJECT_ROOT / "bot/domain")
     )
-    found = problems(output, named)
+    buttons = frozenset(intents_sent_by_buttons(PROJECT_ROOT / "actions"))
+    found = problems(output, named, buttons)
     if result.returncode != 0 and not found:
         found.append(f"rasa data validate exited with {result.returncode}")
     for problem in found:

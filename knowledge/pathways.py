@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from knowledge.goals import career_index
 from knowledge.models import Credential, Opportunity, Pathway, PathwayStep
 
 StepState = Literal["done", "next", "later", "too_young"]
@@ -28,10 +29,14 @@ class StepView:
     credential: Credential | None
     from_age: int | None  # the age at which a too_young step opens
     replaced: bool  # the listed opportunity has ended; `opportunity` is a current alternative
+    after: tuple[int, ...] = ()  # positions of earlier steps this one follows from (built paths)
 
 
-def find_pathway(session: Session, goal: str, *, threshold: float = 85.0) -> Pathway | None:
-    """The pathway whose keywords, name or careers best match a goal ("I want to be a nurse")."""
+def find_pathway(
+    session: Session, goal: str, *, threshold: float = 85.0, exact: bool = False
+) -> Pathway | None:
+    """The pathway whose keywords, name or careers best match a goal ("I want to be a nurse");
+    `exact`: only a keyword, name or career found as whole words, never a near spelling."""
     text = " ".join(re.findall(r"[a-z0-9]+", goal.lower()))
     best: tuple[float, Pathway] | None = None
     pathways = session.scalars(select(Pathway).options(selectinload(Pathway.careers)))
@@ -45,6 +50,8 @@ def find_pathway(session: Session, goal: str, *, threshold: float = 85.0) -> Pat
                 score = 100.0 + len(
                     wanted
                 )  # an exact phrase beats any fuzzy match; longer is surer
+            elif exact:
+                continue
             else:
                 score = fuzz.partial_ratio(wanted, text) if len(wanted) >= 4 else 0.0
             if score >= threshold and (best is None or score > best[0]):
@@ -111,7 +118,7 @@ def _completed(step: PathwayStep, held: set[str]) -> bool:
     )
 
 
-def _is_current(opportunity: Opportunity, today: date) -> bool:
+def is_current(opportunity: Opportunity, today: date) -> bool:
     """Open to learners: active and not ended."""
     return opportunity.status == "active" and (
         opportunity.end_date is None or opportunity.end_date >= today
@@ -126,17 +133,17 @@ def _current_opportunity(
     if listed is None:
         if step.credential is None:
             return None, False
-        return _awarding(session, step.credential, today), False
-    if _is_current(listed, today):
+        return awarding(session, step.credential, today), False
+    if is_current(listed, today):
         return listed, False
     for credential in listed.awards:
-        alternative = _awarding(session, credential, today)
+        alternative = awarding(session, credential, today)
         if alternative is not None:
             return alternative, True
     return None, True
 
 
-def _awarding(session: Session, credential: Credential, today: date) -> Opportunity | None:
+def awarding(session: Session, credential: Credential, today: date) -> Opportunity | None:
     """A current opportunity that awards this credential, soonest-starting first."""
     query = (
         select(Opportunity)
@@ -157,3 +164,20 @@ def _from_age(step: PathwayStep, opportunity: Opportunity | None) -> int | None:
         ages.append(step.credential.min_age)
     known = [a for a in ages if a is not None]
     return max(known) if known else None
+
+
+def pathway_for_career(session: Session, key: str, name: str) -> Pathway | None:
+    """A curated pathway towards this starter career: one of its careers has the starter
+    career's key, or is called by one of its titles ("Plumber", "plomero", "pipefitter")."""
+    index = career_index()
+    pathways = session.scalars(
+        select(Pathway).options(selectinload(Pathway.careers)).order_by(Pathway.id)
+    )
+    for pathway in pathways:
+        for career in pathway.careers:
+            named = index.named(career.name)
+            if career.key == key or career.name.strip().lower() == name.lower():
+                return pathway
+            if named is not None and named.key == key:
+                return pathway
+    return None

@@ -115,11 +115,11 @@ def _message(body: dict[str, Any]) -> str:
         if len(payload) > MAX_PAYLOAD:
             raise BadRequest(f"payload is longer than {MAX_PAYLOAD} characters")
         return payload
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("text must be a non-empty string (or send a button's payload)")
+    if not isinstance(text, str):
+        raise BadRequest("text must be a string (or send a button's payload)")
     if len(text) > MAX_TEXT:
         raise BadRequest(f"text is longer than {MAX_TEXT} characters; please shorten it")
-    return text.strip()
+    return text.strip()  # a blank one too: the assistant answers "I didn't catch that"
 
 
 def _cursor(value: str) -> int:

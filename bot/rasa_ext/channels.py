@@ -2,9 +2,11 @@
 
 Rasa 3.6 logs and swallows a failing custom action (action server down, a time-out), and the user
 would hear nothing. When a message gets no reply at all, this channel sends the text of the
-domain's `utter_technical_trouble` instead, in both plain and `?stream=true` mode. Everything else
-is Rasa's RestInput: the name `rest` (so the URL stays /webhooks/rest/webhook), `sender`,
-`message`, `input_channel` and `metadata` (stored on the user's event unchanged).
+domain's `utter_technical_trouble` instead, in both plain and `?stream=true` mode. An empty or
+blank message (Rasa's intent classifier raises on one) never reaches Rasa: it gets the domain's
+`utter_empty_message` ("I didn't catch that"), from every client, the gateway included.
+Everything else is Rasa's RestInput: the name `rest` (so the URL stays /webhooks/rest/webhook),
+`sender`, `message`, `input_channel` and `metadata` (stored on the user's event unchanged).
 Configured in bot/credentials.yml by module path.
 """
 
@@ -21,6 +23,7 @@ from sanic import Blueprint, Sanic
 
 logger = logging.getLogger(__name__)
 APOLOGY = "utter_technical_trouble"
+EMPTY = "utter_empty_message"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -49,14 +52,19 @@ def sent_count(channel: OutputChannel | None) -> int | None:
     return None
 
 
-def apology_text(app: Sanic | None) -> str | None:
-    """The first text of utter_technical_trouble in the loaded agent's domain."""
+def response_text(app: Sanic | None, name: str) -> str | None:
+    """The first text of the response `name` in the loaded agent's domain."""
     agent = getattr(app.ctx, "agent", None) if app is not None else None
     domain = getattr(agent, "domain", None)
-    for variation in (domain.responses if domain is not None else {}).get(APOLOGY, []):
+    for variation in (domain.responses if domain is not None else {}).get(name, []):
         if variation.get("text"):
             return str(variation["text"])
     return None
+
+
+def apology_text(app: Sanic | None) -> str | None:
+    """The first text of utter_technical_trouble in the loaded agent's domain."""
+    return response_text(app, APOLOGY)
 
 
 class WayfinderRestInput(RestInput):
@@ -96,6 +104,12 @@ class WayfinderRestInput(RestInput):
         """Wrap Rasa's handler: an error or a turn without a bot message gets the apology."""
 
         async def answered(message: UserMessage) -> None:
+            if not (message.text or "").strip():
+                empty = response_text(self.app, EMPTY)
+                if empty is not None:
+                    await message.output_channel.send_text_message(message.sender_id or "", empty)
+                    return
+                logger.error("no %s in the loaded domain: an empty message goes to Rasa", EMPTY)
             before = sent_count(message.output_channel)
             try:
                 await on_new_message(message)

@@ -7,10 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from knowledge.cli import community, db, directory, history, nlu, review, taxonomy
+from knowledge.cli import community, db, directory, history, nlu, pathways, review, taxonomy
 from knowledge.cli.context import CliError, Context
 
-COMMAND_MODULES = (db, directory, taxonomy, nlu, community, review, history)
+COMMAND_MODULES = (db, directory, taxonomy, pathways, nlu, community, review, history)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.city import forget_cached_facts
 from knowledge.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,9 @@ def directory(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
     monkeypatch.delenv("NAVIGATOR_CHAT_ID", raising=False)
     monkeypatch.delenv("WAYFINDER_HELP_CONTACT", raising=False)
+    for variable in ("CITY_NAME", "TIMEZONE", "CURRENCY", "LOCALE"):  # the city: the directory's
+        monkeypatch.delenv(f"WAYFINDER_{variable}", raising=False)
+    forget_cached_facts()
     # The demo's confirmation dates age with the clock: no listing is stale unless a test says so.
     monkeypatch.setenv("FRESHNESS_DAYS", "100000")
     yield url

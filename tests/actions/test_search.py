@@ -98,3 +98,85 @@ def test_near_me_with_a_shared_location_does_not_ask_again(directory: str, run: 
     )
     messages, _ = run(ActionSearchOpportunities(), t)
     assert "utter_ask_where" not in [message["response"] for message in messages]
+
+
+def test_every_result_list_names_the_filters_the_search_ran_with(directory: str, run: Run) -> None:
+    slots = {
+        "topic": ["coding"],
+        "age": 12.0,
+        "relation": "son",
+        "schedule": ["Sat"],
+        "format": "online",
+        "language": "es",
+    }
+    messages, _ = run(ActionSearchOpportunities(), tracker("free coding", slots=slots))
+    # "free" came from the words alone: the summary is what ran, not only the slots
+    assert messages[0]["summary"] == "coding · age 12 · son · free · Sat · online · Spanish"
+
+
+def test_nothing_found_names_each_filter_with_a_button_to_drop_it(directory: str, run: Run) -> None:
+    slots = {"topic": ["swimming"], "age": 70.0, "language": "so", "location": "Eastside"}
+    messages, _ = run(ActionSearchOpportunities(), tracker("swimming", slots=slots))
+    nothing = messages[0]
+    assert nothing["response"] == "utter_no_results"
+    assert nothing["filters"] == "swimming · age 70 · Eastside · Somali"
+    drops = [b for b in nothing["buttons"] if b["payload"].startswith("/drop_filter")]
+    assert [b["payload"] for b in drops] == [
+        f'/drop_filter{{"filter":"{name}"}}' for name in ("topic", "age", "location", "language")
+    ]
+    assert [b["title"] for b in drops] == ["✕ swimming", "✕ age 70", "✕ Eastside", "✕ Somali"]
+    assert all(len(b["payload"].encode()) <= 64 for b in nothing["buttons"])
+
+
+def test_a_dropped_filter_does_not_come_back_from_the_words(directory: str, run: Run) -> None:
+    earlier = [
+        {
+            "event": "user",
+            "text": "free coding on saturdays",
+            "parse_data": {"intent": {"name": "find_opportunity"}, "entities": []},
+        },
+        {"event": "action", "name": "action_search_opportunities"},
+    ]
+    t = tracker(
+        '/drop_filter{"filter":"cost"}',
+        intent="drop_filter",
+        entities=[entity("filter", "cost")],
+        slots={"topic": ["coding"], "age": 12.0, "schedule": ["Sat"], "cost": None},
+        events=earlier,
+    )
+    messages, _ = run(ActionSearchOpportunities(), t)
+    summary = messages[0].get("summary") or messages[0]["filters"]
+    assert "free" not in summary and "Sat" in summary
+
+
+def test_a_message_with_many_needs_searches_the_first_and_offers_the_others(
+    directory: str, run: Run
+) -> None:
+    text = (
+        "hi, long message sorry. my daughter is 9 and she really wants swimming lessons, "
+        "my son is struggling at school and needs tutoring, and i would love art classes "
+        "for myself one day. we don't have a car so closer is better. " * 10
+    )
+    named = [("art", 160), ("swimming", 60), ("tutoring", 120)]
+    t = tracker(
+        text,
+        entities=[{"entity": "topic", "value": v, "start": at} for v, at in named],
+        slots={"topic": ["art", "swimming", "tutoring"], "age": 9.0},
+    )
+    messages, events = run(ActionSearchOpportunities(), t)
+    assert messages[0]["response"] == "utter_results"
+    assert messages[0]["summary"].startswith("swimming · age 9")
+    assert slot_events(events)["topic"] == ["swimming"]
+    offer = messages[-1]
+    assert offer["response"] == "utter_also_mentioned" and offer["topics"] == "tutoring, art"
+    assert [b["payload"] for b in offer["buttons"]] == [
+        '/inform{"topic":"tutoring"}',
+        '/inform{"topic":"art"}',
+    ]
+
+
+def test_two_topics_in_a_short_message_are_searched_together(directory: str, run: Run) -> None:
+    t = tracker("she likes drawing and dance", slots={"topic": ["art", "dance"], "age": 9.0})
+    messages, events = run(ActionSearchOpportunities(), t)
+    assert "utter_also_mentioned" not in [m["response"] for m in messages]
+    assert "topic" not in slot_events(events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
-from bot.validate import form_questions, problems, responses_named_in
+from bot.validate import form_questions, intents_sent_by_buttons, problems, responses_named_in
 
 WARN = "/x/rasa/shared/utils/io.py:100: UserWarning: "
 
@@ -50,3 +50,19 @@ def test_every_response_an_action_sends_exists_in_the_domain() -> None:
     assert not missing, f"actions send responses the domain lacks: {sorted(missing)}"
     for prefix in (n[:-1] for n in named if n.endswith("*")):
         assert any(r.startswith(prefix) for r in responses), prefix
+
+
+def test_an_intent_only_buttons_send_needs_no_nlu_examples(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        'payload = f\'/drop_filter{{"filter":"{name}"}}\'\n'
+        'other = \'/find_opportunity{"topic": "art"}\'\n'
+    )
+    buttons = frozenset(intents_sent_by_buttons(tmp_path))
+    assert buttons == {"drop_filter", "find_opportunity"}
+    missing = "The intent '{}' is listed in the domain file, but is not found in the NLU data."
+    output = "\n".join(WARN + missing.format(name) for name in ("drop_filter", "typed_typo"))
+    assert problems(output, set(), buttons) == [missing.format("typed_typo")]
+
+
+def test_the_drop_filter_buttons_are_found_in_the_actions() -> None:
+    assert "drop_filter" in intents_sent_by_buttons(PROJECT_ROOT / "actions")

@@ -9,12 +9,9 @@ API is a fake server on localhost (tests/fakes/telegram_api.py); navigators are 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +19,26 @@ import pytest
 import requests
 from sqlalchemy.orm import Session
 
+from benchmarks.stack import (
+    PYTHON,
+    RASA,  # noqa: F401  (for the tests that start a server of their own)
+    Assistant,
+    StackError,
+    free_port,
+    run_assistant,
+    start_process,
+    stop_processes,
+    wait_until,
+)
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.seed import seed_directory
+from knowledge.settings import PROJECT_ROOT
 from tests.fakes.telegram_api import FakeBotApi
 from tests.web.conftest import browser  # noqa: F401  (the shared headless Chromium fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-PYTHON = ROOT / ".venv" / "bin" / "python"
-MODEL_LOAD_TIMEOUT_S = 300
+ROOT = PROJECT_ROOT
+_free_port = free_port  # the name the tests that start their own servers use
 NAVIGATORS = -1001234567890  # the navigators' Telegram group (a supergroup id)
 PSEUDONYM_KEY = "e2e-" + "k" * 40
 BOT_TOKEN = "123456789:E2E-TEST-TOKEN"
@@ -42,27 +49,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-
-
-def _free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until(ready: Callable[[], bool], timeout_s: float, what: str, log: Path) -> None:
-    """Poll until a server answers; on time-out fail with the end of its log."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if ready():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
-    pytest.fail(f"{what} did not become ready in {timeout_s} s; end of {log}:\n{tail}")
 
 
 def _model() -> Path:
@@ -76,6 +62,14 @@ def _model() -> Path:
     return path
 
 
+def _wait_until(ready: Callable[[], bool], timeout_s: float, what: str, log: Path) -> None:
+    """Poll until a server answers; on time-out fail the test with the end of its log."""
+    try:
+        wait_until(ready, timeout_s, what, log)
+    except StackError as error:
+        pytest.fail(str(error))
+
+
 @dataclass
 class Stack:
     """The running servers and where their data lives."""
@@ -87,7 +81,6 @@ class Stack:
     tracker_url: str
     logs: Path
     telegram: FakeBotApi
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def session(self) -> Session:
         """A session on the directory the actions use, to check what they stored."""
@@ -96,7 +89,7 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Seeded demo directory + action server + Rasa server; stopped at the end of the run."""
+    """Seeded demo directory + action server + Rasa server + gateway; stopped at the end."""
     model = _model()
     work = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{work / 'directory.db'}"
@@ -105,23 +98,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with Session(engine) as db, db.begin():
         seed_directory(db)
     engine.dispose()
-    rasa_port, action_port, gateway_port = _free_port(), _free_port(), _free_port()
+    gateway_port = free_port()
     telegram = FakeBotApi().start()
-    stack = Stack(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}",
-        gateway_url=f"http://127.0.0.1:{gateway_port}",
-        database_url=database_url,
-        tracker_url=f"sqlite:///{work / 'tracker.db'}",
-        logs=work,
-        telegram=telegram,
-    )
-    env = {
-        **os.environ,
-        "WAYFINDER_DATABASE_URL": database_url,
-        "WAYFINDER_TRACKER_URL": stack.tracker_url,
-        "WAYFINDER_ACTION_SERVER_URL": f"{stack.action_url}/webhook",
-        "WAYFINDER_RASA_URL": stack.rasa_url,
+    settings = {
         "NAVIGATOR_CHAT_ID": str(NAVIGATORS),
         "WAYFINDER_HELP_CONTACT": "call 555-0100",
         "WAYFINDER_GATEWAY_PORT": str(gateway_port),
@@ -132,84 +111,39 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WAYFINDER_CORS_ORIGINS": "",
         "WAYFINDER_GATEWAY_TOKEN": "",
     }
-    actions_log = work / "actions.log"
-    rasa_log = work / "rasa.log"
-    gateway_log = work / "gateway.log"
-    with actions_log.open("wb") as a_out, rasa_log.open("wb") as r_out:
-        stack.processes.append(
-            subprocess.Popen(
-                [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
-                cwd=ROOT,
-                env=env,
-                stdout=a_out,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        stack.processes.append(
-            subprocess.Popen(
-                [
-                    str(RASA),
-                    "run",
-                    "--enable-api",
-                    "-i",
-                    "127.0.0.1",
-                    "-p",
-                    str(rasa_port),
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    "bot/endpoints.yml",
-                    "--credentials",
-                    "bot/credentials.yml",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=r_out,
-                stderr=subprocess.STDOUT,
-            )
-        )
     try:
-        _wait_until(
-            lambda: requests.get(f"{stack.action_url}/health", timeout=2).ok,
-            60,
-            "the action server",
-            actions_log,
-        )
-        _wait_until(
-            lambda: (
-                requests.get(f"{stack.rasa_url}/status", timeout=2).json().get("model_file")
-                is not None
-            ),
-            MODEL_LOAD_TIMEOUT_S,
-            "the Rasa server",
-            rasa_log,
-        )
-        with gateway_log.open("wb") as g_out:
-            stack.processes.append(
-                subprocess.Popen(
-                    [str(PYTHON), "-m", "bot.gateway"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=g_out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        _wait_until(
-            lambda: requests.get(f"{stack.gateway_url}/health", timeout=2).json()["telegram"],
+        with run_assistant(model, database_url, work, env=settings) as assistant:
+            yield from _with_gateway(assistant, gateway_port, telegram)
+    except StackError as error:
+        pytest.fail(str(error))
+    finally:
+        telegram.close()
+
+
+def _with_gateway(assistant: Assistant, port: int, telegram: FakeBotApi) -> Iterator[Stack]:
+    """Start the channel gateway beside a running assistant, as `make run` does."""
+    gateway_url = f"http://127.0.0.1:{port}"
+    gateway_log = assistant.logs / "gateway.log"
+    gateway = start_process([str(PYTHON), "-m", "bot.gateway"], assistant.env, gateway_log)
+    try:
+        wait_until(
+            lambda: bool(requests.get(f"{gateway_url}/health", timeout=2).json()["telegram"]),
             60,
             "the gateway (with Telegram)",
             gateway_log,
+            gateway,
         )
-        yield stack
+        yield Stack(
+            rasa_url=assistant.rasa_url,
+            action_url=assistant.action_url,
+            gateway_url=gateway_url,
+            database_url=assistant.database_url,
+            tracker_url=assistant.tracker_url,
+            logs=assistant.logs,
+            telegram=telegram,
+        )
     finally:
-        for process in reversed(stack.processes):
-            process.terminate()
-        for process in stack.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        telegram.close()
+        stop_processes([gateway])
 
 
 @dataclass

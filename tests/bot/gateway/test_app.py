@@ -100,7 +100,7 @@ def test_the_demo_page_and_the_widget_files_are_served(gateway: Running) -> None
         (b"not json", "JSON"),
         (b"[1, 2]", "JSON object"),
         (b'{"session": "short", "text": "hi"}', "session"),
-        (b'{"session": "abcdefghijklmnopqrst", "text": "   "}', "text"),
+        (b'{"session": "abcdefghijklmnopqrst", "text": 42}', "text"),
         (b'{"session": "abcdefghijklmnopqrst", "text": "' + b"x" * 2001 + b'"}', "longer"),
         (b'{"session": "abcdefghijklmnopqrst", "payload": "no slash"}', "payload"),
     ],
@@ -111,6 +111,14 @@ def test_bad_messages_get_a_400_that_says_what_is_wrong(
     answer = requests.post(f"{gateway.url}/api/web/messages", data=body, timeout=5)
     assert answer.status_code == 400
     assert says in answer.json()["error"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n "])
+def test_a_blank_message_goes_to_the_assistant_not_refused(gateway: Running, text: str) -> None:
+    body = {"session": "abcdefghijklmnopqrst", "text": text}
+    answer = requests.post(f"{gateway.url}/api/web/messages", json=body, timeout=30)
+    assert answer.status_code == 200  # the assistant's "I didn't catch that" (here: Rasa is down)
+    assert answer.json()["messages"][0]["text"] == say("rasa_unavailable")
 
 
 def test_when_rasa_is_down_the_widget_gets_an_apology(gateway: Running) -> None:

@@ -42,6 +42,13 @@ def test_a_message_reaches_the_assistant_under_a_pseudonym_and_the_address_is_ke
         assert address is not None and (address.channel, address.address) == ("telegram", "555123")
 
 
+def test_a_blank_message_is_passed_on_for_the_assistant_to_answer(
+    gateway: Gateway, rasa: ScriptedRasa
+) -> None:
+    replies = asyncio.run(gateway.converse("web", "s" * 20, ""))
+    assert rasa.calls[-1][1] == "" and len(replies) == 1  # never dropped in silence
+
+
 def test_when_rasa_is_down_the_user_gets_an_apology_not_silence(
     gateway: Gateway, rasa: ScriptedRasa
 ) -> None:

@@ -116,6 +116,16 @@ def test_a_tapped_button_is_answered_disabled_and_sends_its_payload(
     assert rasa.calls[-1][1] == "/more_results"
 
 
+@pytest.mark.parametrize("text", ["   ", "\u3000\n"])
+def test_a_blank_message_reaches_the_assistant_and_its_answer_comes_back(
+    telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa, text: str
+) -> None:
+    # The assistant's REST channel answers it with "I didn't catch that" (tests/bot/rasa_ext).
+    run(telegram_gateway, fake.push_text(CHAT, text))
+    assert rasa.calls[-1][1:] == (text, "telegram")
+    assert len(sent_texts(fake)) == 1 and fake.errors() == []
+
+
 def test_a_button_from_before_a_restart_is_explained(
     telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa
 ) -> None:

@@ -17,12 +17,15 @@ from sanic import Sanic
 from bot.rasa_ext.channels import WayfinderRestInput
 
 APOLOGY = "Sorry, something went wrong on my side."
+DIDNT_CATCH = "I didn't catch that."
 DOMAIN = Domain.from_yaml(
     f"""
 version: "3.1"
 responses:
   utter_technical_trouble:
     - text: "{APOLOGY}"
+  utter_empty_message:
+    - text: "{DIDNT_CATCH}"
 """
 )
 Sanic.test_mode = True  # several apps in one process
@@ -139,3 +142,26 @@ def test_sender_channel_and_metadata_reach_rasa_unchanged() -> None:
 def test_the_channel_keeps_rasas_rest_name() -> None:
     assert WayfinderRestInput.name() == "rest"
     assert WayfinderRestInput().url_prefix() == "rest"
+
+
+@pytest.mark.parametrize("body", [{"message": ""}, {"message": "  \n\t "}, {}])
+@pytest.mark.parametrize("query", ["", "?stream=true"])
+def test_an_empty_message_gets_i_didnt_catch_that_and_never_reaches_rasa(
+    body: dict[str, str], query: str
+) -> None:
+    agent = FakeAgent(crashes)  # Rasa's intent classifier raises on empty text
+    status, reply = post(agent, {"sender": "e", **body}, query)
+    assert status == 200
+    lines = (
+        [json.loads(line) for line in reply.splitlines() if line] if query else json.loads(reply)
+    )
+    assert [message["text"] for message in lines] == [DIDNT_CATCH]
+    assert agent.seen == []
+
+
+def test_without_the_response_an_empty_message_still_gets_an_answer() -> None:
+    agent = FakeAgent(
+        crashes,
+        domain=Domain.from_yaml(DOMAIN.as_yaml().replace("utter_empty_message", "utter_other")),
+    )
+    assert texts(post(agent, {"sender": "e", "message": " "})[1]) == [APOLOGY]

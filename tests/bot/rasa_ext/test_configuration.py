@@ -59,6 +59,7 @@ def test_rasa_refuses_to_start_without_the_action_server_url(
 def test_the_real_domain_has_the_apology() -> None:
     responses = Domain.load(str(ROOT / "bot" / "domain")).responses
     assert responses["utter_technical_trouble"][0]["text"].strip()
+    assert "didn't catch" in responses["utter_empty_message"][0]["text"]  # for a blank message
 
 
 def test_redis_urls() -> None:

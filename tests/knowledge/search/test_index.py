@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from sqlalchemy import delete, select
 
 from knowledge.history import Actor
-from knowledge.models import SearchEntry
+from knowledge.models import Opportunity, SearchEntry
 from knowledge.search.index import (
     place_for,
     search_text_for,
@@ -15,7 +15,12 @@ from knowledge.search.index import (
     write_search_entries,
 )
 from knowledge.text import lemmas, words
-from knowledge.writes import create_opportunities, get_or_create_provider, upsert_opportunity
+from knowledge.writes import (
+    create_opportunities,
+    get_or_create_credential,
+    get_or_create_provider,
+    upsert_opportunity,
+)
 from tests.knowledge.search.conftest import CENTRE, Directory
 
 ACTOR = Actor(name="test", source="cli")
@@ -28,6 +33,32 @@ def test_search_text_is_lemmas_with_the_title_first() -> None:
         {"saturday", "code", "club"},
         {"saturday", "code", "club", "game", "design", "kid", "build", "library"},
     )
+
+
+def test_search_text_ends_with_the_names_of_the_credentials_awarded() -> None:
+    text = search_text_for("Warehouse Day", ["logistics"], None, "Depot", ["Forklift Certificate"])
+    assert text == " warehouse day | logistic depot forklift certificate "
+
+
+def test_writes_put_awarded_credentials_in_the_search_text(directory: Directory) -> None:
+    badges = [
+        get_or_create_credential(directory.session, name, "badge", ACTOR)
+        for name in ("Zebra Badge", "Kiln Badge")
+    ]
+    listing = directory.listing("Clay", topics=("art",), description="Pots.", awards=badges)
+    expected = search_text_for(
+        "Clay", ["art"], "Pots.", "Test Library", ["Kiln Badge", "Zebra Badge"]
+    )
+    assert listing.search_text == expected
+    provider = get_or_create_provider(directory.session, "Test Library", ACTOR)
+    (new_id,) = create_opportunities(
+        directory.session,
+        [{"title": "Clay", "description": "Pots.", "provider": provider,
+          "topics": [directory.topic("art")], "awards": badges, "status": "active"}],
+        ACTOR,
+    )  # fmt: skip
+    bulk = directory.session.get(Opportunity, new_id)
+    assert bulk is not None and bulk.search_text == expected
 
 
 def test_search_text_drops_stop_words_and_punctuation() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from knowledge.search.interpret import interpret
+from knowledge.search.interpret import grade_value, interpret, number_value
 from knowledge.taxonomy import Taxonomy
 
 TAXONOMY = Taxonomy(
@@ -66,15 +68,98 @@ def test_free_coding_club_for_a_12_year_old() -> None:
         ("coding for kindergarteners", 5),
         ("I'm 16 and like coding", 16),
         ("she's 11 and likes coding", 11),
+        ("coding for my twins, they are nine", 9),
+        ("my twins are nine and like coding", 9),
+        ("my son's 12, into coding", 12),
+        ("coding for my daughter who is 8", 8),
+        ("she’s 10 and loves coding", 10),
+        ("coding for a twelve year old", 12),
+        ("coding for my nine-year-old", 9),
+        ("coding, aged nine", 9),
+        ("age: 14", 14),
+        ("I'm twenty-one and want coding", 21),
+        ("coding for a 9 y/o", 9),
+        ("coding for a 3rd grader", 8),
+        ("coding for a fifth-grader", 10),
+        ("second grade coding", 7),
+        ("coding for kindergartners", 5),
+        ("pre-k coding", 4),
+        # the age they are about to be: programmes enrol ahead
+        ("she'll be 10 next month", 10),
+        ("he turns 10 soon", 10),
+        ("she is turning seven", 7),
+        ("my 12 yr old turns 13 next month", 13),
+        ("he's going to be 13 in may", 13),
+        # babies: months in whole years
+        ("story time for my 18 month old", 1),
+        ("my baby is 6 months", 0),
     ],
 )
 def test_ages_are_read_in_the_ways_people_write_them(text: str, age: int) -> None:
-    assert understood(text)["age"] == age
+    assert interpret(text, TAXONOMY).age == age
 
 
-@pytest.mark.parametrize("text", ["coding for 10 minutes", "coding in 3d", "grade 15 coding"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "coding for 10 minutes",
+        "coding in 3d",
+        "grade 15 coding",
+        "I'm one of the parents asking about coding",
+        "i'm 5 minutes away from the library",
+        "there will be 5 kids",
+        "they're 3 of us",
+        "coding for -3 year olds",
+        "coding for 1.5 years old",
+        "coding ages 8-10",
+        "the class is 10 dollars",
+    ],
+)
 def test_numbers_that_are_not_ages_are_not_taken_as_ages(text: str) -> None:
     assert "age" not in understood(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("12", 12), ("nine", 9), ("Twenty-One", 21), ("twenty one", 21), ("zero", 0)],
+)
+def test_numbers_in_digits_or_words(text: str, number: int) -> None:
+    assert number_value(text) == number
+
+
+@pytest.mark.parametrize("text", ["", "nine nine", "ten one", "12.5", "one two three", "lots"])
+def test_what_is_not_one_whole_number_is_none(text: str) -> None:
+    assert number_value(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "grade"), [("7", 7), ("7th", 7), ("seventh", 7), ("k", 0), ("Kindergarten", 0)]
+)
+def test_grades_in_digits_ordinals_or_words(text: str, grade: int) -> None:
+    assert grade_value(text) == grade
+
+
+ADVERSARIAL: list[Callable[[int], str]] = [
+    lambda n: "1" + " " * n + "x",  # took 4.9 s at n = 20,000 before whitespace was collapsed
+    lambda n: "she is " + " " * n + "x",
+    lambda n: "my twins are " * (n // 13),
+    lambda n: "twenty " * (n // 7),
+    lambda n: "grade" + " -" * (n // 2),
+    lambda n: "9" + " - " * (n // 3) + "years",
+]
+
+
+def _seconds(text: str) -> float:
+    started = time.perf_counter()
+    interpret(text, TAXONOMY)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("make", ADVERSARIAL)
+def test_long_messages_are_read_in_linear_time(make: Callable[[int], str]) -> None:
+    # Four times the text may take about four times as long, never sixteen (quadratic).
+    small, large = _seconds(make(5_000)), _seconds(make(20_000))
+    assert large < 8 * small + 0.2
 
 
 @pytest.mark.parametrize(
@@ -191,3 +276,23 @@ def test_without_a_taxonomy_only_filters_are_read() -> None:
 )
 def test_who_it_is_for_is_read_as_an_age_span(text: str, audience: tuple[int, int]) -> None:
     assert interpret(text, TAXONOMY).audience == audience
+
+
+@pytest.mark.parametrize(
+    ("text", "relation"),
+    [
+        ("and for her cousin?", "cousin"),
+        ("for my son, he's 7", "son"),
+        ("my twins are nine", "child"),
+        ("something for me please", "self"),
+        ("art for my granddaughter", "grandchild"),
+        ("my english is not so good", None),
+        ("coding for kids", None),
+    ],
+)
+def test_who_it_is_for_is_read_without_taking_the_words(text: str, relation: str | None) -> None:
+    assert interpret(text).relation == relation
+
+
+def test_a_relation_word_still_says_which_ages_fit() -> None:
+    assert interpret("art for my kid", TAXONOMY).audience == (5, 12)
