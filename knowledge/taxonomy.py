@@ -6,7 +6,7 @@ import re
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -349,8 +349,28 @@ class Taxonomy:
         """Topics and neighbourhoods named in a list of folded words, longest phrases first.
 
         Exact words and lemmas are tried before typo correction; positions in `taken` (already
-        explained, e.g. "12 year old") are never used.
+        explained, e.g. "12 year old") are never used. A starter-vocabulary phrase that covers
+        none of the city's topics ("piano lessons" where the city files piano under music)
+        gives way to the city's own words inside it.
         """
+        matches = self._find(typed_words, taken, starter=self.starter is not None)
+        found: list[Match] = []
+        for match in matches:
+            if match.kind == "concept" and not self.sense_topics(match.id):
+                inner = self._find(typed_words[match.start : match.end], None, starter=False)
+                if inner:
+                    found.extend(
+                        replace(item, start=item.start + match.start, end=item.end + match.start)
+                        for item in inner
+                    )
+                    continue
+            found.append(match)
+        return sorted(found, key=lambda match: match.start)
+
+    def _find(
+        self, typed_words: Sequence[str], taken: set[int] | None, *, starter: bool
+    ) -> list[Match]:
+        """Longest phrases first, exact before typo-corrected; the starter words if asked."""
         used = set(taken or ())
         matches: list[Match] = []
         lemmas = [lemma(word) for word in typed_words]
@@ -360,14 +380,20 @@ class Taxonomy:
                     span = range(start, start + size)
                     if used.intersection(span):
                         continue
-                    found = self._match(typed_words, lemmas, start, size, fuzzy)
+                    found = self._match(typed_words, lemmas, start, size, fuzzy, starter)
                     if found is not None:
                         matches.append(found)
                         used.update(span)
-        return sorted(matches, key=lambda match: match.start)
+        return matches
 
     def _match(
-        self, typed_words: Sequence[str], lemmas: Sequence[str], start: int, size: int, fuzzy: bool
+        self,
+        typed_words: Sequence[str],
+        lemmas: Sequence[str],
+        start: int,
+        size: int,
+        fuzzy: bool,
+        starter: bool = True,
     ) -> Match | None:
         """The topic or neighbourhood these words name, if any."""
         raw = tuple(typed_words[start : start + size])
@@ -376,7 +402,7 @@ class Taxonomy:
             ("neighbourhood", self._place_words),
             ("topic", self._topic_words),
         )
-        if self.starter is not None and _subject_words(raw):
+        if starter and self.starter is not None and _subject_words(raw):
             vocabularies += (("concept", self.starter.words),)
         for kind, vocabulary in vocabularies:
             if not fuzzy:

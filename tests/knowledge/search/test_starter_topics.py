@@ -156,3 +156,11 @@ def test_starter_words_of_a_city_topic_are_its_own_and_broader_ones() -> None:
     terms = set(taxonomy.starter_terms_of(1))
     assert {"judo", "artes marciales", "sports", "deportes", "athletics"} <= terms
     assert "fútbol" not in terms  # a sibling under sports, not this topic's word
+
+
+def test_the_citys_word_inside_an_uncovered_starter_phrase_wins() -> None:
+    taxonomy = city("Trades Hub", synonyms=((1, "pipefitting"),))
+    plan = make_plan(SearchQuery(text="pipefitting classes"), taxonomy)
+    assert plan.topic_names == ("Trades Hub",)
+    covered = city("Plumbing Basics", "Trades Hub", synonyms=((2, "plumber"),))
+    assert make_plan(SearchQuery(text="plumber"), covered).topic_names == ("Trades Hub",)
