@@ -39,8 +39,10 @@ from benchmarks.stack import Assistant, StackError, run_assistant
 from tests.e2e.conftest import Stack
 
 TARGET = TARGET_PASS_RATE
-DEMO_FLOOR = 0.70  # measured 2026-12-06: 11/15 (73 %)
-CITY_FLOOR = 0.40  # every city of tests/cities; measured 2026-12-06: Juniper Ford 6/15 (40 %)
+# Regression floors, one conversation below what passed on 2026-12-06 (demo 11/15, Juniper Ford
+# 6/15) because the questions-about-a-listing intent was taken out after that measurement.
+DEMO_FLOOR = 0.65  # at least 10 of 15
+CITY_FLOOR = 0.33  # every city of tests/cities: at least 5 of 15
 CITIES = city_folders()
 
 
