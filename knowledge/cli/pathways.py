@@ -4,13 +4,13 @@ the path the assistant would give for a goal (curated, or built from the listing
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.organiser import user_name
 from knowledge.goals import resolve_goal
 from knowledge.history import Actor
 from knowledge.pathway_builder import (
@@ -82,7 +82,7 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     if not path.is_file():
         raise CliError(f"{path} is not a file; give the path of a .csv file")
     require_schema(context)
-    actor = Actor(name=args.actor or _user_name(), source="import")
+    actor = Actor(name=args.actor or user_name(), source="import")
     try:
         with context.sessions.begin() as session:  # a refused file or a dry run wrote nothing
             report = import_pathways(session, path, actor=actor, dry_run=args.dry_run)
@@ -151,11 +151,3 @@ def _print_steps(steps: list[StepView]) -> None:
         if step.after:
             parts.append(f" after {', '.join(map(str, step.after))}")
         print("".join(parts))
-
-
-def _user_name() -> str:
-    """The login name, for the change history; 'cli' when the system cannot say."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"

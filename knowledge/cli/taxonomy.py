@@ -4,12 +4,12 @@ synonyms organisers add so learners' words find them."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.organiser import user_name
 from knowledge.history import Actor
 from knowledge.transfer.taxonomy_csv import export_taxonomy, import_taxonomy
 
@@ -62,7 +62,7 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     except UnicodeDecodeError as error:
         raise CliError(f"{path} is not UTF-8 text; save it as “CSV UTF-8”") from error
     require_schema(context)
-    actor = Actor(name=args.actor or getpass.getuser(), source="import")
+    actor = Actor(name=args.actor or user_name(), source="import")
     with context.sessions.begin() as session:
         report = import_taxonomy(session, text, actor=actor, dry_run=args.dry_run)
     for problem in report.problems:

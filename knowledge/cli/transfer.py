@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.organiser import user_name
 from knowledge.history import Actor
 from knowledge.progress import progress_on
 from knowledge.transfer import export_badges, export_csv, export_hsds, import_file
@@ -56,7 +56,7 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     if not path.is_file():
         raise CliError(f"{path} is not a file; give the path of a .csv or .json file")
     require_schema(context)
-    actor = Actor(name=args.actor or _user_name(), source="import")
+    actor = Actor(name=args.actor or user_name(), source="import")
     try:
         with context.sessions.begin() as session, progress_on() as progress:
             report = import_file(
@@ -113,11 +113,3 @@ def _noun(form: str, count: int) -> str:
     """What the export counts."""
     noun = "achievement" if form == "badges" else "listing"
     return noun if count == 1 else f"{noun}s"
-
-
-def _user_name() -> str:
-    """The login name, for the change history; 'cli' when the system cannot say."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
