@@ -25,6 +25,19 @@ class VocabularyError(ValueError):
     """A starter vocabulary file that cannot be used; the message names the file and entry."""
 
 
+def _english(names: Mapping[str, str]) -> str:
+    """The English name (every entry has one; the first otherwise)."""
+    return names.get("en") or next(iter(names.values()))
+
+
+def _all_words(names: Mapping[str, str], others: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Names in every language, then the other words in every language, each once."""
+    found = list(names.values())
+    for words in others.values():
+        found.extend(words)
+    return list(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class Concept:
     """A learning topic of the starter vocabulary, with its names and other words by language."""
@@ -38,14 +51,11 @@ class Concept:
     @property
     def name(self) -> str:
         """The English name, as shown to organisers."""
-        return self.names.get("en") or next(iter(self.names.values()))
+        return _english(self.names)
 
     def terms(self) -> list[str]:
         """Every name and synonym in every language, names first."""
-        found = list(self.names.values())
-        for words in self.synonyms.values():
-            found.extend(words)
-        return list(dict.fromkeys(found))
+        return _all_words(self.names, self.synonyms)
 
 
 @dataclass(frozen=True)
@@ -64,14 +74,11 @@ class Career:
     @property
     def name(self) -> str:
         """The English title."""
-        return self.names.get("en") or next(iter(self.names.values()))
+        return _english(self.names)
 
     def terms(self) -> list[str]:
         """Every title in every language, names first."""
-        found = list(self.names.values())
-        for words in self.titles.values():
-            found.extend(words)
-        return list(dict.fromkeys(found))
+        return _all_words(self.names, self.titles)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: cached indexes are keyed by it
