@@ -1,7 +1,11 @@
-"""One listing in full: what, who, where, when, cost, who can join, how, what it leads to."""
+"""One listing: in full ("tell me about the second one"), or just what was asked about it ("how
+much is it?", "is it wheelchair accessible?", "who runs the karate one?") — Rasa's knowledge-base
+pattern, with the attribute read from the words (knowledge/vocabulary/questions.yml) and the
+listing from the mention (a number, a name, "it")."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,13 +15,79 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
+from actions.form import GRADE_TO_AGE
 from actions.listing import details_of, staleness_of
-from actions.resolve import resolve_or_ask
+from actions.listing_facts import ATTRIBUTES, Asked, answer
+from actions.query import as_int
+from actions.reread import SEARCH, as_if, where_to_get
+from actions.resolve import latest_entity, resolve_opportunity, title_words
+from knowledge.models import Opportunity
 from knowledge.search.freshness import freshness_days
+from knowledge.vocabulary.questions import asking_phrases
+
+MAX_ANSWERED = 4  # "how much, where, when and how do I sign up?"; more would bury the first
+# Words that only ask ("how", "does", "is it"); what is left may name a listing.
+QUESTION_WORDS = frozenset({"how", "much", "many", "does", "do", "did", "is", "are", "was",
+                           "were", "can", "could", "will", "would", "should", "shall", "i", "im",
+                           "i'm", "we", "you", "u", "my", "our", "me", "us", "he", "she", "they",
+                           "them", "their", "it", "its", "it's", "this", "that", "these",
+                           "those", "there", "theres", "there's", "when", "where", "what",
+                           "whats", "what's", "who", "whos", "who's", "which", "why", "whether",
+                           "if", "any", "anything", "for", "at", "in", "on", "by", "to", "a",
+                           "an", "the", "one", "ones", "of", "and", "or", "with", "about",
+                           "still", "ok", "okay", "please", "pls", "plz", "tell", "know", "get",
+                           "go", "going", "need", "have", "has"})  # fmt: skip
+WORD = re.compile(r"[\w'’]+")
+
+
+def message_text(tracker: Tracker) -> str:
+    """The words of the newest message ("" for a button's payload, which names no listing)."""
+    text = str(tracker.latest_message.get("text") or "")
+    return "" if text.startswith("/") else text
+
+
+def mention_text(text: str) -> str:
+    """The words that may name a listing: without what is asked and without words that only
+    ask ("how much is the karate one?" → "karate")."""
+    for asked in reversed(asking_phrases(text)):  # every one: "wheelchair accessible"
+        text = text[: asked.start] + " " + text[asked.end :]
+    words = [w for w in WORD.findall(text.lower()) if w.replace("’", "'") not in QUESTION_WORDS]
+    return " ".join(words)
+
+
+def attributes_asked(text: str, opportunity: Opportunity) -> list[str]:
+    """What the message asks about the listing, leaving out words of its own title (a question
+    about "Power Hour" asks nothing about hours, but "is the Accessible Art Studio wheelchair
+    accessible?" still asks about access)."""
+    own = set(title_words(opportunity.title))
+    found: dict[str, None] = {}
+    for asked in asking_phrases(text):
+        said = title_words(text[asked.start : asked.end])
+        if said and set(said) <= own and _names_title(text, opportunity):
+            continue
+        found[asked.attribute] = None
+    return [attribute for attribute in found if attribute in ATTRIBUTES]
+
+
+def _names_title(text: str, opportunity: Opportunity) -> bool:
+    """Most of the title's words are in the message."""
+    wanted = title_words(opportunity.title)
+    said = set(title_words(text))
+    return bool(wanted) and sum(word in said for word in wanted) / len(wanted) >= 0.75
+
+
+def asked_age(tracker: Tracker) -> int | None:
+    """The age the question names ("ok for a 9 year old?", "for a 4th grader"), if any."""
+    age = as_int(latest_entity(tracker, "age"))
+    if age is not None:
+        return age
+    grade = as_int(latest_entity(tracker, "grade"))
+    return grade + GRADE_TO_AGE if grade is not None else None
 
 
 class ActionOpportunityDetails(DirectoryAction):
-    """Details of the result the user points at, by number, by name or by button."""
+    """The listing meant (by number, name, button or the one being discussed): what was asked
+    about it, or everything when nothing in particular was; asks which one when none is."""
 
     def name(self) -> str:
         return "action_opportunity_details"
@@ -29,11 +99,26 @@ class ActionOpportunityDetails(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        opportunity = resolve_or_ask(dispatcher, session, tracker)
+        text = message_text(tracker)
+        opportunity = resolve_opportunity(session, tracker, text=mention_text(text))
         if opportunity is None:
+            if where_to_get(text):  # "where can I get one in Spanish?" after a credential
+                return as_if(tracker, SEARCH)
+            dispatcher.utter_message(response="utter_which_one")
             return []
-        dispatcher.utter_message(response="utter_details", **details_of(opportunity))
         today = current_city(session).today()  # the learner's date, not the server's
+        attributes = attributes_asked(text, opportunity)
+        if not attributes:
+            dispatcher.utter_message(response="utter_details", **details_of(opportunity))
+        asked = Asked(
+            today=today, age=asked_age(tracker), language=latest_entity(tracker, "language")
+        )
+        sent: set[str] = set()
+        for attribute in attributes[:MAX_ANSWERED]:
+            for found in answer(attribute, session, opportunity, asked):
+                if found.response not in sent:  # "how do I apply, and by when?" says it once
+                    sent.add(found.response)
+                    dispatcher.utter_message(response=found.response, **found.values)
         stale = staleness_of(opportunity, today=today, days=freshness_days())
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
