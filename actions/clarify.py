@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.base import Events
+from actions.base import DirectoryAction, Events
+from actions.reread import as_if, read_again
 
 NEVER_OFFERED = {"nlu_fallback", "out_of_scope", "EXTERNAL_reminder", "affirm", "deny", "stop"}
 MAX_OPTIONS = 3
@@ -19,15 +21,24 @@ def label(domain: dict[str, Any], intent: str) -> str | None:
     return str(variations[0].get("text")) if variations and variations[0].get("text") else None
 
 
-class ActionClarify(Action):
-    """Offers the NLU's top guesses as buttons; with none usable, shows what the bot can do."""
+class ActionClarify(DirectoryAction):
+    """A message naming a listing, a credential or a subject of the city's listings is answered
+    as the request it is (actions.reread); otherwise the NLU's top guesses as buttons, and with
+    none usable, what the bot can do."""
 
     def name(self) -> str:
         return "action_clarify"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        session: Session,
     ) -> Events:
+        intent = read_again(session, str(tracker.latest_message.get("text") or ""))
+        if intent is not None:
+            return as_if(tracker, intent)
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = []
         for guess in ranking:

@@ -4,31 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.listing import MISSING
-from actions.resolve import latest_entity, resolve_or_ask
-from knowledge.models import CREDENTIAL_TYPES, Credential
+from actions.reread import SEARCH, as_if, taught_subject, where_to_get
+from actions.resolve import latest_entity, named_credential, resolve_or_ask
+from knowledge.models import CREDENTIAL_TYPES, Credential, Opportunity, Topic
 
-NAME_THRESHOLD = 80.0
 MAX_EXPLAINED = 3
 
 
-def named_credential(session: Session, text: str) -> Credential | None:
-    """A credential the message names ("is the CNA certificate recognised?")."""
-    credentials = {c.id: c.name for c in session.scalars(select(Credential))}
-    if not text.strip() or not credentials:
-        return None
-    best = process.extractOne(text, credentials, scorer=fuzz.token_set_ratio)
-    if best is None or best[1] < NAME_THRESHOLD:
-        return None
-    return session.get(Credential, best[2])
+def topic_awarding(session: Session, credential: Credential) -> str | None:
+    """The topic most of the listings awarding it share: "where can I get one?" searches it."""
+    query = (
+        select(Topic.name, func.count())
+        .join(Opportunity.topics)
+        .where(Opportunity.awards.any(Credential.id == credential.id))
+        .where(Opportunity.status == "active")
+        .group_by(Topic.name)
+        .order_by(func.count().desc(), Topic.name)
+        .limit(1)
+    )
+    found = session.execute(query).first()
+    return str(found[0]) if found is not None else None
 
 
 def explain(dispatcher: CollectingDispatcher, credential: Credential) -> None:
@@ -60,10 +63,13 @@ class ActionExplainCredential(DirectoryAction):
     ) -> Events:
         kind = latest_entity(tracker, "credential_type")
         text = str(tracker.latest_message.get("text") or "")
+        if where_to_get(text) and taught_subject(session, text):
+            return as_if(tracker, SEARCH)  # "where can I get a forklift licence?": the programs
         credential = None if text.startswith("/") else named_credential(session, text)
         if credential is not None:
             explain(dispatcher, credential)
-            return []
+            topic = topic_awarding(session, credential)
+            return [SlotSet("topic", [topic])] if topic is not None else []
         has_ordinal = latest_entity(tracker, "ordinal") is not None
         if kind in CREDENTIAL_TYPES and not has_ordinal:
             dispatcher.utter_message(response=f"utter_credential_type_{kind}")

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process, utils
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from actions.query import as_list
 from knowledge.learners import get_or_create_learner
-from knowledge.models import Learner, Opportunity
+from knowledge.models import Credential, Learner, Opportunity
+from knowledge.text import fold
 
 WORDS = re.compile(r"[a-z0-9]+")
+ACRONYM = re.compile(r"\(([A-Z][A-Z0-9+]{1,9})\)")  # "Child Development Associate (CDA)"
 NAME_THRESHOLD = 70.0
 FILLER = {"the", "one", "ones", "that", "this", "tell", "me", "about", "more", "info", "on", "save",
           "add", "it", "to", "my", "plan", "remind", "of", "please", "what", "is", "a", "an",
           "details", "show", "remove", "delete", "from", "list", "club", "class"}  # fmt: skip
+
+
+# A listing named in full anywhere in the directory ("tell me about Intro to the Wood Lathe"):
+# most of its title's words are in the message, spelled closely enough.
+TITLE_COVERAGE = 0.75
+TITLE_WORDS_MIN = 2  # one shared word ("free", "camp") names no listing
+WORD_SIMILARITY = 85.0  # "construccion" ~ "construction", "electrial" ~ "electrical"
+TITLE_CANDIDATES = 200  # titles compared, found by the message's longest words
+LOOKUP_WORDS = 4
+MIN_WORD = 2  # letters of a word that can name a listing ("i" in "Wiring I" cannot)
+TITLE_STOPWORDS = {"the", "of", "for", "and", "a", "an", "to", "in", "on", "at", "with", "by",
+                   "de", "la", "el", "y", "en", "ages", "age"}  # fmt: skip
 
 
 def ordinal_index(value: object, count: int) -> int | None:
@@ -75,12 +91,67 @@ def resolve_opportunity(
         said = (tracker.latest_message.get("text") or "") if text is None else text
         wanted = by_name(said, titles)
     if wanted is None:
+        said = (tracker.latest_message.get("text") or "") if text is None else text
+        wanted = named_in_directory(session, said)
+    if wanted is None:
         wanted = tracker.get_slot("selected")
     if wanted is None and len(ids) == 1:
         wanted = ids[0]
     if wanted is None or not str(wanted).isdigit():
         return None
     return session.get(Opportunity, int(wanted))
+
+
+def title_words(text: str) -> list[str]:
+    """The words that can name a listing, folded: no short words, no "the", "of", "ages"."""
+    return [
+        word
+        for word in WORDS.findall(fold(text))
+        if len(word) >= MIN_WORD and word not in TITLE_STOPWORDS
+    ]
+
+
+def named_in(text: str, names: Iterable[tuple[int, str]]) -> int | None:
+    """The id whose name the message says (most of its words, closely spelled), the fullest
+    match first; None when no name is said."""
+    said = title_words(text)  # "club" and "class" are words of titles too
+    best: tuple[float, int, int] | None = None
+    for number, name in names if said else ():
+        wanted = title_words(name)
+        if any(fold(acronym) in said for acronym in ACRONYM.findall(name)):
+            wanted = [word for word in wanted if word in said] or wanted  # "the CDA credential"
+        covered = sum(
+            1 for word in wanted if any(fuzz.ratio(word, own) >= WORD_SIMILARITY for own in said)
+        )
+        if not wanted or covered < min(TITLE_WORDS_MIN, len(wanted)):
+            continue
+        coverage = covered / len(wanted)
+        if coverage >= TITLE_COVERAGE and (best is None or (coverage, covered) > best[:2]):
+            best = (coverage, covered, number)
+    return best[2] if best is not None else None
+
+
+def named_in_directory(session: Session, text: str) -> str | None:
+    """The id of the active listing whose title the message says, anywhere in the directory."""
+    said = [word for word in title_words(text) if word not in FILLER]
+    if not said or text.startswith("/"):
+        return None
+    longest = sorted(set(said), key=len, reverse=True)[:LOOKUP_WORDS]
+    query = (
+        select(Opportunity.id, Opportunity.title)
+        .where(Opportunity.status == "active")
+        .where(or_(*(Opportunity.title.ilike(f"%{word}%") for word in longest)))
+        .limit(TITLE_CANDIDATES)
+    )
+    found = named_in(text, ((number, title) for number, title in session.execute(query)))
+    return str(found) if found is not None else None
+
+
+def named_credential(session: Session, text: str) -> Credential | None:
+    """A credential the message names ("is the CNA certificate recognised?", "what is an OSHA 10
+    card?"): most of its name's words, closely spelled."""
+    found = named_in(text, session.execute(select(Credential.id, Credential.name)).tuples())
+    return session.get(Credential, found) if found is not None else None
 
 
 def resolve_or_ask(
