@@ -10,6 +10,7 @@ A shared location pin is where the learner is, like who they are, so a new reque
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -121,6 +122,46 @@ def implied_by_words(tracker: Tracker, reading: Interpretation) -> dict[str, Any
         found["location"] = reading.neighbourhood.name
     if "relation" not in said and reading.relation is not None:
         found["relation"] = reading.relation  # "and for her cousin?": someone else now
+    return found
+
+
+# A long message (a parent's story with one request in it) is searched by the sentence that asks:
+# the last one with a cue like these. Its filters are the request's; the age, the place and who
+# it is for may come from anywhere in it ("she turned four", "we live in Pine Ridge").
+LONG_MESSAGE = 200
+REQUEST_CUE = re.compile(
+    r"\b(looking for|look for|searching for|search for|want|wants|would like|'d like|need|needs|"
+    r"is there|are there|do you have|anything|something|find|recommend)\b"
+)
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def request_sentence(text: str) -> str | None:
+    """The last sentence of a long message that asks for something; None for a short one."""
+    if len(text) <= LONG_MESSAGE:
+        return None
+    sentences = [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
+    asking = [sentence for sentence in sentences if REQUEST_CUE.search(sentence.lower())]
+    return asking[-1] if asking else None
+
+
+def requested(reading: Interpretation) -> dict[str, Any]:
+    """The filters the request sentence asks for, each slot set (None: not asked for), and its
+    topics when it names any."""
+    cost = None
+    if reading.free_only:
+        cost = "free"
+    elif reading.max_cost is not None:
+        cost = f"under {_amount(reading.max_cost)}"
+    found: dict[str, Any] = {
+        "cost": cost,
+        "schedule": list(dict.fromkeys([*reading.days, *reading.when])) or None,
+        "format": reading.format,
+        "language": reading.language,
+    }
+    topics = [match.name for match in reading.topics or reading.concepts]
+    if topics:
+        found["topic"] = topics
     return found
 
 

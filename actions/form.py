@@ -8,18 +8,22 @@ from contextvars import ContextVar
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import Events
 from actions.context import (
+    NEW_REQUEST_INTENT,
     changed,
     fresh_start,
     implied_by_words,
     is_new_request,
     one_place,
+    request_sentence,
+    requested,
     value_before_message,
 )
 from actions.db import directory_session
@@ -39,6 +43,7 @@ BARE_NUMBER = re.compile(r"^\D{0,20}?(?:(?<![\w])([-−–])\s?)?(\d{1,4})\D{0,3
 ONLY_NUMBER = re.compile(r"^(?:([-−–])\s?)?(\d{1,4})$")  # "-3", "150": nothing else
 SPELLED_ANSWER = re.compile(r"^\W*([a-z]+(?:[ -][a-z]+)?)\W*(?:years?(?: old)?|yo|y/o)?\W*$")
 MONTHS = re.compile(r"\bmonths?\b")
+SELF = "self"  # the relation value of "for me", "I'm 35" (nlu_data/synonyms.yml)
 # What the newest message says (its taxonomy reading), computed once per validation run.
 _READING: ContextVar[tuple[str, Interpretation] | None] = ContextVar("reading", default=None)
 
@@ -62,9 +67,12 @@ def read(text: str) -> Interpretation:
         return interpret(text)
 
 
-def topics_in(text: str) -> list[str]:
-    """Topics the directory's taxonomy finds in free text (the NLU may miss rare wordings)."""
-    return [match.name for match in read(text).topics]
+def topics_in(text: str, *, starter: bool = True) -> list[str]:
+    """Topics the directory's taxonomy finds in free text (the NLU may miss rare wordings): the
+    city's own, else (`starter`) the starter vocabulary's ("forklift", "sign language"), which
+    the search maps to the city's listings."""
+    reading = read(text)
+    return [match.name for match in reading.topics or (reading.concepts if starter else [])]
 
 
 def spoken_age(value: Any) -> int | None:
@@ -98,7 +106,12 @@ class ValidateSearchForm(FormValidationAction):
         changes: dict[str, Any] = {}
         if is_new_request(tracker, named, before):
             changes.update(fresh_start(tracker))
-        if reading is not None:
+        request = request_sentence(text) if text else None
+        if request is not None and reading is not None:  # a long story with one request in it
+            whole = implied_by_words(tracker, reading)
+            changes.update({key: whole[key] for key in ("location", "relation") if key in whole})
+            changes.update(requested(read(request)))
+        elif reading is not None:
             changes.update(implied_by_words(tracker, reading))
         changes.update(one_place(tracker, changes))
         return [
@@ -115,7 +128,10 @@ class ValidateSearchForm(FormValidationAction):
         text = latest_text(tracker)
         if not text:
             return {}
-        found = topics_in(text)
+        # A refinement ("and for his sister?") keeps its topic: the starter vocabulary's wide
+        # net ("sister" is a word of babysitting) is for a request that has none yet.
+        refining = bool(tracker.get_slot("topic")) and not _new_request_intent(tracker)
+        found = topics_in(text, starter=not refining)
         if found:
             return {"topic": found}
         if tracker.get_slot("topic"):
@@ -190,15 +206,35 @@ class ValidateSearchForm(FormValidationAction):
             return {"age": None}
         return {"age": float(age)}
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Topic and age, as the domain says."""
-        return domain_slots
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType | None:
+        """Topic, then age only when the search is for someone else whose age we do not know
+        ("for my daughter"): a learner asking for themselves ("I want to learn sign language")
+        gets results at once, each showing its ages, and can still say an age to narrow them.
+        Both slots are read and checked from every message all the same."""
+        missing = [name for name in self.domain_slots(domain) if tracker.slots.get(name) is None]
+        if not age_matters(tracker):
+            missing = [name for name in missing if name != "age"]
+        return SlotSet(REQUESTED_SLOT, missing[0] if missing else None)
+
+
+def age_matters(tracker: Tracker) -> bool:
+    """The search is for a child or relative ("my son", "for her brother"), not for themselves:
+    as the newest message's entity or words say (the NLU may miss "for my daughter", which the
+    form then sets from the words), else as the search before it was for."""
+    text = latest_text(tracker)
+    relation = (
+        latest_relation(tracker)
+        or (read(text).relation if text else None)
+        or tracker.get_slot("relation")
+    )
+    return relation is not None and str(relation) != SELF
+
+
+def _new_request_intent(tracker: Tracker) -> bool:
+    """The newest message asks for something (find_opportunity), rather than refining (inform)."""
+    return (tracker.latest_message.get("intent") or {}).get("name") == NEW_REQUEST_INTENT
 
 
 def _searching(tracker: Tracker) -> bool:
@@ -241,7 +277,7 @@ def _stored_age(sender_id: str, relation: str) -> int | None:
             learner = find_learner(session, sender_id)
             if learner is None:
                 return None
-            if relation == "self":
+            if relation == SELF:
                 return learner.age
             for dependant in learner.dependants:
                 if dependant.relation == relation:

@@ -15,6 +15,7 @@ from knowledge.models import FORMATS
 from knowledge.search.interpret import interpret
 from knowledge.search.query import DAY_NAMES, MAX_AGE, WHENS, SearchQuery
 from knowledge.taxonomy import Taxonomy
+from knowledge.text import is_stop_word, words
 
 UNDER = re.compile(r"under\s*[^\d\s]{0,3}\s*(\d+(?:\.\d+)?)")  # $50, €50, kr 50, EUR 50
 SEARCH_INTENTS = {"find_opportunity", "inform", "share_location"}
@@ -121,6 +122,8 @@ def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None
     location = str(tracker.get_slot("location") or "").strip() or None
     if location is not None and location.lower() == NEAR_ME:
         location = None  # a place to ask for (utter_ask_where), not a neighbourhood
+    elif location is not None and all(is_stop_word(word) for word in words(location)):
+        location = None  # "At home we speak Spanish": the NLU took a word, not a place
     age = as_int(tracker.get_slot("age"))
     fmt = tracker.get_slot("format")
     language = str(tracker.get_slot("language") or "").strip().lower()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
-from actions.context import RESETS, SEARCH_ACTION
+from actions.context import LONG_MESSAGE, RESETS, SEARCH_ACTION
 from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
 from actions.listing import TITLE_IN_BUTTON, numbered, short
 from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
@@ -32,7 +32,7 @@ KEEP = 30  # results remembered for "show more" and "the second one"
 # Several needs in one message ("swimming for her, tutoring for him, and art for me") are
 # searched one at a time: from three topics, or two in a long message. The first is searched;
 # the others are offered as buttons.
-MANY_NEEDS, LONG_MESSAGE = 3, 200
+MANY_NEEDS = 3
 MAX_OFFERED = 3
 MAX_SUGGESTED_TOPICS = 2
 KNOWN_PLACES_SHOWN = 8

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, String, cast, 
 from sqlalchemy.orm import Session
 
 from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
-from knowledge.text import is_stop_word, lemma, words
+from knowledge.text import is_english_word, is_stop_word, lemma, words
 from knowledge.vocabulary import StarterVocabulary, load_starter
 
 # Words that describe the kind of listing rather than its subject: never corrected into a topic
@@ -30,6 +30,8 @@ GENERIC_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 MAX_TERM_WORDS = 5
+# Words a phrase is read past ("manage my money", "fix your bike"): they never name a topic.
+POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their", "mi", "mis", "su", "sus"})
 Kind = Literal["topic", "neighbourhood", "concept"]
 # Where a city's topic name joins two subjects ("Robotics & Engineering", "Trades - Plumbing").
 _PARTS = re.compile(r"\s*(?:&|\+|/|,|;|\||\band\b|\by\b|\s-\s|\(|\))\s*", re.IGNORECASE)
@@ -58,6 +60,11 @@ class Match:
     fuzzy: bool = False
 
 
+def _all_english(words: Sequence[str]) -> bool:
+    """Every word is a dictionary word (so none of them is a typo)."""
+    return all(is_english_word(word) for word in words)
+
+
 def max_typos(length: int) -> int:
     """How many edits a word of this length may be off by and still be recognised."""
     if length >= 9:
@@ -82,6 +89,9 @@ class _Vocabulary:
 
     exact: dict[tuple[str, ...], int] = field(default_factory=dict)
     spellings: dict[str, dict[str, int]] = field(default_factory=dict)  # first letter → text → id
+    # Terms with "my", "your", … by their other words ("know your rights" → know rights), for
+    # find, which reads the words typed past them; looked up only after the exact words.
+    past_possessives: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def add(self, term: str, target: int) -> None:
         """Register a term by its words and by its lemmas; terms of only stop words are skipped."""
@@ -94,6 +104,15 @@ class _Vocabulary:
             self.exact.setdefault(key, target)
             spelled = " ".join(key)
             self.spellings.setdefault(spelled[0], {}).setdefault(spelled, target)
+        bare = tuple(word for word in raw if word not in POSSESSIVES)
+        if bare and len(bare) < len(raw):
+            self.past_possessives.setdefault(bare, target)
+            self.past_possessives.setdefault(tuple(lemma(word) for word in bare), target)
+
+    def past(self, raw: Sequence[str], lemmas: Sequence[str]) -> int | None:
+        """The term with a possessive these words (or lemmas) are, read past it."""
+        found = self.past_possessives.get(tuple(raw))
+        return found if found is not None else self.past_possessives.get(tuple(lemmas))
 
     def closest(self, typed: str) -> tuple[int, str] | None:
         """The target whose spelling is within the typo budget of `typed` (same first letter)."""
@@ -353,7 +372,7 @@ class Taxonomy:
         none of the city's topics ("piano lessons" where the city files piano under music)
         gives way to the city's own words inside it.
         """
-        matches = self._find(typed_words, taken, starter=self.starter is not None)
+        matches = self._find_across(typed_words, taken)
         found: list[Match] = []
         for match in matches:
             if match.kind == "concept" and not self.sense_topics(match.id):
@@ -366,6 +385,17 @@ class Taxonomy:
                     continue
             found.append(match)
         return sorted(found, key=lambda match: match.start)
+
+    def _find_across(self, typed_words: Sequence[str], taken: set[int] | None) -> list[Match]:
+        """Phrases read past "my", "her", … ("manage my money" is "managing money"), with the
+        positions of the words as typed."""
+        kept = [i for i, word in enumerate(typed_words) if word not in POSSESSIVES]
+        starter = self.starter is not None
+        if len(kept) == len(typed_words):
+            return self._find(typed_words, taken, starter=starter)
+        inside = {j for j, i in enumerate(kept) if i in (taken or ())}
+        matches = self._find([typed_words[i] for i in kept], inside, starter=starter)
+        return [replace(m, start=kept[m.start], end=kept[m.end - 1] + 1) for m in matches]
 
     def _find(
         self, typed_words: Sequence[str], taken: set[int] | None, *, starter: bool
@@ -409,9 +439,12 @@ class Taxonomy:
                 target = vocabulary.exact.get(raw)
                 if target is None:
                     target = vocabulary.exact.get(tuple(lemmas[start : start + size]))
+                if target is None:  # "know my rights": the term "know your rights"
+                    target = vocabulary.past(raw, lemmas[start : start + size])
                 if target is not None:
                     return self._make(kind, target, start, size, typed, False)
-            elif _correctable(raw):
+            elif _correctable(raw) and not (kind == "concept" and _all_english(raw)):
+                # The starter vocabulary is wide: "short" is not a typo of "sport".
                 near = vocabulary.closest(typed)
                 if near is not None:
                     return self._make(kind, near[0], start, size, typed, True)

@@ -86,6 +86,19 @@ def lemma(word: str) -> str:
     return lemmatised if lemmatised.isalnum() else word
 
 
+def is_english_word(word: str) -> bool:
+    """A word of the English dictionary ("short", "looking"): a learner who typed it meant it,
+    so it is never read as a typo of another ("sport", "locking")."""
+    return word in _dictionary_words()
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    """Every word form and lemma of the lookup lemmatiser's table."""
+    table = _lemma_table()
+    return frozenset(table) | frozenset(table.values())
+
+
 @lru_cache(maxsize=1)
 def _lemma_table() -> dict[str, str]:
     """The lookup lemmatiser's word → lemma table, read from the file its initialize() loads.

@@ -248,6 +248,7 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
         # ahead, and their age limits usually count at the start.
         (rf"\b(?:{_PERSON}|i){_WILL_BE}{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
         (rf"\b(?:turns|turning|turn)\s{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
+        (rf"\bturned\s{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),  # "she just turned four"
         (rf"\b{_NUMBER}\s?-?\s?(?:years?|yrs?)\s?-?\s?olds?\b", _set_age(0)),
         (rf"\b{_NUMBER}\s?(?:yo|y/o|y\.o\.?|yrs?)(?![\w])", _set_age(0)),
         (rf"\b{_NUMBER}\s?-?\s?months?\s?-?\s?olds?\b", _set_months),

@@ -111,7 +111,9 @@ def test_refinements_keep_the_filters(run: Run, directory: str) -> None:
 
 def test_asking_again_for_the_same_topic_is_a_refinement(run: Run, directory: str) -> None:
     t = turn("more coding stuff in spanish", "find_opportunity", [entity("topic", "coding")])
-    assert all(value is not None for value in validated(run, t).values())
+    slots = validated(run, t)
+    slots.pop("requested_slot", None)  # the form may finish: nothing more to ask
+    assert all(value is not None for value in slots.values())
 
 
 def test_a_first_request_keeps_the_stored_profile(run: Run, directory: str) -> None:

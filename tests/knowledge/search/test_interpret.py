@@ -87,6 +87,8 @@ def test_free_coding_club_for_a_12_year_old() -> None:
         # the age they are about to be: programmes enrol ahead
         ("she'll be 10 next month", 10),
         ("he turns 10 soon", 10),
+        ("she just turned four in september", 4),
+        ("my daughter turned 12 last week", 12),
         ("she is turning seven", 7),
         ("my 12 yr old turns 13 next month", 13),
         ("he's going to be 13 in may", 13),
