@@ -39,10 +39,12 @@ from benchmarks.stack import Assistant, StackError, run_assistant
 from tests.e2e.conftest import Stack
 
 TARGET = TARGET_PASS_RATE
-# Regression floors, one conversation below what passed on 2026-12-06 (demo 11/15, Juniper Ford
-# 6/15) because the questions-about-a-listing intent was taken out after that measurement.
-DEMO_FLOOR = 0.65  # at least 10 of 15
-CITY_FLOOR = 0.33  # every city of tests/cities: at least 5 of 15
+# Regression floors below what passed on 2026-12-06 (demo 15/15, Juniper Ford 15/15, both at the
+# TARGET): one conversation of slack for the demo and two for a city, whose model is trained
+# in the run on data it was not tuned to, so that a wording the NLU reads differently after a
+# retraining does not fail CI while a lost feature does.
+DEMO_FLOOR = 0.9  # at least 14 of 15
+CITY_FLOOR = 0.85  # every city of tests/cities: at least 13 of 15
 CITIES = city_folders()
 
 
