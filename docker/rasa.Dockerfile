@@ -14,5 +14,7 @@ RUN useradd --create-home wayfinder && chown -R wayfinder /app
 USER wayfinder
 EXPOSE 5005
 ENTRYPOINT ["rasa"]
-CMD ["run", "--enable-api", "-p", "5005", "--model", "/app/models/wayfinder.tar.gz", \
+# Channels only by default: the HTTP API (trackers, trigger_intent) is switched on by
+# docker-compose.yml together with its --auth-token, never without one.
+CMD ["run", "-p", "5005", "--model", "/app/models/wayfinder.tar.gz", \
      "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"]

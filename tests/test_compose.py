@@ -108,6 +108,20 @@ def test_secrets_are_required_and_every_variable_is_in_env_example() -> None:
         assert f"\n{variable}=" in env_example, variable
 
 
+def test_rasa_never_opens_its_http_api_without_a_required_token() -> None:
+    """Rasa's HTTP API reads and rewrites any conversation: --enable-api only with --auth-token,
+    and the token is a secret compose refuses to start without (issue #13)."""
+    command = COMPOSE["services"]["rasa"]["command"]
+    assert "--enable-api" in command
+    token = _flag(command, "--auth-token")
+    assert token is not None and re.fullmatch(r"\$\{WAYFINDER_RASA_TOKEN:\?[^}]+\}", token)
+    assert "WAYFINDER_RASA_TOKEN" in COMPOSE["services"]["reminders"]["environment"]
+    assert "/status" not in str(COMPOSE["services"]["rasa"]["healthcheck"])  # /status needs it
+    for dockerfile in (ROOT / "docker").glob("*.Dockerfile"):
+        text = dockerfile.read_text()
+        assert "--enable-api" not in text or "--auth-token" in text, dockerfile.name
+
+
 def test_rasa_waits_long_enough_for_its_model() -> None:
     start = COMPOSE["services"]["rasa"]["healthcheck"]["start_period"]
     assert int(start.rstrip("s")) >= 120
