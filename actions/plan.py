@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.children import young_learner
 from actions.listing import numbered, short
 from actions.query import as_list
 from actions.resolve import (
@@ -46,6 +47,9 @@ class ActionSaveOpportunity(DirectoryAction):
         opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
             return []
+        if young_learner(tracker):  # nothing about a child outlives the conversation
+            dispatcher.utter_message(response="utter_child_not_kept", title=opportunity.title)
+            return [SlotSet("selected", str(opportunity.id))]
         learner = current_learner(session, tracker)
         relation = tracker.get_slot("relation")
         _, new = add_to_plan(session, learner, opportunity, relation if relation else None)

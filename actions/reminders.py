@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.children import young_learner
 from actions.city import current_city
 from actions.listing import day, enrol_of
 from actions.resolve import current_learner, latest_entity, resolve_or_ask
@@ -37,6 +38,9 @@ class ActionSetReminder(DirectoryAction):
         opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
             return []
+        if young_learner(tracker):  # a child's reminder would outlive the conversation
+            dispatcher.utter_message(response="utter_child_not_kept", title=opportunity.title)
+            return [SlotSet("selected", str(opportunity.id))]
         learner = current_learner(session, tracker)
         city = current_city(session)
         planned = schedule_reminder(session, learner, opportunity, zone=city.zone)

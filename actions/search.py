@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from actions.base import DirectoryAction, Events
+from actions.children import young_learner
 from actions.city import current_city
 from actions.context import LONG_MESSAGE, RESETS, SEARCH_ACTION
 from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
@@ -271,7 +272,10 @@ class ActionSearchOpportunities(DirectoryAction):
 
     @staticmethod
     def _remember(session: Session, tracker: Tracker, query: SearchQuery) -> None:
-        """Keep age, place and interests for next time (for the learner or their dependant)."""
+        """Keep age, place and interests for next time (for the learner or their dependant);
+        nothing for a child speaking for themselves."""
+        if young_learner(tracker):
+            return
         learner = current_learner(session, tracker)
         topics = [t for t in query.topics if t != ANY_TOPIC]
         remember_profile(
