@@ -12,7 +12,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # A word is a run of letters and digits: hyphens, slashes and other punctuation separate words
 # ("after-school" → after school). Two exceptions stay one word: "3-d" / "3 d" (→ 3d) and dotted
 # abbreviations ("I.T." → it). One pass finds them all; the exceptions are cleaned afterwards.
-_WORD = re.compile(r"\b[23]\s*-?\s*d\b|[^\W_]+(?:\.[^\W_]+)*")
+_WORD = re.compile(r"\b[23]\s*(?:-\s*)?d\b|[^\W_]+(?:\.[^\W_]+)*")  # not \s*-?\s*: quadratic
 
 
 # Combining marks (accents, Arabic harakat, …) left over once NFKD has split letters from them.

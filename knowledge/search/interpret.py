@@ -14,6 +14,10 @@ from decimal import Decimal
 from knowledge.taxonomy import GENERIC_WORDS, Match, Taxonomy
 from knowledge.text import fold, is_stop_word, lemma, words
 
+# How much of a message is read: the web channel's limit (bot/gateway/web.py MAX_TEXT). A longer
+# message (Telegram allows 4,096 characters) is read up to here, and its asking sentence on its
+# own (actions/context.request_sentence); reading a topic costs up to ~0.1 ms a character.
+MAX_INTERPRETED_CHARS = 2_000
 LANGUAGES = {
     "english": "en", "spanish": "es", "espanol": "es", "castellano": "es", "french": "fr",
     "francais": "fr", "arabic": "ar", "vietnamese": "vi", "somali": "so", "chinese": "zh",
@@ -242,10 +246,11 @@ _CHEAPER = r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more th
 RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
     (re.compile(pattern), handler)
     for pattern, handler in (
-        # Ages. Whitespace is collapsed before matching, so "\s?" and "\s+" meet one space at
-        # most and no pattern backtracks over a run of them. The age someone is about to be
-        # ("turns 10 next month", "she'll be 10") wins over the one they are: programmes enrol
-        # ahead, and their age limits usually count at the start.
+        # Whitespace is collapsed before each pattern, so "\s?" and "\s+" meet one space; and
+        # no pattern puts two unbounded whitespace quantifiers side by side: "\s*(?:-\s*)?", not
+        # "\s*-?\s*", which tries every split of a run of spaces (quadratic).
+        # Ages. The age someone is about to be ("turns 10 next month", "she'll be 10") wins over
+        # the one they are: programmes enrol ahead, and their age limits usually count at the start.
         (rf"\b(?:{_PERSON}|i){_WILL_BE}{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
         (rf"\b(?:turns|turning|turn)\s{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
         (rf"\bturned\s{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),  # "she just turned four"
@@ -274,7 +279,7 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
         (r"\bweek\s*nights?\b", _set_weeknight),
         (r"\bweek\s*ends?\b", _set_when("weekend")),
         (r"\bweek\s*days?\b", _set_when("weekday")),
-        (r"\bafter\s*-?\s*school\b", _set_when("after_school")),
+        (r"\bafter\s*(?:-\s*)?school\b", _set_when("after_school")),
         (r"\b(?:evenings?|at\s+night|nights|tonight|after\s+work)\b", _set_when("evening")),
         (r"\bmornings?\b", _set_when("morning")),
         (r"\bsummer(?:time)?\b", _set_when("summer")),
@@ -285,13 +290,13 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
             _set_format("online"),
         ),
         (
-            r"\b(?:in\s*-?\s*person|face\s*-?\s*to\s*-?\s*face|on\s*-?\s*site)\b",
+            r"\b(?:in\s*(?:-\s*)?person|face\s*(?:-\s*)?to\s*(?:-\s*)?face|on\s*(?:-\s*)?site)\b",
             _set_format("in_person"),
         ),
         (r"\bhybrid\b", _set_format("hybrid")),
         (
             rf"\b(?:taught\s+in|in|en)\s+({_LANGUAGE_NAMES})\b(?!\s+(?:class|course|lesson)s?\b)"
-            rf"|\b({_LANGUAGE_NAMES})\s*-?\s*speak(?:ing|ers?)\b",
+            rf"|\b({_LANGUAGE_NAMES})\s*(?:-\s*)?speak(?:ing|ers?)\b",
             _set_language,
         ),
         (r"\b(?:this|coming)\s+week\b", _set_upcoming(7)),
@@ -307,7 +312,7 @@ def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
     """Filters, topics, neighbourhood and remaining search words implied by a sentence."""
     found = Interpretation(text=text)
     # One space between words (the patterns stay linear) and straight apostrophes ("she’s").
-    remaining = " ".join(fold(text).replace("’", "'").split())
+    remaining = _spaced(fold(_head(text)).replace("’", "'"))
     said = _RELATION.search(remaining)
     if said:
         word = next(group for group in said.groups() if group)
@@ -315,7 +320,7 @@ def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
     for pattern, handler in RULES:
         for match in pattern.finditer(remaining):
             handler(match, found)
-        remaining = pattern.sub(" ", remaining)
+        remaining = _spaced(pattern.sub(" ", remaining))  # no run of spaces where it matched
     typed = words(remaining)
     matches = taxonomy.find(typed) if taxonomy is not None else []
     explained: set[int] = set()
@@ -337,6 +342,22 @@ def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
         found.audience = (min(low for low, _ in audiences), max(high for _, high in audiences))
     found.terms = terms
     return found
+
+
+def _head(text: str) -> str:
+    """The first MAX_INTERPRETED_CHARS characters, so no message costs more than that to read;
+    a word cut in two at the end is left out."""
+    if len(text) <= MAX_INTERPRETED_CHARS:
+        return text
+    head = text[:MAX_INTERPRETED_CHARS]
+    if head[-1].isspace() or text[MAX_INTERPRETED_CHARS].isspace():
+        return head
+    return head.rsplit(None, 1)[0]
+
+
+def _spaced(text: str) -> str:
+    """Words separated by one space, none at either end."""
+    return " ".join(text.split())
 
 
 def _meaningful(word: str) -> bool:
