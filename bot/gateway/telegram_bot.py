@@ -174,12 +174,15 @@ class TelegramChannel:
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register every handler; order matters where noted."""
         navigators = self.gateway.settings.navigator_chat_id
+        # New messages only: an edit (a typo fixed, a live location moving) arrives again as an
+        # edited_message, and answering it would relay or search a second time.
+        new = filters.UpdateType.MESSAGE
         if navigators:  # the navigators' group first: nothing there goes to the assistant
-            group = filters.Chat(chat_id=int(navigators))
+            group = filters.Chat(chat_id=int(navigators)) & new
             application.add_handler(CommandHandler("done", self.navigator_done, filters=group))
             application.add_handler(MessageHandler(group & filters.TEXT, self.navigator_message))
             application.add_handler(MessageHandler(group, self.ignore))
-        private = filters.ChatType.PRIVATE
+        private = filters.ChatType.PRIVATE & new
         # Provider members' commands, buttons, documents and guided steps before the learners'.
         Community(self.gateway, self.outlet).install(application)
         application.add_handler(CommandHandler("start", self.start, filters=private))

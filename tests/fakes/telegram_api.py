@@ -848,6 +848,14 @@ class FakeBotApi:
                 content["reply_to_message"] = self._replied_to(chat_id, reply_to_message_id)
             return self._push_message(chat_id, user_id, first_name, content)
 
+    def push_edit(self, update: Mapping[str, Any], **content: Any) -> JSONDict:
+        """The user edits the message a push_* update carried (new text, a live location's
+        next point): Telegram sends it again, changed, as an `edited_message`."""
+        message = {**update["message"], **content, "edit_date": int(time.time())}
+        with self._lock:
+            self._messages[(message["chat"]["id"], message["message_id"])] = message
+            return self._enqueue({"edited_message": copy.deepcopy(message)})
+
     def push_command(
         self,
         chat_id: int,

@@ -65,7 +65,7 @@ class Community:
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register the handlers; call before the learners' (the first matching handler wins)."""
-        private = filters.ChatType.PRIVATE
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # edits are not new
         in_step = InStep(self.kit.steps)
         commands = {
             "join": self.on_join,

@@ -17,7 +17,7 @@ from bot.gateway.settings import GatewaySettings
 from bot.gateway.telegram_bot import build_application
 from bot.gateway.texts import say
 from tests.bot.gateway.conftest import NAVIGATORS, ScriptedRasa
-from tests.fakes.telegram_api import FakeBotApi, iter_buttons
+from tests.fakes.telegram_api import FakeBotApi, JSONDict, iter_buttons
 
 CHAT = 4242
 NAVIGATOR = 777  # a navigator's own Telegram user id
@@ -233,3 +233,55 @@ def test_when_the_assistant_asks_where_a_share_location_button_is_offered(
     keyboard = question.params["reply_markup"]["keyboard"]
     assert keyboard[0][0]["request_location"] is True
     assert keyboard[0][0]["text"] == say("share_location_button")
+
+
+@pytest.mark.parametrize(
+    ("send", "change"),
+    [
+        ("push_text", {"text": "robotics for my kids"}),  # a typo fixed
+        ("push_command", {"text": "/help"}),
+        ("push_location", {"location": {"latitude": 41.5, "longitude": -81.7}}),  # live, moving
+        ("push_photo", {"caption": "what is this?"}),
+    ],
+)
+def test_an_edited_message_is_not_handled_again(
+    telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa, send: str, change: JSONDict
+) -> None:
+    first = {
+        "push_text": lambda: fake.push_text(CHAT, "robotics for my kid"),
+        "push_command": lambda: fake.push_command(CHAT, "help"),
+        "push_location": lambda: fake.push_location(CHAT, 41.4993, -81.6944),
+        "push_photo": lambda: fake.push_photo(CHAT),
+    }[send]()
+    run(telegram_gateway, first)
+    calls, replies = list(rasa.calls), sent_texts(fake)
+    assert len(replies) == 1
+
+    run(telegram_gateway, fake.push_edit(first, **change))
+    assert rasa.calls == calls  # the assistant did not hear it twice
+    assert sent_texts(fake) == replies  # nor did the learner get a second answer
+    assert fake.errors() == []
+
+
+def test_edits_during_a_handoff_are_relayed_neither_way_again(
+    telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa
+) -> None:
+    group = int(NAVIGATORS)
+    run(telegram_gateway, fake.push_command(CHAT, "human"))
+    request_id = int(fake.bot_messages(group)[-1]["message_id"])
+    reply = fake.push_group_reply(group, "Hi! I'm Sma.", request_id, NAVIGATOR)
+    question = fake.push_text(CHAT, "are you there?")
+    run(telegram_gateway, reply, question)
+    assert say("handoff_navigator_reply", text="Hi! I'm Sma.") in sent_texts(fake)
+    assert "are you there?" in sent_texts(fake, group)[-1]
+    learner, navigators = sent_texts(fake), sent_texts(fake, group)
+
+    run(
+        telegram_gateway,
+        fake.push_edit(reply, text="Hi! I'm Sam."),  # the navigator fixes a typo
+        fake.push_edit(question, text="are you there??"),
+    )
+    assert sent_texts(fake) == learner  # one copy of the navigator's reply
+    assert sent_texts(fake, group) == navigators  # one copy of the learner's question
+    assert [text for _, text, _ in rasa.calls] == ["/talk_to_human"]
+    assert fake.errors() == []
