@@ -157,6 +157,13 @@ def _set_age(years: int) -> Handler:
     return handle
 
 
+def _own_age(match: re.Match[str], found: Interpretation) -> None:
+    """ "I'm 11": the age, and that the learner is speaking for themselves."""
+    _set_age(0)(match, found)
+    if found.relation is None:
+        found.relation = "self"
+
+
 def _set_months(match: re.Match[str], found: Interpretation) -> None:
     """ "18 months old" → 1: a baby's age in whole years."""
     number = number_value(match.group(1))
@@ -263,7 +270,7 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
         (r"\bgrade\s?(\d{1,2})\b", _set_grade),
         (r"\bkindergart(?:en|ner)(?:ers?|s)?\b", _set_age(GRADE_OFFSET)),
         (r"\bpre\s?-?\s?k(?:indergarten)?\b", _set_age(PRE_K_AGE)),
-        (rf"\b(?:i'?m|i\s+am)\s(?:now\s|only\s|just\s)?{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
+        (rf"\b(?:i'?m|i\s+am)\s(?:now\s|only\s|just\s)?{_AGE_NUMBER}\b{_NOT_AN_AGE}", _own_age),
         (rf"\b{_PERSON}{_IS}{_AGE_NUMBER}\b{_NOT_AN_AGE}", _set_age(0)),
         (
             r"\b(?:free\s+of\s+charge|at\s+no\s+cost|no[\s-]cost|no\s+charge|without\s+cost|"

@@ -328,6 +328,8 @@ def test_who_it_is_for_is_read_as_an_age_span(text: str, audience: tuple[int, in
         ("for my son, he's 7", "son"),
         ("my twins are nine", "child"),
         ("something for me please", "self"),
+        ("i'm 11 and i like robotics", "self"),  # a child speaking for themselves (issue #13)
+        ("I am 35 and want english classes", "self"),
         ("art for my granddaughter", "grandchild"),
         ("my english is not so good", None),
         ("coding for kids", None),
