@@ -13,7 +13,13 @@ from sanic import Blueprint, HTTPResponse, Request, response
 from sqlalchemy.exc import IntegrityError
 
 from bot.api import API_PREFIX, store
-from bot.api.auth import TokenBuckets, bearer_token, member_id_for
+from bot.api.auth import (
+    FailedAuthentications,
+    TokenBuckets,
+    bearer_token,
+    client_address,
+    member_id_for,
+)
 from bot.api.errors import ApiError
 from bot.api.inputs import csv_body, import_options, json_body, page_of, version_of
 from bot.api.openapi import document_json
@@ -29,6 +35,23 @@ def api_blueprint(gateway: Gateway) -> Blueprint:
     """The API's routes, bound to one gateway (its database and its rate setting)."""
     bp = Blueprint("api_v1", url_prefix=API_PREFIX)
     buckets = TokenBuckets(gateway.settings.api_rate_per_minute)
+    # an address may fail to authenticate as often as a token may be used
+    failures = FailedAuthentications(gateway.settings.api_rate_per_minute)
+
+    async def authenticated(request: Request) -> int:
+        """The caller's member id; bad tokens are throttled by address, never at a member's cost."""
+        address = client_address(request)
+        failures.check(address)  # 429 while this address keeps failing, before any lookup
+        try:
+            token = bearer_token(request)
+            buckets.check(token)  # a valid token's runaway loop costs no lookup
+            member_id = await gateway.db(lambda session: member_id_for(session, token))
+        except ApiError as error:
+            if error.status == 401:
+                failures.failed(address)
+            raise
+        buckets.take(token)  # only a valid token spends its bucket
+        return member_id
 
     def member_route(handler: Handler) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         """Token, rate limit and error shape around a handler that gets the caller's member id."""
@@ -36,9 +59,7 @@ def api_blueprint(gateway: Gateway) -> Blueprint:
         @functools.wraps(handler)
         async def run(request: Request, **params: Any) -> HTTPResponse:
             try:
-                token = bearer_token(request)
-                buckets.take(token)
-                member_id = await gateway.db(lambda session: member_id_for(session, token))
+                member_id = await authenticated(request)
                 answer = await handler(request, member_id, **params)
             except ApiError as error:
                 return error.response()

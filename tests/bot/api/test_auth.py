@@ -1,15 +1,20 @@
-"""Who may call the API: no token, a bad or revoked one, another provider's listings; and the
-per-token rate limit (a token bucket, 429 with Retry-After)."""
+"""Who may call the API: no token, a bad or revoked one, another provider's listings; the
+per-token rate limit (a token bucket, 429 with Retry-After); and the limit on failed
+authentications per client address."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 
-from bot.api.auth import TokenBuckets
+from bot.api.auth import FailedAuthentications, TokenBuckets
 from bot.api.errors import ApiError
 from bot.gateway.settings import GatewaySettings, SettingsError
 from knowledge.models import ApiToken, ChangeRequest
@@ -124,6 +129,49 @@ def test_each_token_is_limited_to_its_rate_with_retry_after(slow_api: Api) -> No
     assert slow_api.call("GET", "/openapi.json", None).status_code == 200  # no token, no limit
 
 
+class FromAddress(HTTPAdapter):
+    """Requests sent from another loopback address (all of 127.0.0.0/8 is this machine's)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_guessed_tokens_are_throttled_by_address_and_other_callers_are_unaffected(
+    slow_api: Api,
+) -> None:
+    guesses = [
+        slow_api.call(
+            "GET",
+            "/opportunities",
+            None,
+            headers={"Authorization": f"Bearer wf_{secrets.token_urlsafe(32)}"},
+        )
+        for _ in range(1000)
+    ]
+    statuses = [answer.status_code for answer in guesses]
+    assert statuses[:3] == [401, 401, 401]  # as many failures as a token has requests (3)
+    assert set(statuses) == {401, 429}
+    assert statuses.count(429) >= 990  # one more try comes back every 20 s
+    refused = guesses[3]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "without a valid token from your address" in refused.json()["error"]
+    # while the address is refused, no token is looked up from it, valid or not
+    assert slow_api.call("GET", "/opportunities", "librarian").status_code == 429
+
+    other = requests.Session()
+    other.mount("http://", FromAddress("127.0.0.2"))
+    valid = {"Authorization": f"Bearer {slow_api.seeded.tokens['librarian']}"}
+    url = f"{slow_api.url}/api/v1/opportunities"
+    answers = [other.get(url, headers=valid, timeout=30).status_code for _ in range(4)]
+    other.close()
+    assert answers == [200, 200, 200, 429]  # its own full bucket: the guesses spent none of it
+
+
 class Clock:
     """A clock the test moves."""
 
@@ -151,6 +199,39 @@ def test_a_bucket_refills_evenly_and_never_beyond_its_size() -> None:
         buckets.take("a")
     with pytest.raises(ApiError):
         buckets.take("a")
+
+
+def test_an_address_is_refused_after_its_failures_until_one_more_try_refills() -> None:
+    clock = Clock()
+    failures = FailedAuthentications(6, clock)  # one try back every 10 s
+    for _ in range(6):
+        failures.check("192.0.2.7")  # checking spends nothing
+        failures.failed("192.0.2.7")
+    with pytest.raises(ApiError) as refused:
+        failures.check("192.0.2.7")
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "10"
+    failures.check("192.0.2.8")  # another address
+    clock.now += 10
+    failures.check("192.0.2.7")
+
+
+def test_a_flood_of_new_keys_does_not_rebuild_the_buckets_on_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    buckets = TokenBuckets(60, clock)
+    sweeps = []
+    sweep = buckets._forget_full
+
+    def counted(now: float) -> None:
+        sweeps.append(now)
+        sweep(now)
+
+    monkeypatch.setattr(buckets, "_forget_full", counted)
+    for number in range(40_000):  # none refills within the minute: every bucket is kept
+        buckets.take(f"token-{number}")
+    assert len(buckets._buckets) == 40_000
+    assert len(sweeps) <= 3  # when the count doubles (10,001, 20,003, …), not on each request
 
 
 def test_buckets_that_refilled_are_forgotten_to_bound_memory() -> None:
