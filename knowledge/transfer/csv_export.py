@@ -1,14 +1,15 @@
-"""Exporting the directory as the community spreadsheet, readable back by import_csv unchanged."""
+"""Exporting the directory as the community spreadsheet, readable back by import_csv unchanged
+(cells that would start a formula are neutralised: knowledge.transfer.csv_cells)."""
 
 from __future__ import annotations
 
-import csv
 from typing import TextIO
 
 from sqlalchemy.orm import Session
 
 from knowledge.models import Opportunity
 from knowledge.progress import NO_PROGRESS, Progress
+from knowledge.transfer.csv_cells import SheetWriter
 from knowledge.transfer.csv_format import (
     COLUMNS,
     format_cost,
@@ -27,7 +28,7 @@ def export_csv(session: Session, out: TextIO, progress: Progress = NO_PROGRESS) 
     The sheet has one credential and one place per listing: the first credential by name and the
     first physical location are written. `progress` hears of every chunk of rows written.
     """
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SheetWriter(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     progress.stage("Reading the directory")
     listings = all_listings(session)
@@ -74,6 +75,7 @@ def listing_cells(opportunity: Opportunity) -> list[str]:
         "enroll_url": opportunity.enroll_url or "",
         "contact_phone": opportunity.enroll_phone or "",
         "contact_email": opportunity.enroll_email or "",
+        "version": str(opportunity.version),  # import refuses the row if the listing moved on
     }
     return [cells[column].strip() for column in COLUMNS]  # import trims cells too
 

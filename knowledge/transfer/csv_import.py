@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
 from knowledge.progress import NO_PROGRESS, Progress
+from knowledge.transfer.csv_cells import restored
 from knowledge.transfer.csv_format import (
     OpportunityRow,
     check_duplicates,
@@ -34,13 +35,15 @@ def import_csv(
     dry_run: bool = False,
     name: str | None = None,
     update_provider_kinds: bool = False,
+    force: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Create or update a listing per row; with any problem, or a dry run, nothing is written.
 
     `source` is a path, an open text stream or raw uploaded bytes. The caller owns the transaction.
     A provider_kind that differs from a known provider's is a problem unless
-    `update_provider_kinds`. `progress` hears how many rows are checked and written.
+    `update_provider_kinds`. A row of an export (its `version` cell) whose listing changed after
+    the export is a problem unless `force`. `progress` hears how many rows are checked and written.
     """
     report = ImportReport(source=name or source_name(source), dry_run=dry_run)
     text = read_text(
@@ -56,6 +59,7 @@ def import_csv(
             actor=actor,
             report=report,
             update_provider_kinds=update_provider_kinds,
+            force=force,
             progress=progress,
         )
     return report
@@ -82,7 +86,10 @@ def _collector_paused() -> Iterator[None]:
 def parse_csv(
     text: str, report: ImportReport, progress: Progress = NO_PROGRESS
 ) -> list[OpportunityRow]:
-    """Every data row checked and converted; problems go to the report (header problems stop it)."""
+    """Every data row checked and converted; problems go to the report (header problems stop it).
+
+    Cells our export neutralised (a leading apostrophe before =, +, -, @, …) are restored first.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         records = list(reader)
@@ -95,7 +102,7 @@ def parse_csv(
         report.extend(header_problems)
         return []
     names = [normalise_header(name) for name in header]
-    return parse_records(names, records[1:], report, progress)
+    return parse_records(names, [restored(record) for record in records[1:]], report, progress)
 
 
 def parse_records(

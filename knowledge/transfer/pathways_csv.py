@@ -19,6 +19,7 @@ from knowledge.goals import career_index
 from knowledge.history import Actor, apply_changes, record_change
 from knowledge.models import Career, Credential, Opportunity, Pathway, PathwayStep
 from knowledge.text import fold, words
+from knowledge.transfer.csv_cells import SheetWriter, restored
 from knowledge.transfer.csv_format import normalise_header
 from knowledge.transfer.report import ImportReport
 from knowledge.transfer.sources import Source, read_text, source_name
@@ -62,7 +63,7 @@ class _Wanted:
 def export_pathways(session: Session, out: TextIO) -> tuple[int, int]:
     """Write the header and one row per step of every pathway (by name, then step order); the
     first row of a pathway names its careers. Returns (pathways, steps)."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SheetWriter(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     pathways = session.scalars(
         select(Pathway)
@@ -155,7 +156,7 @@ def _records(text: str, report: ImportReport) -> tuple[list[str], list[tuple[int
         )
         return header, []
     rows = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(map(restored, records[1:]), start=2):
         if not any(cell.strip() for cell in record):
             continue
         if any(cell.strip() for cell in record[len(header) :]):

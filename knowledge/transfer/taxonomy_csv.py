@@ -16,6 +16,7 @@ from knowledge.history import Actor, record_change
 from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
 from knowledge.models.opportunity import opportunity_topic
 from knowledge.taxonomy import load_taxonomy, starter_index
+from knowledge.transfer.csv_cells import SheetWriter, restore
 
 COLUMNS = ("topic", "synonyms", "starter_topics", "listings")
 READ_COLUMNS = ("topic", "synonyms")  # the others are for reading, and ignored on import
@@ -60,7 +61,7 @@ def export_taxonomy(session: Session, out: TextIO) -> int:
     topics = session.scalars(
         select(Topic).options(selectinload(Topic.synonyms)).order_by(Topic.name)
     )
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SheetWriter(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     rows = 0
     for topic in topics:
@@ -145,7 +146,7 @@ def _rows(source: TextIO | str, report: TaxonomyReport) -> list[tuple[int, dict[
         if None in cells:
             report.problems.append(f"row {number}: has more cells than the header has columns")
             continue
-        rows.append((number, {key: (value or "").strip() for key, value in cells.items()}))
+        rows.append((number, {key: restore(value or "").strip() for key, value in cells.items()}))
     return rows
 
 
