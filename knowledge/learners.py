@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Literal
@@ -9,12 +10,23 @@ from typing import Any, Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.models import ChannelAddress, Opportunity, OutboxMessage, utcnow
+from knowledge.models import (
+    ChannelAddress,
+    DeliveryReceipt,
+    Opportunity,
+    OutboxMessage,
+    utcnow,
+)
 from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
 
 REMIND_DAYS_BEFORE = 3
 REMIND_AT = time(9, 0)
-RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+# Back-off between delivery attempts: quick at first, then hourly for two days, so an outage of
+# Rasa, the gateway or Telegram lasting a day (a weekend night, a provider incident) loses nothing.
+RETRY_AFTER = (
+    *(timedelta(minutes=minutes) for minutes in (1, 5, 15, 30)),
+    *(timedelta(hours=1),) * 48,
+)
 
 ReminderRefusal = Literal["no_date", "past", "exists"]
 
@@ -173,8 +185,9 @@ def schedule_reminder(
     local = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT, tzinfo=zone)
     due = local.astimezone(timezone.utc).replace(tzinfo=None)
     due = max(due, now + timedelta(minutes=1))
-    if existing is not None:
+    if existing is not None:  # sent or failed before: a new occurrence, with new words and key
         existing.due_at, existing.status, existing.attempts = due, "pending", 0
+        existing.messages = existing.delivery_key = None
         reminder = existing
     else:
         reminder = Reminder(learner=learner, opportunity=opportunity, kind=kind, due_at=due)
@@ -201,18 +214,41 @@ def due_reminders(
     return list(session.scalars(query))
 
 
+def reminder_to_deliver(session: Session, reminder_id: int) -> Reminder | None:
+    """A pending reminder whose words are kept, locked on PostgreSQL; None when another worker
+    holds it or it was sent, given up or forgotten meanwhile."""
+    query = (
+        select(Reminder)
+        .where(Reminder.id == reminder_id)
+        .where(Reminder.status == "pending")
+        .where(Reminder.delivery_key.is_not(None))
+        .options(selectinload(Reminder.learner))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def keep_words(reminder: Reminder, messages: list[dict[str, Any]]) -> None:
+    """Keep what Rasa said for the reminder, under a new idempotency key: every retry delivers
+    these words under this key (the gateway sends each message once), Rasa is not asked again."""
+    reminder.messages = messages
+    reminder.delivery_key = f"reminder-{reminder.id}-{secrets.token_hex(8)}"
+
+
 def mark_sent(reminder: Reminder, *, now: datetime | None = None) -> None:
-    """The reminder reached the conversation."""
+    """The reminder reached the conversation; its words are not kept past that."""
     reminder.status, reminder.sent_at = "sent", now or utcnow()
+    reminder.messages = None
 
 
 def mark_failed(reminder: Reminder, error: str, *, now: datetime | None = None) -> None:
-    """Try again later with back-off; give up after the last retry."""
+    """Try again later with back-off; give up after the last retry (two days of them)."""
     now = now or utcnow()
     reminder.attempts += 1
     reminder.last_error = error[:1000]
     if reminder.attempts > len(RETRY_AFTER):
-        reminder.status = "failed"
+        reminder.status, reminder.messages = "failed", None
     else:
         reminder.due_at = now + RETRY_AFTER[reminder.attempts - 1]
 
@@ -227,9 +263,10 @@ def open_handoff(session: Session, learner: Learner, summary: dict[str, Any]) ->
 
 def forget_learner(session: Session, sender_id: str) -> bool:
     """Erase a learner's profile, family, plan, reminders, handoffs and channel address (the
-    chat id or web session) with any undelivered messages; False if nothing was kept."""
+    chat id or web session) with any undelivered messages and delivery receipts; False if
+    nothing was kept."""
     erased = 0
-    for table in (ChannelAddress, OutboxMessage):
+    for table in (ChannelAddress, OutboxMessage, DeliveryReceipt):
         result = session.execute(delete(table).where(table.sender_id == sender_id))
         erased += result.rowcount or 0  # type: ignore[attr-defined]
     learner = find_learner(session, sender_id)

@@ -8,22 +8,46 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from knowledge.models import ChannelAddress, Handoff, HandoffPost, Learner, OutboxMessage, utcnow
+from knowledge.models import (
+    ChannelAddress,
+    DeliveryReceipt,
+    Handoff,
+    HandoffPost,
+    Learner,
+    OutboxMessage,
+    utcnow,
+)
 
 PREFIXES = {"telegram": "tg", "web": "web"}
 OUTBOX_KEEP = timedelta(days=7)
 SEEN_EVERY = timedelta(hours=1)
+# A claim older than this belongs to a gateway that died while sending (one Telegram message,
+# retries and rate-limit waits included, takes well under it): the message may be sent again.
+CLAIM_EXPIRES = timedelta(minutes=10)
+# Receipts must outlive the reminder worker's retries (knowledge.learners.RETRY_AFTER, two days).
+RECEIPT_KEEP = timedelta(days=7)
+Claim = Literal["send", "delivered", "busy"]
 
 
 def pseudonym(key: bytes, channel: str, address: str) -> str:
     """The sender id Rasa and the directory see: a keyed hash, never the chat or session id."""
     digest = hmac.new(key, f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
     return f"{PREFIXES[channel]}-{digest[:32]}"
+
+
+def kept_address(key: bytes, channel: str, address: str) -> str:
+    """What is stored of an address: a Telegram chat id as is (messages go to it), a web session
+    id as a keyed hash, since whoever holds the id can read and write that conversation (the web
+    outbox is found by sender id, so nothing needs the id itself)."""
+    if channel != "web":
+        return address
+    digest = hmac.new(key, f"web-session:{address}".encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256:{digest}"
 
 
 def address_is_current(
@@ -87,6 +111,60 @@ def purge_outbox(session: Session, now: datetime | None = None) -> int:
     """Drop queued messages older than a week (a widget that never came back)."""
     cutoff = (now or utcnow()) - OUTBOX_KEEP
     result = session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim_delivery(
+    session: Session, key: str, sender_id: str, now: datetime | None = None
+) -> Claim:
+    """Whether to send the message under `key`: "delivered" before, "busy" while another request
+    is sending it, else "send" (claimed now; a concurrent first claim fails on the primary key).
+    """
+    moment = now or utcnow()
+    found = session.get(DeliveryReceipt, key)
+    if found is None:
+        session.add(DeliveryReceipt(key=key, sender_id=sender_id, claimed_at=moment))
+        session.flush()  # IntegrityError when another request claimed it first
+        return "send"
+    if found.delivered_at is not None:
+        return "delivered"
+    if moment - found.claimed_at < CLAIM_EXPIRES:
+        return "busy"
+    taken = session.execute(  # abandoned: take it over, unless another request just did
+        update(DeliveryReceipt)
+        .where(DeliveryReceipt.key == key, DeliveryReceipt.claimed_at == found.claimed_at)
+        .values(claimed_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    return "send" if taken.rowcount == 1 else "busy"  # type: ignore[attr-defined]
+
+
+def mark_delivered(session: Session, key: str, now: datetime | None = None) -> None:
+    """The message under `key` went out: it is never sent again."""
+    session.execute(
+        update(DeliveryReceipt)
+        .where(DeliveryReceipt.key == key)
+        .values(delivered_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release_delivery(session: Session, key: str, claimed_at: datetime) -> None:
+    """Sending under `key` failed: drop our claim (not one taken over since) so that a retry
+    sends the message at once."""
+    session.execute(
+        delete(DeliveryReceipt).where(
+            DeliveryReceipt.key == key,
+            DeliveryReceipt.claimed_at == claimed_at,
+            DeliveryReceipt.delivered_at.is_(None),
+        )
+    )
+
+
+def purge_receipts(session: Session, now: datetime | None = None) -> int:
+    """Drop delivery receipts older than a week, long after the worker stopped retrying."""
+    cutoff = (now or utcnow()) - RECEIPT_KEEP
+    result = session.execute(delete(DeliveryReceipt).where(DeliveryReceipt.claimed_at < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -1,7 +1,13 @@
 """The directory's tables; importing this package registers them all on Base.metadata."""
 
 from knowledge.models.base import Base, utcnow
-from knowledge.models.channel import CHANNELS, ChannelAddress, HandoffPost, OutboxMessage
+from knowledge.models.channel import (
+    CHANNELS,
+    ChannelAddress,
+    DeliveryReceipt,
+    HandoffPost,
+    OutboxMessage,
+)
 from knowledge.models.community import (
     REQUEST_KINDS,
     REQUEST_STATES,
@@ -54,6 +60,7 @@ __all__ = [
     "ChangeRequest",
     "ChannelAddress",
     "Credential",
+    "DeliveryReceipt",
     "Dependant",
     "FreshnessNudge",
     "Handoff",

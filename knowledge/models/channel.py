@@ -60,3 +60,18 @@ class HandoffPost(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_handoff_post_chat_message", "chat_id", "message_id"),)
+
+
+class DeliveryReceipt(Base):
+    """One proactive message under an idempotency key: claimed while it is being sent, then
+    delivered, so a retried delivery never sends it again (bot.gateway.store)."""
+
+    __tablename__ = "delivery_receipt"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"DeliveryReceipt({self.key!r}, delivered={self.delivered_at is not None})"

@@ -102,6 +102,10 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Rasa's words for this reminder, kept from the first trigger until the gateway has them all,
+    # and the idempotency key they go under: a retry resends those words, never new ones twice.
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    delivery_key: Mapped[str | None] = mapped_column(String(64))
 
     learner: Mapped[Learner] = relationship(back_populates="reminders")
     opportunity: Mapped[Opportunity] = relationship()

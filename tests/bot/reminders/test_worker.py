@@ -2,128 +2,54 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.reminders.worker import LogDeliverer, Messages, RasaClient, ReminderWorker, run_once
+from bot.reminders.worker import (
+    GatewayDeliverer,
+    LogDeliverer,
+    Messages,
+    RasaClient,
+    ReminderWorker,
+    run_once,
+)
 from knowledge.db import make_engine, make_sessionmaker
-from knowledge.learners import RETRY_AFTER, get_or_create_learner, schedule_reminder
-from knowledge.migrate import upgrade
-from knowledge.models import Base, Opportunity
-from knowledge.models.learner import Reminder
+from knowledge.learners import RETRY_AFTER
+from knowledge.models import Base
 from knowledge.seed import seed_directory
+from tests.bot.reminders.conftest import (
+    LATER,
+    NOW,
+    FakeRasa,
+    identity,
+    nobody_listens,
+    reminder,
+    schedule,
+)
 from tests.knowledge.test_seed import write_seed
-
-NOW = datetime(2026, 11, 23, 12, 0)
-LATER = NOW + timedelta(days=60)  # after the demo listing's reminder is due (start 2027-01-09)
-
-
-@dataclass
-class FakeRasa:
-    """Answers trigger_intent like `rasa run --enable-api`; records what it was asked."""
-
-    reply: Messages = field(default_factory=lambda: [{"recipient_id": "x", "text": "Reminder!"}])
-    status: int = 200
-    failing_senders: set[str] = field(default_factory=set)
-    delay_s: float = 0.0
-    calls: list[dict[str, Any]] = field(default_factory=list)
-
-
-@pytest.fixture
-def rasa() -> Iterator[tuple[FakeRasa, str]]:
-    """A fake Rasa server on a free localhost port, stopped after the test."""
-    fake = FakeRasa()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            parts = urlsplit(self.path)
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            sender = parts.path.split("/")[2]
-            fake.calls.append({"path": parts.path, "query": parse_qs(parts.query), "body": body})
-            time.sleep(fake.delay_s)
-            status = 500 if sender in fake.failing_senders else fake.status
-            payload = json.dumps({"tracker": {}, "messages": fake.reply}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def identity(moment: datetime) -> datetime:
-    """A clock stopped at `moment` (with functools.partial)."""
-    return moment
-
-
-def nobody_listens() -> str:
-    """A localhost URL where no server runs: Rasa is down."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    port = server.server_address[1]
-    server.server_close()
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    """A migrated directory database (SQLite file) with the small test city."""
-    url = f"sqlite:///{tmp_path / 'directory.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session, session.begin():
-        seed_directory(session, write_seed(tmp_path / "seed"))
-    engine.dispose()
-    return url
-
-
-def schedule(engine: Engine, sender_id: str, channel: str = "telegram") -> int:
-    """What action_set_reminder does: a reminder row for the listing's start date."""
-    with Session(engine) as session, session.begin():
-        learner = get_or_create_learner(session, sender_id, channel)
-        listing = session.scalars(select(Opportunity).where(Opportunity.external_id == "t-001"))
-        planned = schedule_reminder(session, learner, listing.one(), now=NOW)
-        assert planned.reminder is not None
-        return planned.reminder.id
-
-
-def reminder(engine: Engine, reminder_id: int) -> Reminder:
-    with Session(engine, expire_on_commit=False) as session:
-        found = session.get(Reminder, reminder_id)
-        assert found is not None
-        return found
 
 
 class Recorder:
-    """A deliverer that keeps what it was given."""
+    """A deliverer that keeps what it was given; it fails (raises) the first `failures` times."""
 
-    def __init__(self) -> None:
+    def __init__(self, failures: int = 0) -> None:
         self.delivered: list[tuple[str, str | None, Messages]] = []
+        self.keys: list[str] = []
+        self.failures = failures
 
-    def deliver(self, sender_id: str, channel: str | None, messages: Messages) -> None:
+    def deliver(self, sender_id: str, channel: str | None, messages: Messages, key: str) -> None:
+        self.keys.append(key)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("the gateway is down")
         self.delivered.append((sender_id, channel, messages))
 
 
@@ -239,7 +165,9 @@ def test_the_function_form_used_by_the_e2e_tests(database: str, rasa: tuple[Fake
 
 def test_the_default_deliverer_records_the_words(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="bot.reminders.worker"):
-        LogDeliverer().deliver("tg-9", None, [{"text": "Sign-up closes Friday"}, {"image": "x"}])
+        LogDeliverer().deliver(
+            "tg-9", None, [{"text": "Sign-up closes Friday"}, {"image": "x"}], "reminder-1-k"
+        )
     assert "tg-9" in caplog.text and "Sign-up closes Friday" in caplog.text
 
 
@@ -300,3 +228,94 @@ def test_two_workers_on_postgresql_never_send_one_reminder_twice(
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_a_retry_delivers_the_kept_words_under_the_same_key_without_asking_rasa_again(
+    database: str, rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, url = rasa
+    fake.reply = [{"text": "⏰ Reminder"}, {"text": "Sign-up closes Friday"}, {"text": "Good luck"}]
+    engine = make_engine(database)
+    reminder_id = schedule(engine, "tg-5")
+    deliverer = Recorder(failures=1)
+    first = worker(make_sessionmaker(engine), url, deliverer).run_once(now=lambda: LATER)
+    assert (first.sent, first.failed) == (0, 1)
+    engine.dispose()  # the worker restarts, and Rasa is down by now
+
+    engine = make_engine(database)
+    retry_at = reminder(engine, reminder_id).due_at
+    again = worker(make_sessionmaker(engine), nobody_listens(), deliverer)
+    assert again.run_once(now=partial(identity, retry_at)).sent == 1
+    assert len(fake.calls) == 1  # Rasa worded it once
+    first_key, retry_key = deliverer.keys
+    assert first_key == retry_key and first_key.startswith(f"reminder-{reminder_id}-")
+    assert deliverer.delivered == [("tg-5", "telegram", fake.reply)]
+    row = reminder(engine, reminder_id)
+    assert (row.status, row.messages) == ("sent", None)  # the words are not kept past delivery
+    engine.dispose()
+
+
+@pytest.mark.parametrize("down", ["rasa", "gateway"])
+def test_an_outage_of_25_hours_is_ridden_out_and_the_reminder_delivered(
+    down: str, database: str, rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, url = rasa
+    engine = make_engine(database)
+    reminder_id = schedule(engine, "tg-6")
+    sessions, nowhere = make_sessionmaker(engine), nobody_listens()
+    failing = ReminderWorker(
+        sessions,
+        RasaClient(nowhere if down == "rasa" else url, timeout_s=5),
+        LogDeliverer() if down == "rasa" else GatewayDeliverer(nowhere, timeout_s=5),
+    )
+    moment, passes = LATER, 0
+    while moment < LATER + timedelta(hours=25):
+        assert failing.run_once(now=partial(identity, moment)).failed == 1
+        row = reminder(engine, reminder_id)
+        assert row.status == "pending", f"given up after {moment - LATER} and {passes + 1} tries"
+        moment, passes = row.due_at, passes + 1
+    assert passes < 40  # backing off, not hammering
+    deliverer = Recorder()
+    back = worker(sessions, url, deliverer).run_once(now=partial(identity, moment))
+    assert (back.sent, back.failed) == (1, 0)
+    assert deliverer.delivered == [("tg-6", "telegram", fake.reply)]
+    engine.dispose()
+
+
+def test_retries_cover_a_day_and_more() -> None:
+    assert sum(RETRY_AFTER, timedelta()) >= timedelta(days=2)
+
+
+CANARY = "canary-Zq7xV3-token"
+
+
+@pytest.mark.parametrize("failure", ["unreachable", 401, 500])
+def test_rasas_token_reaches_no_log_and_no_stored_error(
+    failure: str | int,
+    database: str,
+    rasa: tuple[FakeRasa, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, url = rasa
+    if failure == "unreachable":
+        url = nobody_listens()
+    else:
+        fake.status = int(failure)
+    engine = make_engine(database)
+    reminder_id = schedule(engine, "tg-7")
+    client = RasaClient(url, token=CANARY, timeout_s=5)
+    with caplog.at_level(logging.DEBUG):  # urllib3 logs every URL it calls at DEBUG
+        tally = ReminderWorker(make_sessionmaker(engine), client, Recorder()).run_once(
+            now=lambda: LATER
+        )
+    assert tally.failed == 1
+    assert caplog.records and CANARY not in caplog.text
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM reminder")).all()
+    assert stored and CANARY not in repr(stored)
+    row = reminder(engine, reminder_id)
+    assert row.last_error and "Rasa" in row.last_error  # what went wrong is still told
+    if failure != "unreachable":
+        assert fake.calls[0]["query"]["token"] == [CANARY]  # it was sent, to Rasa only
+        assert str(failure) in row.last_error
+    engine.dispose()

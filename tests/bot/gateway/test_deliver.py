@@ -1,0 +1,187 @@
+"""Proactive delivery under an idempotency key (the reminder worker's): every message goes out
+once, whatever fails, times out, retries or restarts in between."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway import store
+from bot.gateway.core import DeliveryBusy, Gateway
+from bot.gateway.messages import BotMessage
+from bot.gateway.settings import GatewaySettings
+from knowledge.learners import RETRY_AFTER, forget_learner, get_or_create_learner
+from knowledge.models import DeliveryReceipt, OutboxMessage, utcnow
+from tests.bot.gateway.conftest import RecordingOutlet, ScriptedRasa
+
+SET = [
+    BotMessage("⏰ Reminder: Robotics club"),
+    BotMessage("Sign-up closes Friday"),
+    BotMessage("Good luck!"),
+]
+KEY = "reminder-7-0123456789abcdef"
+
+
+@dataclass
+class FlakyOutlet(RecordingOutlet):
+    """Telegram that fails the sends whose numbers (1 = the first) are listed, once each."""
+
+    failing: set[int] = field(default_factory=set)
+    attempts: int = 0
+
+    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
+        self.attempts += 1
+        if self.attempts in self.failing:
+            raise ConnectionError("Telegram is down")
+        await super().send(address, messages)
+
+
+@dataclass
+class SlowOutlet(RecordingOutlet):
+    """Telegram that holds every send until the test lets it through."""
+
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
+        self.waiting.set()
+        await self.go.wait()
+        await super().send(address, messages)
+
+
+def texts(outlet: RecordingOutlet) -> list[str]:
+    """Every message text Telegram received, in order."""
+    return [message.text for _, messages in outlet.sent for message in messages]
+
+
+def on_telegram(gateway: Gateway, chat: str = "42") -> str:
+    """A learner who wrote to the bot on Telegram: their sender id."""
+    asyncio.run(gateway.converse("telegram", chat, "hi"))
+    return gateway.sender_id("telegram", chat)
+
+
+def test_a_set_that_failed_on_its_second_message_resumes_there(gateway: Gateway) -> None:
+    sender = on_telegram(gateway)
+    gateway.telegram = flaky = FlakyOutlet(failing={2})
+    with pytest.raises(ConnectionError):
+        asyncio.run(gateway.deliver(sender, SET, KEY))
+    assert texts(flaky) == [SET[0].text]
+    assert asyncio.run(gateway.deliver(sender, SET, KEY))  # the worker's retry
+    assert texts(flaky) == [message.text for message in SET]  # each exactly once
+    assert asyncio.run(gateway.deliver(sender, SET, KEY))  # and again: nothing more
+    assert len(flaky.sent) == 3
+
+
+def test_a_delivered_key_is_honoured_by_a_restarted_gateway(
+    gateway: Gateway, settings: GatewaySettings, sessions: sessionmaker[Session]
+) -> None:
+    sender = on_telegram(gateway)
+    assert asyncio.run(gateway.deliver(sender, SET, KEY))
+    restarted = Gateway(settings, sessions, ScriptedRasa(sessions))  # type: ignore[arg-type]
+    restarted.telegram = outlet = RecordingOutlet()
+    assert asyncio.run(restarted.deliver(sender, SET, KEY))
+    assert outlet.sent == []
+    assert asyncio.run(restarted.deliver(sender, SET, "reminder-7-another-occurrence"))
+    assert len(outlet.sent) == 3  # a new key is a new delivery
+
+
+def test_web_messages_under_a_key_are_queued_once(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    asyncio.run(gateway.converse("web", "w" * 20, "hi"))
+    web = gateway.sender_id("web", "w" * 20)
+    for _ in range(3):
+        assert asyncio.run(gateway.deliver(web, SET, KEY))
+    with sessions() as session:
+        queued = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [item.message["text"] for item in queued] == [message.text for message in SET]
+
+
+def test_a_retry_while_the_first_try_still_sends_is_refused_and_sends_nothing(
+    gateway: Gateway,
+) -> None:
+    sender = on_telegram(gateway)
+
+    async def scenario() -> SlowOutlet:
+        gateway.telegram = slow = SlowOutlet()
+        first = asyncio.create_task(gateway.deliver(sender, SET, KEY))
+        await slow.waiting.wait()  # the first message is on its way to Telegram
+        with pytest.raises(DeliveryBusy):
+            await gateway.deliver(sender, SET, KEY)
+        slow.go.set()
+        assert await first
+        assert await gateway.deliver(sender, SET, KEY)
+        return slow
+
+    assert texts(asyncio.run(scenario())) == [message.text for message in SET]
+
+
+def test_the_sending_goes_on_when_the_caller_hangs_up(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    sender = on_telegram(gateway)
+
+    async def scenario() -> SlowOutlet:
+        gateway.telegram = slow = SlowOutlet()
+        caller = asyncio.create_task(gateway.deliver(sender, SET, KEY))
+        await slow.waiting.wait()
+        caller.cancel()  # what Sanic does when the worker's request times out
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        slow.go.set()
+        while len(slow.sent) < len(SET):
+            await asyncio.sleep(0.01)
+        assert await gateway.deliver(sender, SET, KEY)  # the retry finds all delivered
+        return slow
+
+    assert texts(asyncio.run(scenario())) == [message.text for message in SET]
+    with sessions() as session:
+        delivered = select(func.count()).where(DeliveryReceipt.delivered_at.is_not(None))
+        assert session.scalar(delivered) == len(SET)
+
+
+def test_a_claim_left_by_a_gateway_that_died_is_taken_over_once_it_expires(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    sender = on_telegram(gateway)
+    with sessions.begin() as session:  # the first message was being sent when a gateway died
+        died = utcnow() - store.CLAIM_EXPIRES - timedelta(seconds=1)
+        session.add(DeliveryReceipt(key=f"{KEY}/0", sender_id=sender, claimed_at=died))
+        fresh = utcnow()  # …and another gateway is sending the second right now
+        session.add(DeliveryReceipt(key=f"{KEY}/1", sender_id=sender, claimed_at=fresh))
+    with pytest.raises(DeliveryBusy):
+        asyncio.run(gateway.deliver(sender, SET, KEY))
+    assert texts(gateway.telegram) == [SET[0].text]  # type: ignore[arg-type]
+
+
+def test_receipts_outlive_the_workers_retries_and_are_purged_after(
+    sessions: sessionmaker[Session],
+) -> None:
+    assert sum(RETRY_AFTER, timedelta()) + store.CLAIM_EXPIRES < store.RECEIPT_KEEP
+    now = utcnow()
+    with sessions.begin() as session:
+        for age, key in (
+            (store.RECEIPT_KEEP + timedelta(hours=1), "old/0"),
+            (timedelta(), "new/0"),
+        ):
+            session.add(DeliveryReceipt(key=key, sender_id="tg-1", claimed_at=now - age))
+    with sessions.begin() as session:
+        assert store.purge_receipts(session, now) == 1
+        assert session.scalars(select(DeliveryReceipt.key)).all() == ["new/0"]
+
+
+def test_forget_me_erases_the_receipts(gateway: Gateway, sessions: sessionmaker[Session]) -> None:
+    sender = on_telegram(gateway)
+    with sessions.begin() as session:
+        get_or_create_learner(session, sender, "telegram")
+    assert asyncio.run(gateway.deliver(sender, SET, KEY))
+    with sessions.begin() as session:
+        assert forget_learner(session, sender)
+    with sessions() as session:
+        assert session.scalars(select(DeliveryReceipt)).all() == []
