@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import hmac
 import itertools
-import json
 import logging
+import re
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, response
@@ -23,19 +23,19 @@ from bot.api import API_PREFIX
 from bot.api.errors import sanic_error, unexpected
 from bot.api.routes import api_blueprint
 from bot.gateway.community import run_jobs as community_jobs
-from bot.gateway.core import Gateway
+from bot.gateway.core import DeliveryBusy, Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.rasa import RasaClient
-from bot.gateway.settings import GatewaySettings
-from bot.gateway.store import purge_outbox
+from bot.gateway.settings import WEBHOOK_PATH, GatewaySettings
+from bot.gateway.store import purge_outbox, purge_receipts
 from bot.gateway.telegram_bot import build_application, set_commands
-from bot.gateway.web import blueprint
+from bot.gateway.web import SESSION_HEADER, blueprint, load_json
 from knowledge.db import make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
 HOUSEKEEPING_S = 60
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._-]{1,100}")  # /index is appended per message
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-WEBHOOK_PATH = "/telegram/webhook"
 _names = itertools.count(1)
 
 
@@ -68,11 +68,15 @@ def make_app(settings: GatewaySettings) -> Sanic:
 
     @app.post("/internal/deliver")
     async def deliver(request: Request) -> HTTPResponse:
-        """A reminder (from the worker) for a learner, on whichever channel they use."""
+        """A reminder (from the worker) for a learner, on whichever channel they use; with an
+        Idempotency-Key each message goes out once however often the worker retries."""
         if not _trusted(request, settings):
             return response.json({"error": "not allowed"}, status=403)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            return response.json({"error": "Idempotency-Key: 1-100 of A-Z a-z 0-9 . _ -"}, 400)
         try:
-            body = json.loads(request.body or b"")
+            body = load_json(request.body)  # BadRequest is a ValueError
             sender = str(body["sender_id"])
             messages = [BotMessage.from_rasa(item) for item in body["messages"]]
         except (ValueError, KeyError, TypeError):
@@ -80,7 +84,9 @@ def make_app(settings: GatewaySettings) -> Sanic:
                 {"error": 'the body must be {"sender_id": "...", "messages": [...]}'}, status=400
             )
         try:
-            delivered = await gateway.deliver(sender, messages)
+            delivered = await gateway.deliver(sender, messages, key)
+        except DeliveryBusy as busy:  # an earlier try is still sending: the worker retries later
+            return response.json({"error": str(busy)}, status=409)
         except Exception as error:  # Telegram down: the worker retries later
             logger.warning("could not deliver to %s: %s", sender, error)
             return response.json({"error": f"delivery failed: {error}"}, status=502)
@@ -97,8 +103,8 @@ def make_app(settings: GatewaySettings) -> Sanic:
         if application is None or secret is None or not hmac.compare_digest(given, secret):
             return response.json({"error": "not allowed"}, status=403)
         try:
-            update = Update.de_json(json.loads(request.body or b""), application.bot)
-        except ValueError:
+            update = Update.de_json(load_json(request.body), application.bot)
+        except (ValueError, RecursionError):  # de_json recurses into replies of replies
             return response.json({"error": "not an update"}, status=400)
         await application.update_queue.put(update)
         return response.json({"ok": True})
@@ -184,6 +190,7 @@ async def _housekeeping(gateway: Gateway) -> None:
             closed = await gateway.expire_handoffs()
             await gateway.post_missed_handoffs()
             purged = await gateway.db(purge_outbox)
+            await gateway.db(purge_receipts)  # kept a week, past the reminder worker's retries
             if closed or purged:
                 logger.info("handoffs timed out: %s; old web messages dropped: %s", closed, purged)
         now = asyncio.get_running_loop().time()
@@ -212,6 +219,7 @@ def _cors_headers(request: Request) -> dict[str, str]:
     return {
         "Access-Control-Allow-Origin": request.headers.get("Origin", ""),
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Allow-Headers": f"Content-Type, {SESSION_HEADER}",
+        "Access-Control-Max-Age": "600",  # one preflight per 10 minutes, not one per poll
         "Vary": "Origin",
     }

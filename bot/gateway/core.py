@@ -14,20 +14,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import store
 from bot.gateway.messages import BotMessage, merged
 from bot.gateway.rasa import RasaClient, RasaUnavailable
 from bot.gateway.settings import GatewaySettings
-from bot.gateway.texts import say
-from knowledge.models import Handoff
+from bot.gateway.texts import privacy_text, say
+from knowledge.learners import forget_learner
+from knowledge.models import ChannelAddress, Handoff, utcnow
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +38,14 @@ RASA_SECONDS: ContextVar[float] = ContextVar("rasa_seconds", default=0.0)
 # network and Telegram's servers, not the gateway. Reported beside the gateway's own time.
 BOT_API_SECONDS: ContextVar[float] = ContextVar("bot_api_seconds", default=0.0)
 HANDOFF_OPENED = "handoff_opened"  # marks the reply to a request for a person (bot/domain)
+# Marks the reply confirming "forget me" ran (bot/domain: utter_forgotten).
+FORGOTTEN = "forgotten"
+# The help's "Privacy" button and Telegram's /privacy: answered by the gateway, no intent needed.
+PRIVACY = "/privacy"
+LEARNER = "learner"  # who closed a handoff: the learner, a navigator or the time-out
+# Payloads a learner sends during a handoff that are the assistant's to answer, not a navigator's:
+# "/forget" (Telegram) and the widget's button run the forget flow, which ends the handoff.
+LEAVES_RELAY = frozenset({"/forget_me"})
 KEEP_TIMINGS = 10_000
 
 
@@ -94,6 +103,31 @@ class Outlet(Protocol):
         """Post to the navigators' group; returns the message id (for replies)."""
 
 
+@dataclass
+class _Waiter:
+    """What the open long polls of one sender wait on, and how many there are (a widget open in
+    two tabs polls twice), so the last one to end can remove it: the map holds open polls only."""
+
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    polls: int = 0
+
+
+class DeliveryBusy(Exception):
+    """Another request is still sending a message under this idempotency key: try again later."""
+
+
+def _forget_task(running: set[asyncio.Future[None]]) -> Callable[[asyncio.Future[None]], None]:
+    """A done-callback that drops a finished delivery and takes its outcome (the caller that
+    hung up cannot: its retry finds out from the receipts)."""
+
+    def done(task: asyncio.Future[None]) -> None:
+        running.discard(task)
+        if not task.cancelled():
+            task.exception()
+
+    return done
+
+
 @dataclass(frozen=True)
 class NavigatorResult:
     """What became of a navigator's message in the group: the gateway's answer to post there."""
@@ -112,7 +146,8 @@ class Gateway:
         self.rasa = rasa
         self.telegram: Outlet | None = None  # set while the Telegram bot runs
         self.timings = Timings()
-        self._waiters: dict[str, asyncio.Event] = {}
+        self._waiters: dict[str, _Waiter] = {}  # by sender: only those with a poll open
+        self._sending: set[asyncio.Future[None]] = set()  # keyed deliveries still going out
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run a short database step in a thread, in its own transaction."""
@@ -134,11 +169,14 @@ class Gateway:
         sender = self.sender_id(channel, address)
         RASA_SECONDS.set(0.0)
         BOT_API_SECONDS.set(0.0)
+        if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
+            return [BotMessage(self.privacy_note())]
+        kept = store.kept_address(self.settings.pseudonym_key, channel, address)
 
         def arrive(session: Session) -> tuple[Handoff | None, bool]:
             return (
                 store.open_handoff_of(session, sender),
-                store.address_is_current(session, sender, channel, address),
+                store.address_is_current(session, sender, channel, kept),
             )
 
         try:
@@ -149,12 +187,15 @@ class Gateway:
         # A new or moved address is written while Rasa thinks: the write may queue behind
         # the action server's, and the reply needs only the read above.
         remembering = (
-            None if current else asyncio.create_task(self._remember(sender, channel, address))
+            None if current else asyncio.create_task(self._remember(sender, channel, kept))
         )
         try:
             if handoff is not None and handoff.posted_at is not None and self.telegram is not None:
-                await self._to_navigators(handoff, text)
-                return [BotMessage(say("handoff_relayed"))]
+                if text.strip() not in LEAVES_RELAY:
+                    await self._to_navigators(handoff, text)
+                    return [BotMessage(say("handoff_relayed"))]
+                # "/forget": erasing is the assistant's to do, not a message for a navigator.
+                await self.close(handoff.id, LEARNER)
             started = time.perf_counter()
             try:
                 replies = merged(await self.rasa.send(sender, text, channel, metadata))
@@ -165,12 +206,25 @@ class Gateway:
         finally:
             if remembering is not None:
                 await remembering  # kept before the reply goes out (reminders, navigators)
+        if any(reply.custom.get(FORGOTTEN) for reply in replies):
+            # The assistant erased the learner; an address this turn wrote after that goes too.
+            try:
+                await self.db(lambda session: forget_learner(session, sender))
+            except SQLAlchemyError:
+                logger.exception("could not erase the address of %s after forget me", sender)
         if any(reply.custom.get(HANDOFF_OPENED) for reply in replies):
             try:
                 await self._post_new_handoff(sender, channel)
             except Exception:  # the reply matters more; housekeeping posts it a minute later
                 logger.exception("could not post a handoff request for %s", sender)
         return replies
+
+    def privacy_note(self) -> str:
+        """The reply to "Privacy": the notice's address when learners can reach the gateway by one,
+        else the notice itself."""
+        if self.settings.public_url:
+            return say("privacy_link", url=f"{self.settings.public_url}/privacy")
+        return privacy_text(self.settings.retention_days)
 
     async def _remember(self, sender: str, channel: str, address: str) -> None:
         """Keep where the sender is; a failure is logged (the conversation goes on)."""
@@ -191,25 +245,78 @@ class Gateway:
             posted += 1
         return posted
 
-    async def deliver(self, sender_id: str, messages: Sequence[BotMessage]) -> bool:
+    async def deliver(
+        self, sender_id: str, messages: Sequence[BotMessage], key: str | None = None
+    ) -> bool:
         """A proactive message (reminder, navigator reply) on the sender's channel; False if we
-        do not know where they are (never wrote, or asked to be forgotten)."""
+        do not know where they are (never wrote, or asked to be forgotten).
+
+        With an idempotency `key` (the reminder worker's) every message goes out once, however
+        often it is retried: those delivered under the key before are skipped, so a retry
+        resumes at the first that was not. The sending goes on when the caller hangs up (a
+        worker's time-out); a retry that comes meanwhile gets DeliveryBusy.
+        """
         address = await self.db(lambda session: store.address_of(session, sender_id))
         if address is None:
             return False
+        if key is None:
+            await self._send(sender_id, address, messages)
+            return True
+        sending = asyncio.ensure_future(self._send_each_once(sender_id, address, messages, key))
+        self._sending.add(sending)
+        sending.add_done_callback(_forget_task(self._sending))
+        await asyncio.shield(sending)
+        return True
+
+    async def _send_each_once(
+        self, sender_id: str, address: ChannelAddress, messages: Sequence[BotMessage], key: str
+    ) -> None:
+        """The messages in order, each under its own receipt (`key`/index): claimed before it is
+        sent, marked delivered after; a failed send gives up its claim for the retry."""
+        for index, message in enumerate(messages):
+            receipt, moment = f"{key}/{index}", utcnow()
+            try:
+                claim = await self.db(
+                    partial(store.claim_delivery, key=receipt, sender_id=sender_id, now=moment)
+                )
+            except IntegrityError:  # another request claimed it a moment ago
+                claim = "busy"
+            if claim == "delivered":
+                continue
+            if claim == "busy":
+                raise DeliveryBusy(f"message {index + 1} under this key is being sent")
+            try:
+                await self._send(sender_id, address, [message], receipt)
+            except Exception:
+                await self.db(partial(store.release_delivery, key=receipt, claimed_at=moment))
+                raise
+            await self.db(partial(store.mark_delivered, key=receipt))
+
+    async def _send(
+        self,
+        sender_id: str,
+        address: ChannelAddress,
+        messages: Sequence[BotMessage],
+        receipt: str | None = None,
+    ) -> None:
+        """Messages out on Telegram, or into the web outbox (with their receipt marked in the
+        same transaction, so a crash can never queue them twice)."""
         if address.channel == "telegram":
             if self.telegram is None:
                 raise RuntimeError("Telegram is not running, so a Telegram user cannot be reached")
             await self.telegram.send(address.address, messages)
-            return True
+            return
 
         def queue(session: Session) -> None:
             for message in messages:
                 store.queue_outbox(session, sender_id, message.as_json())
+            if receipt is not None:
+                store.mark_delivered(session, receipt)
 
         await self.db(queue)
-        self._waiter(sender_id).set()
-        return True
+        waiter = self._waiters.get(sender_id)
+        if waiter is not None:  # nobody polling: the widget finds it in the outbox next time
+            waiter.event.set()
 
     async def wait_for_outbox(self, sender_id: str, after: int, timeout_s: float) -> list[Any]:
         """Queued web messages newer than `after`, waiting up to `timeout_s` for the first one.
@@ -219,21 +326,23 @@ class Gateway:
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while True:
-            found = await self.db(lambda session: store.outbox_after(session, sender_id, after))
-            remaining = deadline - loop.time()
-            if found or remaining <= 0:
-                return found
-            event = self._waiter(sender_id)
-            event.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(1.0, remaining))
-
-    def _waiter(self, sender_id: str) -> asyncio.Event:
-        """The event a long poll for this sender waits on (few at a time: one per open widget)."""
-        if len(self._waiters) > 10_000:
-            self._waiters = {k: v for k, v in self._waiters.items() if not v.is_set()}
-        return self._waiters.setdefault(sender_id, asyncio.Event())
+        waiter = self._waiters.get(sender_id)
+        if waiter is None:
+            waiter = self._waiters[sender_id] = _Waiter()
+        waiter.polls += 1
+        try:
+            while True:
+                waiter.event.clear()  # before the read: a message queued after it wakes us
+                found = await self.db(lambda s: store.outbox_after(s, sender_id, after))
+                remaining = deadline - loop.time()
+                if found or remaining <= 0:
+                    return found
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(waiter.event.wait(), timeout=min(1.0, remaining))
+        finally:  # answered, timed out or dropped by the client: the last poll out removes it
+            waiter.polls -= 1
+            if waiter.polls == 0:
+                del self._waiters[sender_id]
 
     async def _post_new_handoff(self, sender: str, channel: str) -> None:
         """The assistant just opened a handoff: post its summary to the navigators' group."""
@@ -280,9 +389,10 @@ class Gateway:
         if done:
             await self.close(handoff.id, "navigator")
             return NavigatorResult(say("navigator_closed", number=handoff.id))
-        if handoff.status != "open":
-            return NavigatorResult(say("navigator_closed", number=handoff.id))
-        await self.db(lambda session: store.touch_handoff(session, handoff.id))
+        # A reply reaches the learner for as long as their data exists: the time-out only ends
+        # the relay of the learner's messages ("usually within one working day").
+        if handoff.status == "open":
+            await self.db(lambda session: store.touch_handoff(session, handoff.id))
         await self.deliver(sender, [BotMessage(say("handoff_navigator_reply", text=text))])
         return NavigatorResult(None)
 
@@ -291,6 +401,9 @@ class Gateway:
         closed = await self.db(lambda session: store.close_handoff(session, handoff_id, by))
         if closed is None:
             return False
+        if by == LEARNER:  # they left it themselves; the navigators are told
+            await self._post_closed(handoff_id)
+            return True
         key = "handoff_closed_by_navigator" if by == "navigator" else "handoff_closed_timeout"
         try:
             await self.deliver(closed.learner.sender_id, [BotMessage(say(key))])
@@ -304,8 +417,13 @@ class Gateway:
         ids = await self.db(lambda session: store.idle_handoffs(session, idle))
         closed = 0
         for handoff_id in ids:
-            closed += await self.close(handoff_id, "timeout")
-            chat = self.settings.navigator_chat_id
-            if chat and self.telegram is not None:
-                await self.telegram.post(chat, say("navigator_closed", number=handoff_id))
+            if await self.close(handoff_id, "timeout"):
+                closed += 1
+                await self._post_closed(handoff_id)
         return closed
+
+    async def _post_closed(self, handoff_id: int) -> None:
+        """Tell the navigators' group that a request is closed."""
+        chat = self.settings.navigator_chat_id
+        if chat and self.telegram is not None:
+            await self.telegram.post(chat, say("navigator_closed", number=handoff_id))

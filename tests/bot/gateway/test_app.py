@@ -3,6 +3,7 @@ webhook mode (checked against the fake Bot API). Rasa is not running: replies ar
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -133,7 +134,8 @@ def test_when_rasa_is_down_the_widget_gets_an_apology(gateway: Running) -> None:
 def test_events_refuse_a_bad_cursor_and_unknown_routes_answer_json(gateway: Running) -> None:
     bad = requests.get(
         f"{gateway.url}/api/web/events",
-        params={"session": "abcdefghijklmnopqrst", "after": "x"},
+        params={"after": "x"},
+        headers={"X-Wayfinder-Session": "abcdefghijklmnopqrst"},
         timeout=5,
     )
     assert bad.status_code == 400 and "after" in bad.json()["error"]
@@ -178,3 +180,31 @@ def test_webhook_mode_sets_the_webhook_and_checks_telegrams_secret(gateway: Runn
     assert post_update_to(endpoint, update, secret_token=SECRET) == 200
     reply = fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 31337, timeout=30)
     assert reply.params["text"] == say("rasa_unavailable")
+
+
+def replies_nested(depth: int) -> dict[str, object]:
+    """A webhook update whose message replies to a message that replies to … `depth` deep."""
+    message: dict[str, object] = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}
+    for number in range(2, depth + 2):
+        message = {**message, "message_id": number, "reply_to_message": message}
+    return {"update_id": 1, "message": message}
+
+
+def test_json_nested_too_deeply_gets_a_400_not_a_crash(gateway: Running) -> None:
+    deep = b"[" * 100_000  # deeper than Python's parser recurses: RecursionError, not ValueError
+    web = requests.post(f"{gateway.url}/api/web/messages", data=deep, timeout=10)
+    assert web.status_code == 400 and "nested too deeply" in web.json()["error"]
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    url = f"{gateway.url}/internal/deliver"
+    deliver = requests.post(url, data=deep, headers=bearer, timeout=10)
+    assert deliver.status_code == 400 and "sender_id" in deliver.json()["error"]
+    telegram = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    for body in (deep, json.dumps(replies_nested(600)).encode()):  # parses, but PTB recurses
+        hook = requests.post(
+            f"{gateway.url}/telegram/webhook", data=body, headers=telegram, timeout=10
+        )
+        assert hook.status_code == 400 and hook.json() == {"error": "not an update"}
+    alive = requests.post(  # and the gateway carries on
+        f"{gateway.url}/api/web/messages", json={"session": "d" * 20, "text": "hi"}, timeout=30
+    )
+    assert alive.status_code == 200

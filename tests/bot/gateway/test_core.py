@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
@@ -254,3 +255,81 @@ def test_a_failed_address_write_is_logged_and_the_reply_still_comes(
     assert "could not record the address" in caplog.text
     with sessions() as session:
         assert session.get(ChannelAddress, gateway.sender_id("web", "f" * 20)) is None
+
+
+def test_long_polls_dropped_early_leave_no_waiters_behind(gateway: Gateway) -> None:
+    async def empty_outbox(_work: Any) -> list[Any]:  # nothing queued, and no thread per read
+        return []
+
+    gateway.db = empty_outbox  # type: ignore[method-assign, assignment]
+
+    async def scenario() -> list[int]:
+        sizes = []
+        for _ in range(20):  # 20,000 polls of random sessions, 1,000 open at a time
+            polls = [
+                asyncio.create_task(gateway.wait_for_outbox(f"web-{uuid4().hex}", 0, 25.0))
+                for _ in range(1000)
+            ]
+            await asyncio.sleep(0)  # each reads the (empty) outbox and starts waiting
+            sizes.append(len(gateway._waiters))
+            for poll in polls:  # the widget closed, the tab navigated away, the attacker moved on
+                poll.cancel()
+            await asyncio.gather(*polls, return_exceptions=True)
+        return sizes
+
+    assert asyncio.run(scenario()) == [1000] * 20  # only the polls open at the time are held
+    assert gateway._waiters == {}
+
+
+def test_a_session_polled_twice_is_woken_after_one_of_its_polls_is_dropped(
+    gateway: Gateway,
+) -> None:
+    asyncio.run(gateway.converse("web", "t" * 20, "hi"))
+    web = gateway.sender_id("web", "t" * 20)
+
+    async def scenario() -> list[str]:
+        first = asyncio.create_task(gateway.wait_for_outbox(web, 0, timeout_s=25))
+        second = asyncio.create_task(gateway.wait_for_outbox(web, 0, timeout_s=25))
+        await asyncio.sleep(0.2)
+        first.cancel()  # the widget in one tab closed
+        await asyncio.gather(first, return_exceptions=True)
+        assert list(gateway._waiters) == [web]  # the other tab still waits on it
+        await gateway.deliver(web, [BotMessage("A navigator replied")])
+        assert gateway._waiters[web].event.is_set()
+        found = await asyncio.wait_for(second, timeout=10)
+        return [item.message["text"] for item in found]
+
+    assert asyncio.run(scenario()) == ["A navigator replied"]
+    assert gateway._waiters == {}
+
+
+def test_a_navigators_reply_after_the_time_out_still_reaches_the_learner(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    """The learner was told "usually within one working day": the time-out ends only the relay."""
+    asyncio.run(gateway.converse("telegram", "78", "/talk_to_human"))
+    request_id = outlet(gateway).posts[-1][2]
+    with sessions.begin() as session:
+        session.scalars(select(Handoff)).one().last_activity_at = utcnow() - timedelta(hours=5)
+    assert asyncio.run(gateway.expire_handoffs()) == 1
+    result = asyncio.run(gateway.from_navigator(NAVIGATORS, request_id, "Try the library!", False))
+    assert result.reply is None
+    reply = BotMessage(say("handoff_navigator_reply", text="Try the library!"))
+    assert outlet(gateway).sent[-1] == ("78", [reply])
+    with sessions() as session:  # and it stays closed: the learner's messages go to the bot
+        assert session.scalars(select(Handoff)).one().status == "closed"
+
+
+def test_forget_during_a_handoff_runs_the_forget_flow_instead_of_reaching_navigators(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    """Erasing is the assistant's to do: "/forget" is never posted to the navigators' group."""
+    asyncio.run(gateway.converse("telegram", "79", "/talk_to_human"))
+    posts = len(outlet(gateway).posts)
+    asyncio.run(gateway.converse("telegram", "79", "/forget_me"))
+    assert rasa.calls[-1][1] == "/forget_me"
+    new_posts = [text for _, text, _ in outlet(gateway).posts[posts:]]
+    assert new_posts == [say("navigator_closed", number=1)]  # told it closed, not what was said
+    with sessions() as session:
+        handoff = session.scalars(select(Handoff)).one()
+        assert (handoff.status, handoff.closed_by) == ("closed", "learner")
