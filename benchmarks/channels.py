@@ -35,6 +35,7 @@ OUTPUT = PROJECT_ROOT / "docs" / "benchmarks-channels.md"
 TARGET_OVERHEAD_P95_MS = 20.0
 REPLY_TIMEOUT_S = 60.0
 TOKEN = "123456789:BENCHMARK"
+STATS_TOKEN = uuid.uuid4().hex  # the gateway's /internal token for this run
 # Seconds a user reads and types between messages. 100 users at once then offer about 9 msg/s,
 # under what the stack sustains on 2 cores (about 20 msg/s, docs/benchmarks-assistant.md) and
 # within Telegram's 30 messages/s for a bot (AIORateLimiter holds the gateway to it).
@@ -64,6 +65,8 @@ def gateway_stack(work: Path) -> Iterator[tuple[str, FakeBotApi]]:
             "WAYFINDER_RASA_URL": servers.rasa_url,
             "WAYFINDER_GATEWAY_PORT": str(port),
             "WAYFINDER_PSEUDONYM_KEY": uuid.uuid4().hex * 2,
+            "WAYFINDER_WEB_RATE_PER_MINUTE": "1000000",  # every web user comes from 127.0.0.1
+            "WAYFINDER_GATEWAY_TOKEN": STATS_TOKEN,  # /internal/stats requires it
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": fake.base_url.removesuffix("/bot"),
             "TELEGRAM_WEBHOOK_URL": "",
@@ -279,7 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with gateway_stack(work) as (url, fake):
         web_user(url, ["hello"], lambda: 0.0)  # warm-up: first model calls, connections
         results = run(url, fake, args.users, args.seed)
-        stats = requests.get(f"{url}/internal/stats", timeout=10).json()
+        bearer = {"Authorization": f"Bearer {STATS_TOKEN}"}
+        stats = requests.get(f"{url}/internal/stats", headers=bearer, timeout=10).json()
     report = render(results, stats, args.users, time.perf_counter() - started)
     args.output.write_text(report, encoding="utf-8")
     print(report)

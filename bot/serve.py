@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -125,6 +126,8 @@ def child_env(settings: ServeSettings, base: dict[str, str] | None = None) -> di
         "WAYFINDER_RASA_URL": settings.rasa_url,
         "WAYFINDER_TRACKER_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
         "WAYFINDER_GATEWAY_URL": f"http://127.0.0.1:{settings.gateway_port}",
+        # The worker's key to the gateway's /internal endpoints, new for every run.
+        "WAYFINDER_GATEWAY_TOKEN": secrets.token_urlsafe(32),
     }
     for name, value in defaults.items():
         if not env.get(name, "").strip():

@@ -71,6 +71,15 @@ def test_children_find_each_other_through_the_environment() -> None:
     assert mine["WAYFINDER_TRACKER_URL"] == "postgresql://db/t"
 
 
+def test_the_gateway_and_worker_share_a_token_generated_for_the_run() -> None:
+    """/internal/* is closed without one (issue #13): `make run` makes one unless .env has it."""
+    first, second = child_env(SETTINGS, {}), child_env(SETTINGS, {})
+    assert len(first["WAYFINDER_GATEWAY_TOKEN"]) >= 32
+    assert first["WAYFINDER_GATEWAY_TOKEN"] != second["WAYFINDER_GATEWAY_TOKEN"]
+    given = child_env(SETTINGS, {"WAYFINDER_GATEWAY_TOKEN": "from-dot-env"})
+    assert given["WAYFINDER_GATEWAY_TOKEN"] == "from-dot-env"
+
+
 def test_the_newest_model_or_the_one_given(tmp_path: Path) -> None:
     assert find_model(None, tmp_path) is None
     old, new = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"

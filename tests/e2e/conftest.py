@@ -41,6 +41,7 @@ ROOT = PROJECT_ROOT
 _free_port = free_port  # the name the tests that start their own servers use
 NAVIGATORS = -1001234567890  # the navigators' Telegram group (a supergroup id)
 PSEUDONYM_KEY = "e2e-" + "k" * 40
+GATEWAY_TOKEN = "e2e-gateway-" + "t" * 32  # the worker's key to /internal/deliver
 BOT_TOKEN = "123456789:E2E-TEST-TOKEN"
 
 
@@ -109,7 +110,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"),
         "TELEGRAM_WEBHOOK_URL": "",
         "WAYFINDER_CORS_ORIGINS": "",
-        "WAYFINDER_GATEWAY_TOKEN": "",
+        "WAYFINDER_GATEWAY_TOKEN": GATEWAY_TOKEN,
     }
     try:
         with run_assistant(model, database_url, work, env=settings) as assistant:

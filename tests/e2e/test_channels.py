@@ -14,7 +14,7 @@ import requests
 from bot.gateway.store import pseudonym
 from bot.reminders.worker import GatewayDeliverer, RasaClient, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
-from tests.e2e.conftest import NAVIGATORS, PSEUDONYM_KEY, Stack
+from tests.e2e.conftest import GATEWAY_TOKEN, NAVIGATORS, PSEUDONYM_KEY, Stack
 from tests.fakes.telegram_api import FakeBotApi, iter_buttons
 
 _chats = itertools.count(700_001)
@@ -130,7 +130,7 @@ def _deliver_due_reminders(stack: Stack) -> tuple[int, int]:
     """One pass of the reminder worker, a year from now, delivering through the gateway."""
     sessions = make_sessionmaker(make_engine(stack.database_url))
     worker = ReminderWorker(
-        sessions, RasaClient(stack.rasa_url), GatewayDeliverer(stack.gateway_url)
+        sessions, RasaClient(stack.rasa_url), GatewayDeliverer(stack.gateway_url, GATEWAY_TOKEN)
     )
     tally = worker.run_once(lambda: datetime.now() + timedelta(days=400))
     return tally.sent, tally.failed
@@ -157,11 +157,10 @@ def test_a_reminder_reaches_the_telegram_user(stack: Stack) -> None:
 def test_the_web_api_chats_and_delivers_a_reminder_to_an_open_widget(stack: Stack) -> None:
     session = uuid.uuid4().hex
     api = f"{stack.gateway_url}/api/web"
+    header = {"X-Wayfinder-Session": session}  # never in a URL
 
     def send(text: str) -> str:
-        response = requests.post(
-            f"{api}/messages", json={"session": session, "text": text}, timeout=60
-        )
+        response = requests.post(f"{api}/messages", json={"text": text}, headers=header, timeout=60)
         assert response.status_code == 200, response.text
         return "\n".join(message["text"] for message in response.json()["messages"])
 
@@ -169,10 +168,10 @@ def test_the_web_api_chats_and_delivers_a_reminder_to_an_open_widget(stack: Stac
     assert bad.status_code == 400 and "session" in bad.json()["error"]
     _remind_me(send)
     assert _deliver_due_reminders(stack) == (1, 0)
-    events = requests.get(f"{api}/events", params={"session": session, "after": 0}, timeout=40)
+    events = requests.get(f"{api}/events", params={"after": 0}, headers=header, timeout=40)
     (reminder,) = events.json()["messages"]
     assert reminder["text"].startswith("⏰ Reminder") and reminder["id"] > 0
     again = requests.get(
-        f"{api}/events", params={"session": session, "after": reminder["id"]}, timeout=40
+        f"{api}/events", params={"after": reminder["id"]}, headers=header, timeout=40
     )
     assert again.json()["messages"] == []  # delivered once
