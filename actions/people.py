@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,7 +13,12 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.query import ANY_TOPIC, as_int, as_list
 from actions.settings import ActionSettings
-from knowledge.learners import forget_learner, get_or_create_learner, open_handoff
+from knowledge.learners import (
+    forget_learner,
+    get_or_create_learner,
+    open_handoff,
+    recent_handoffs,
+)
 
 AGE_BANDS = ((5, 9), (10, 12), (13, 15), (16, 17))
 
@@ -40,6 +46,11 @@ def handoff_summary(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+# Requests for a person one learner can make: one open at a time, a few a day (issue #13).
+MAX_HANDOFFS_PER_DAY = 3
+HANDOFF_WINDOW = timedelta(days=1)
+
+
 class ActionHandoff(DirectoryAction):
     """Records the request; promises a person only when navigators are configured."""
 
@@ -58,8 +69,14 @@ class ActionHandoff(DirectoryAction):
             learner = get_or_create_learner(
                 session, tracker.sender_id, tracker.get_latest_input_channel()
             )
-            open_handoff(session, learner, handoff_summary(tracker))
-            dispatcher.utter_message(response="utter_handoff_requested")
+            recent = recent_handoffs(session, learner, within=HANDOFF_WINDOW)
+            if any(handoff.status == "open" for handoff in recent):  # one request at a time
+                dispatcher.utter_message(response="utter_handoff_waiting")
+            elif len(recent) >= MAX_HANDOFFS_PER_DAY:  # navigators are few; so is their time
+                dispatcher.utter_message(response="utter_handoff_too_many")
+            else:
+                open_handoff(session, learner, handoff_summary(tracker))
+                dispatcher.utter_message(response="utter_handoff_requested")
         elif settings.help_contact:
             dispatcher.utter_message(
                 response="utter_handoff_unavailable", contact=settings.help_contact

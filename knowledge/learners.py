@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.models import (
@@ -259,6 +259,16 @@ def open_handoff(session: Session, learner: Learner, summary: dict[str, Any]) ->
     session.add(handoff)
     session.flush()
     return handoff
+
+
+def recent_handoffs(session: Session, learner: Learner, *, within: timedelta) -> list[Handoff]:
+    """The learner's requests for a person opened in the last `within`, and any still open."""
+    since = utcnow() - within
+    query = select(Handoff).where(
+        Handoff.learner_id == learner.id,
+        or_(Handoff.created_at >= since, Handoff.status == "open"),
+    )
+    return list(session.scalars(query))
 
 
 def forget_learner(session: Session, sender_id: str) -> bool:

@@ -175,3 +175,27 @@ def test_a_database_that_is_down_gets_an_apology_not_silence(
     )
     assert [m["response"] for m in messages] == ["utter_technical_trouble"]
     assert events == []
+
+
+def test_one_learner_gets_one_open_handoff_and_a_few_a_day(
+    directory: str, db: Session, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100 requests from one session must not post 100 times to the navigators (issue #13)."""
+    monkeypatch.setenv("NAVIGATOR_CHAT_ID", "-100123")
+    t = tracker("a person please", intent="talk_to_human")
+    answers = [run(ActionHandoff(), t)[0][0]["response"] for _ in range(5)]
+    assert answers == ["utter_handoff_requested"] + ["utter_handoff_waiting"] * 4
+    assert len(db.scalars(select(Handoff)).all()) == 1
+    for _ in range(3):  # closed ones still count for a day
+        db.expire_all()
+        for handoff in db.scalars(select(Handoff)):
+            handoff.status = "closed"
+        db.commit()
+        run(ActionHandoff(), t)
+    db.expire_all()
+    assert len(db.scalars(select(Handoff)).all()) == 3
+    for handoff in db.scalars(select(Handoff)):
+        handoff.status = "closed"
+    db.commit()
+    assert run(ActionHandoff(), t)[0][0]["response"] == "utter_handoff_too_many"
+    assert len(db.scalars(select(Handoff)).all()) == 3
