@@ -11,6 +11,7 @@ from bot.settings import PROJECT_ROOT, ServeSettings, _int
 from knowledge.settings import Settings as DirectorySettings
 
 KEY_FILE = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key"
+WEBHOOK_PATH = "/telegram/webhook"  # where Telegram posts updates in webhook mode
 
 
 class SettingsError(ValueError):
@@ -35,8 +36,11 @@ class GatewaySettings:
     cors_origins: tuple[str, ...]
     deliver_token: str | None
     api_rate_per_minute: int = 120  # requests per API token per minute (bot.api)
+    web_rate_per_minute: int = 300  # widget API calls per client address per minute (web)
     freshness_days: int = 60  # FRESHNESS_DAYS: listings unconfirmed this long get a nudge
     nudge_interval_s: int = 3600  # how often nudges and review decisions go out on Telegram
+    retention_days: int = 365  # learners' data untouched this long is erased (privacy notice)
+    public_url: str | None = None  # the gateway as learners reach it: links to /privacy
 
     @classmethod
     def from_env(
@@ -79,8 +83,11 @@ class GatewaySettings:
             cors_origins=origins,
             deliver_token=text("WAYFINDER_GATEWAY_TOKEN"),
             api_rate_per_minute=_positive(env, "WAYFINDER_API_RATE_PER_MINUTE", 120),
+            web_rate_per_minute=_positive(env, "WAYFINDER_WEB_RATE_PER_MINUTE", 300),
             freshness_days=DirectorySettings.from_env(env).freshness_days,
             nudge_interval_s=_int(env, "WAYFINDER_NUDGE_INTERVAL_S", 3600),
+            retention_days=_positive(env, "WAYFINDER_RETENTION_DAYS", 365),
+            public_url=_public_url(text("WAYFINDER_PUBLIC_URL"), webhook_url),
         )
 
 
@@ -90,6 +97,21 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be 1 or more, not {value}")
     return value
+
+
+def _public_url(configured: str | None, webhook_url: str | None) -> str | None:
+    """Where learners reach the gateway: WAYFINDER_PUBLIC_URL, else the site Telegram's webhook
+    calls (the same server), else unknown (the privacy notice is then sent in the chat)."""
+    if configured:
+        if not configured.startswith(("https://", "http://")):
+            raise SettingsError(
+                f"WAYFINDER_PUBLIC_URL must be an http(s):// address, not {configured!r}"
+            )
+        return configured.rstrip("/")
+    webhook = (webhook_url or "").partition("?")[0]
+    if webhook.endswith(WEBHOOK_PATH):  # https://chat.example.org/telegram/webhook
+        return webhook.removesuffix(WEBHOOK_PATH)
+    return None
 
 
 def _pseudonym_key(configured: str | None, key_file: Path) -> bytes:
@@ -105,8 +127,12 @@ def _pseudonym_key(configured: str | None, key_file: Path) -> bytes:
         return configured.encode()
     if key_file.exists():
         return key_file.read_bytes().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode()
-    key_file.write_bytes(key)
-    key_file.chmod(0o600)
+    try:  # created owner-only: never readable by others, not even between two calls
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another gateway starting at the same moment made it first
+        return key_file.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key)
     return key

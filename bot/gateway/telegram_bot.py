@@ -51,6 +51,7 @@ COMMANDS = {
     "plan": ("/show_plan", "Your saved plan"),
     "forget": ("/forget_me", "Delete everything I know about you"),
     "human": ("/talk_to_human", "Talk to a person"),
+    "privacy": ("/privacy", "What I keep about you"),  # the gateway answers it (core.PRIVACY)
 }
 MEDIA = (
     filters.PHOTO
@@ -200,7 +201,7 @@ class TelegramChannel:
         await self._converse(update, words or "/greet")
 
     async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/help, /plan, /forget, /human: the intent each names."""
+        """/help, /plan, /forget, /human, /privacy: the payload each names."""
         assert update.effective_message is not None
         name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]
         await self._converse(update, COMMANDS[name][0])

@@ -1,12 +1,20 @@
 """The web widget's side of the gateway: the demo page, the widget's files and its JSON API.
 
-POST /api/web/messages  {"session", "text"} or {"session", "payload", "text"} → {"messages"}
-GET  /api/web/events?session=…&after=N  long poll for proactive messages → {"messages"}
-Replies to a message carry "id": null; proactive ones an increasing id, the widget's cursor.
+POST /api/web/messages  {"text"} or {"payload", "text"} → {"messages"[, "forgotten": true]}
+GET  /api/web/events?after=N  long poll for proactive messages → {"messages"}
+GET  /privacy  the privacy notice, a plain page
+The session id travels in the X-Wayfinder-Session header, never in a URL: URLs end up in proxy
+logs and browser history, and the id opens the conversation. (A POST may still carry it as the
+body's "session", as widgets before the header did.) Replies to a message carry "id": null;
+proactive ones an increasing id, the widget's cursor. "forgotten" says "forget me" ran: the
+widget then wipes what it keeps and starts a new session.
+Each client address may call /api/web/* WAYFINDER_WEB_RATE_PER_MINUTE times a minute (429 past it).
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import json
 import re
 import time
@@ -15,8 +23,11 @@ from typing import Any
 
 from sanic import Blueprint, HTTPResponse, Request, response
 
-from bot.gateway.core import Gateway
+from bot.api.auth import TokenBuckets
+from bot.api.errors import ApiError
+from bot.gateway.core import FORGOTTEN, Gateway
 from bot.gateway.messages import BotMessage
+from bot.gateway.texts import privacy_sections, say
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 FILES = {
@@ -26,6 +37,7 @@ FILES = {
     "/widget.css": ("widget.css", "text/css; charset=utf-8"),
 }
 SESSION = re.compile(r"[A-Za-z0-9_-]{16,128}")
+SESSION_HEADER = "X-Wayfinder-Session"
 MAX_TEXT = 2000
 MAX_PAYLOAD = 500
 LONG_POLL_S = 25.0
@@ -38,6 +50,22 @@ class BadRequest(ValueError):
 def blueprint(gateway: Gateway) -> Blueprint:
     """Routes for the widget, bound to one gateway."""
     bp = Blueprint("web")
+    buckets = TokenBuckets(gateway.settings.web_rate_per_minute)
+
+    async def throttle(request: Request) -> HTTPResponse | None:
+        """A flood from one client (polls dropped at once, messages in a loop) is refused before
+        it costs a database read or a call to Rasa; the widget backs off on the 429."""
+        if not request.path.startswith("/api/web/"):
+            return None
+        try:
+            buckets.take(client_address(request))
+        except ApiError as refused:  # the API's bucket speaks to API clients: say it our way
+            wait = refused.headers.get("Retry-After", "60")
+            body = {"error": say("web_too_many", seconds=wait)}
+            return response.json(body, status=429, headers={"Retry-After": wait})
+        return None
+
+    bp.middleware(throttle, "request")  # runs for this blueprint's routes only
 
     for path, (name, content_type) in FILES.items():
         route = "root" if path == "/" else name.replace(".", "_")
@@ -48,13 +76,16 @@ def blueprint(gateway: Gateway) -> Blueprint:
         """A message from the widget; the bot's replies."""
         try:
             body = _json_object(request)
-            session = _session(body.get("session"))
+            session = _session(request, body.get("session"))
             text = _message(body)
         except BadRequest as error:
             return _error(str(error), 400)
         started = time.perf_counter()
         replies = await gateway.converse("web", session, text)
-        answer = response.json({"messages": [_out(reply, None) for reply in replies]})
+        out: dict[str, Any] = {"messages": [_out(reply, None) for reply in replies]}
+        if any(reply.custom.get(FORGOTTEN) for reply in replies):
+            out["forgotten"] = True
+        answer = response.json(out)
         gateway.timings.record("web", time.perf_counter() - started)
         return answer
 
@@ -62,7 +93,9 @@ def blueprint(gateway: Gateway) -> Blueprint:
     async def events(request: Request) -> HTTPResponse:
         """Proactive messages newer than `after`, waiting up to 25 s for one to arrive."""
         try:
-            session = _session(request.args.get("session"))
+            if "session" in request.args:
+                raise BadRequest(f"send the session in the {SESSION_HEADER} header, not the URL")
+            session = _session(request)
             after = _cursor(request.args.get("after", "0"))
         except BadRequest as error:
             return _error(str(error), 400)
@@ -72,7 +105,55 @@ def blueprint(gateway: Gateway) -> Blueprint:
             {"messages": [_out(BotMessage.from_json(item.message), item.id) for item in found]}
         )
 
+    @bp.get("/privacy")
+    async def privacy(_request: Request) -> HTTPResponse:
+        """The privacy notice: what is kept, for how long, who sees it, how to erase it."""
+        return response.html(privacy_page(gateway.settings.retention_days))
+
     return bp
+
+
+# The notice's page: readable without the widget, script or any outside file.
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font: 1.0625rem/1.6 system-ui, sans-serif; color: #1a1a1a; background: #fff;
+  max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }}
+h1 {{ font-size: 1.6rem; line-height: 1.25; }}
+h2 {{ font-size: 1.2rem; margin-top: 2rem; }}
+li {{ margin: 0.4rem 0; }}
+</style>
+</head>
+<body>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def privacy_page(retention_days: int) -> str:
+    """The notice as a plain, self-contained page (no script, no outside resources)."""
+    title = html.escape(say("privacy_title"))
+    body = [f"<h1>{title}</h1>", f"<p>{html.escape(say('privacy_intro'))}</p>"]
+    for heading, lines in privacy_sections(retention_days):
+        body.append(f"<h2>{html.escape(heading)}</h2>")
+        items: list[str] = []
+        for line in [*lines, ""]:  # the empty line closes a list at the end
+            if line.startswith("- "):
+                items.append(f"<li>{html.escape(line[2:])}</li>")
+                continue
+            if items:
+                body.append("<ul>" + "".join(items) + "</ul>")
+                items = []
+            if line:
+                body.append(f"<p>{html.escape(line)}</p>")
+    return PAGE.format(title=title, body="\n".join(body))
 
 
 def _file_handler(name: str, content_type: str) -> Any:
@@ -88,21 +169,49 @@ def _file_handler(name: str, content_type: str) -> Any:
     return serve
 
 
-def _json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object."""
+def client_address(request: Request) -> str:
+    """Who is calling, for rate limits: the proxy's forwarded address when Sanic is configured to
+    trust one (REAL_IP_HEADER, PROXIES_COUNT), else the peer; IPv6 by its /64, which one home or
+    one attacker holds whole."""
+    address = (request.remote_addr or request.ip).strip("[]")
     try:
-        body = json.loads(request.body or b"")
+        parsed = ipaddress.ip_address(address)
+    except ValueError:  # a Unix socket or an obfuscated forwarded name: keyed as given
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.5 is 203.0.113.5
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def load_json(raw: bytes | None) -> Any:
+    """A request body as JSON; nesting too deep for Python's parser is the sender's fault (400),
+    not a crash of ours (500 and a traceback in the log per request)."""
+    try:
+        return json.loads(raw or b"")
+    except RecursionError:
+        raise BadRequest("the body is JSON nested too deeply; send a flat JSON object") from None
     except ValueError:
         raise BadRequest("the body must be JSON") from None
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object."""
+    body = load_json(request.body)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body
 
 
-def _session(value: Any) -> str:
-    """The widget's session id: 16-128 letters, digits, - or _."""
+def _session(request: Request, in_body: Any = None) -> str:
+    """The widget's session id, from its header (or an older widget's body): 16-128 letters,
+    digits, - or _."""
+    value = request.headers.get(SESSION_HEADER, in_body)
+    if in_body is not None and value != in_body:
+        raise BadRequest(f"the {SESSION_HEADER} header and the body name different sessions")
     if not isinstance(value, str) or not SESSION.fullmatch(value):
-        raise BadRequest("session must be 16-128 letters, digits, '-' or '_'")
+        raise BadRequest(f"the session ({SESSION_HEADER}) must be 16-128 letters, digits, - or _")
     return value
 
 

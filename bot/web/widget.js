@@ -9,11 +9,19 @@
  * chat as soon as the page loads. The stylesheet is loaded from beside this script.
  *
  * Gateway contract (the server side lives in the gateway, not here):
- *   POST {gateway}/api/web/messages   {"session", "text"} or {"session", "payload", "text"}
- *        -> {"messages": [{"id", "text", "buttons": [{"title", "payload"}], "at"}]}
+ *   POST {gateway}/api/web/messages   {"text"} or {"payload", "text"}
+ *        -> {"messages": [{"id", "text", "buttons": [{"title", "payload"}], "at"}],
+ *            "forgotten": true when "forget me" ran}
  *        errors: 4xx/5xx {"error": "human-readable message"}
- *   GET  {gateway}/api/web/events?session=ID&after=LAST_BOT_ID   (long poll, ~25 s)
+ *   GET  {gateway}/api/web/events?after=LAST_BOT_ID   (long poll, ~25 s)
  *        -> {"messages": [...]}   proactive messages: reminders, a navigator's replies
+ *   GET  {gateway}/privacy   the privacy notice (the panel links to it)
+ *   Every API call names its session in the X-Wayfinder-Session header, never in the URL: URLs
+ *   are logged by proxies and kept in history, and the id opens the conversation.
+ *
+ * On a shared computer (a library's), the next person must not find the last one's chat: after
+ * "forget me" the widget wipes what it stored and starts a new session, and "New chat" does the
+ * same on request (after a confirmation).
  *
  * Plain ES2017 with no dependencies and no build step, so a library's web team can read what
  * they embed. Everything lives inside this closure; the only global is window.Wayfinder.
@@ -27,6 +35,7 @@
   }
 
   var SESSION_KEY = "wayfinder.session";
+  var SESSION_HEADER = "X-Wayfinder-Session";
   var HISTORY_KEY = "wayfinder.history";
   var HISTORY_LIMIT = 200;
   var MAX_TEXT_LENGTH = 1000;
@@ -67,6 +76,9 @@
         },
         setItem: function (key, value) {
           memory[key] = String(value);
+        },
+        removeItem: function (key) {
+          delete memory[key];
         },
       };
     }
@@ -156,6 +168,7 @@
   var state = {
     session: loadSession(),
     history: loadHistory(),
+    conversation: 0, // bumped by startOver, so a reply to the old session is not shown in the new
     seen: {}, // bot message ids already shown, so a reply that arrives twice is shown once
     lastId: 0, // highest bot message id seen: the `after` of the next poll
     open: false,
@@ -312,9 +325,52 @@
   form.appendChild(input);
   form.appendChild(sendButton);
 
+  // Always in view: what Wayfinder keeps (from the first message on), and a fresh start.
+  var footer = el("div", { class: "wf-footer" });
+  var privacyLink = el("a", {
+    class: "wf-privacy",
+    href: gateway + "/privacy",
+    target: "_blank",
+    rel: "noopener noreferrer",
+  });
+  privacyLink.appendChild(document.createTextNode("Privacy"));
+  privacyLink.appendChild(el("span", { class: "wf-visually-hidden" }, " (opens in a new tab)"));
+  var newChatButton = el(
+    "button",
+    { type: "button", class: "wf-new", "aria-controls": "wf-confirm", "aria-expanded": "false" },
+    "New chat"
+  );
+  footer.appendChild(privacyLink);
+  footer.appendChild(newChatButton);
+
+  // Asked first: a mis-tap must not lose a conversation.
+  var confirmBar = el("div", {
+    id: "wf-confirm",
+    class: "wf-confirm",
+    role: "group",
+    "aria-labelledby": "wf-confirm-text",
+  });
+  confirmBar.hidden = true;
+  confirmBar.appendChild(
+    el(
+      "p",
+      { id: "wf-confirm-text", class: "wf-confirm-text" },
+      "Start a new chat? This conversation will be cleared from this browser. It does not " +
+        "delete what Wayfinder keeps: for that, say \u201cforget me\u201d."
+    )
+  );
+  var confirmActions = el("div", { class: "wf-confirm-actions" });
+  var confirmYes = el("button", { type: "button", class: "wf-confirm-yes" }, "Start new chat");
+  var confirmNo = el("button", { type: "button", class: "wf-confirm-no" }, "Cancel");
+  confirmActions.appendChild(confirmYes);
+  confirmActions.appendChild(confirmNo);
+  confirmBar.appendChild(confirmActions);
+
   panel.appendChild(header);
   panel.appendChild(scroller);
+  panel.appendChild(confirmBar);
   panel.appendChild(form);
+  panel.appendChild(footer);
   // Launcher first: the disclosure pattern (button, then what it controls) gives a sensible
   // reading and Tab order; CSS places the panel above it.
   root.appendChild(launcher);
@@ -383,8 +439,8 @@
   }
 
   // Errors and notices: shown in the log (so screen readers hear them), never stored.
-  function systemLine(text) {
-    var item = el("div", { class: "wf-msg wf-msg-system" }, text);
+  function systemLine(text, kind) {
+    var item = el("div", { class: "wf-msg wf-msg-system wf-msg-" + (kind || "error") }, text);
     log.appendChild(item);
     scrollToEnd();
   }
@@ -435,7 +491,7 @@
       abort.abort();
     }, timeoutMs);
     options.signal = abort.signal;
-    options.credentials = "omit"; // the session id is in the body; no cookies cross sites
+    options.credentials = "omit"; // the session id is in a header; no cookies cross sites
     return window
       .fetch(url, options)
       .then(function (response) {
@@ -494,22 +550,35 @@
       used: false,
       at: new Date().toISOString(),
     });
-    var body = { session: state.session, text: text };
+    var body = { text: text };
     if (payload) {
       body.payload = payload;
     }
     var started = Date.now();
+    var conversation = state.conversation;
+    var headers = { "Content-Type": "application/json" };
+    headers[SESSION_HEADER] = state.session;
     return request(
       gateway + "/api/web/messages",
-      {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      },
+      { method: "POST", headers: headers, body: JSON.stringify(body) },
       SEND_TIMEOUT_MS
     )
       .then(function (data) {
         setSending(false);
+        if (conversation !== state.conversation) {
+          return true; // a new chat began meanwhile: this reply belongs to the old one
+        }
+        if (data.forgotten === true) {
+          // Erased on the server: erase here too. The confirmation is shown, never stored, so
+          // the next person at this computer finds an empty chat.
+          startOver();
+          (Array.isArray(data.messages) ? data.messages : []).forEach(function (message) {
+            if (message && typeof message.text === "string" && message.text) {
+              systemLine(message.text, "notice");
+            }
+          });
+          return true;
+        }
         receive(data.messages);
         return true;
       })
@@ -552,13 +621,15 @@
       var started = Date.now();
       var controller = new AbortController();
       state.pollAbort = controller;
-      var url =
-        gateway +
-        "/api/web/events?session=" +
-        encodeURIComponent(state.session) +
-        "&after=" +
-        encodeURIComponent(String(state.lastId));
-      request(url, { method: "GET", cache: "no-store" }, POLL_TIMEOUT_MS, controller)
+      var url = gateway + "/api/web/events?after=" + encodeURIComponent(String(state.lastId));
+      var headers = {};
+      headers[SESSION_HEADER] = state.session;
+      request(
+        url,
+        { method: "GET", cache: "no-store", headers: headers },
+        POLL_TIMEOUT_MS,
+        controller
+      )
         .then(function (data) {
           if (generation !== state.pollGeneration) {
             return null;
@@ -590,6 +661,75 @@
     }
   }
 
+  /* ---------- starting over ---------- */
+
+  // Show an empty chat for `session`: nothing of the previous one stays on screen or in state.
+  function reset(session) {
+    stopPolling();
+    state.conversation += 1;
+    state.session = session;
+    state.history = [];
+    state.seen = {};
+    state.lastId = 0;
+    while (log.firstChild) {
+      log.removeChild(log.firstChild);
+    }
+    hideConfirm();
+    if (state.open) {
+      pollLoop(state.pollGeneration);
+    }
+  }
+
+  // A new session with nothing kept: the transcript and the old id leave this browser's storage.
+  function startOver() {
+    storage.removeItem(HISTORY_KEY);
+    storage.removeItem(SESSION_KEY);
+    reset(loadSession());
+  }
+
+  function showConfirm() {
+    confirmBar.hidden = false;
+    newChatButton.setAttribute("aria-expanded", "true");
+    confirmNo.focus();
+  }
+
+  function hideConfirm() {
+    confirmBar.hidden = true;
+    newChatButton.setAttribute("aria-expanded", "false");
+  }
+
+  newChatButton.addEventListener("click", function () {
+    if (confirmBar.hidden) {
+      showConfirm();
+    } else {
+      hideConfirm();
+    }
+  });
+  confirmNo.addEventListener("click", function () {
+    hideConfirm();
+    newChatButton.focus();
+  });
+  confirmYes.addEventListener("click", function () {
+    startOver();
+    systemLine(
+      "New chat started. The previous conversation was cleared from this browser.",
+      "notice"
+    );
+    input.focus();
+  });
+
+  // Another tab started over (or forgot): follow it, rather than keep showing and saving the
+  // old conversation here.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== SESSION_KEY && event.key !== null) {
+      return;
+    }
+    var session = storage.getItem(SESSION_KEY);
+    if (session && session !== state.session) {
+      reset(session);
+    }
+  });
+
   /* ---------- opening, closing, keyboard ---------- */
 
   function open(options) {
@@ -618,6 +758,7 @@
     panel.hidden = true;
     root.classList.remove("wf-is-open");
     launcher.setAttribute("aria-expanded", "false");
+    hideConfirm();
     stopPolling();
     // Focus inside a hidden panel is lost to the page; hand it back to where the user started.
     if (hadFocus) {
@@ -635,6 +776,12 @@
   closeButton.addEventListener("click", close);
 
   root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !confirmBar.hidden) {
+      event.preventDefault(); // Esc answers the question first: Cancel, not close the chat
+      hideConfirm();
+      newChatButton.focus();
+      return;
+    }
     if (event.key === "Escape" && state.open) {
       event.preventDefault();
       close();

@@ -1,9 +1,11 @@
 """Fixtures for the web widget: a stub gateway on localhost and a headless Chromium to drive it.
 
 The stub implements the gateway's web API exactly as the widget sees it (POST
-/api/web/messages, the /api/web/events long poll) with canned replies, and serves bot/web/ at
-its root, so the widget loads from the same origin as in production. Chromium and its driver
-come from Debian (`apt-get install -y chromium chromium-driver`); nothing is downloaded.
+/api/web/messages, the /api/web/events long poll, the session in the X-Wayfinder-Session header
+and never in a URL, "forgotten" after "forget me") with canned replies, and serves bot/web/ and
+the real privacy notice at its root, so the widget loads from the same origin as in production.
+Chromium and its driver come from Debian (`apt-get install -y chromium chromium-driver`); nothing
+is downloaded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from bot.gateway.web import privacy_page
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -50,16 +54,26 @@ XSS_TEXT = "<img src=x onerror=alert(1)>"
 XSS_REPLY = f"{XSS_TEXT}\nMore: https://alderbay.example/programs?age=12&topic=coding."
 OUTAGE = "Wayfinder is restarting. Please try again in a minute."
 SLOW_SECONDS = 1.5
+SESSION_HEADER = "X-Wayfinder-Session"
+CONFIRM_FORGET = "This deletes your profile, your saved plan, your reminders and our conversation."
+FORGET_BUTTONS = [
+    {"title": "Yes, delete it", "payload": "/affirm"},
+    {"title": "No, keep it", "payload": "/deny"},
+]
+FORGOTTEN = "Done — I've deleted everything I knew about you."
 
 
 @dataclass(frozen=True)
 class Call:
-    """One API request the widget made: the JSON body of a POST, the query of a GET."""
+    """One API request the widget made: the JSON body of a POST, the query of a GET, the session
+    its header named and the whole request target (path and query) as a proxy would log it."""
 
     method: str
     path: str
     data: dict[str, Any]
     origin: str | None = None  # the page's origin when the call was cross-origin
+    session: str | None = None
+    target: str = ""
 
 
 class StubGateway:
@@ -71,6 +85,7 @@ class StubGateway:
         self._sent: dict[str, list[int]] = {}  # bot message ids per session
         self._proactive: dict[str, list[Message]] = {}
         self._failed_once: set[tuple[str, str]] = set()
+        self.forgotten: list[str] = []  # sessions whose learner asked to be forgotten
         self._next_id = 16
         self._changed = threading.Condition()  # guards all of the above; wakes held polls
         self._server = _Server(self)
@@ -94,7 +109,7 @@ class StubGateway:
 
     def calls_for(self, session: str, path: str) -> list[Call]:
         with self._changed:
-            return [c for c in self.calls if c.path == path and c.data.get("session") == session]
+            return [c for c in self.calls if c.path == path and c.session == session]
 
     def message_ids(self, session: str) -> list[int]:
         with self._changed:
@@ -124,6 +139,15 @@ class StubGateway:
             time.sleep(SLOW_SECONDS)
         if payload == GREETING_BUTTONS[0]["payload"]:
             messages = [self._message(session, CODING_RESULTS)]
+        elif "forget me" in lowered:
+            messages = [self._message(session, CONFIRM_FORGET, FORGET_BUTTONS)]
+        elif payload == "/affirm":
+            with self._changed:
+                self.forgotten.append(session)
+            return 200, {
+                "messages": [{"id": None, "text": FORGOTTEN, "buttons": []}],
+                "forgotten": True,
+            }
         elif payload is not None:
             messages = [self._message(session, f"You picked {text}.")]
         elif "xss" in lowered:
@@ -177,12 +201,18 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == "/api/web/events":
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            self.gateway.record(Call("GET", url.path, query, self.headers.get("Origin")))
-            session, after = query.get("session", ""), query.get("after", "")
-            if not session or not after.isdigit():
-                self._json(400, {"error": "session and a numeric after are required"})
+            session = self.headers.get(SESSION_HEADER, "")
+            origin = self.headers.get("Origin")
+            self.gateway.record(Call("GET", url.path, query, origin, session, self.path))
+            after = query.get("after", "")
+            if not session or "session" in query or not after.isdigit():
+                self._json(400, {"error": "a session header (never in the URL) and after"})
                 return
             self._json(200, {"messages": self.gateway.events(session, int(after))})
+            return
+        if url.path == "/privacy":
+            page = privacy_page(365).encode()
+            self._send(200, page, "text/html")
             return
         if url.path == "/embed.html":
             bare = url.query == "bare"
@@ -208,17 +238,18 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._json(400, {"error": "expected a JSON object"})
             return
-        self.gateway.record(Call("POST", url.path, body, self.headers.get("Origin")))
-        # The contract, strictly: a session, a text, and optionally a payload; nothing else.
-        session, text, payload = body.get("session"), body.get("text"), body.get("payload")
+        session = self.headers.get(SESSION_HEADER)
+        origin = self.headers.get("Origin")
+        self.gateway.record(Call("POST", url.path, body, origin, session, self.path))
+        # The contract, strictly: a session header, a text, optionally a payload; nothing else.
+        text, payload = body.get("text"), body.get("payload")
         if (
-            not isinstance(session, str)
-            or not session
+            not session
             or not isinstance(text, str)
             or not (payload is None or isinstance(payload, str))
-            or set(body) - {"session", "text", "payload"}
+            or set(body) - {"text", "payload"}
         ):
-            self._json(400, {"error": "expected {session, text[, payload]}"})
+            self._json(400, {"error": "expected a session header and {text[, payload]}"})
             return
         self._json(*self.gateway.reply(session, text, payload))
 
@@ -227,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(204)
         self._cors_headers()
         self.send_header("Access-Control-Allow-Methods", "GET, POST")
-        self.send_header("Access-Control-Allow-Headers", "Content-Type")
+        self.send_header("Access-Control-Allow-Headers", f"Content-Type, {SESSION_HEADER}")
         self.send_header("Access-Control-Max-Age", "600")
         self.end_headers()
 

@@ -85,8 +85,8 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
     assert texts(page, "user") == ["hi", "Coding clubs"]
     posts = gateway.calls_for(session, MESSAGES)
     assert [p.data for p in posts] == [
-        {"session": session, "text": "hi"},
-        {"session": session, "payload": '/search{"topic": "coding"}', "text": "Coding clubs"},
+        {"text": "hi"},
+        {"payload": '/search{"topic": "coding"}', "text": "Coding clubs"},
     ]
 
     reloaded_at = len(gateway.calls)
@@ -99,11 +99,12 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
     # The first poll after the reload resumes after the last message already shown.
     wait(page).until(lambda _: any(c.path == EVENTS for c in gateway.calls[reloaded_at:]))
     first_poll = next(c for c in gateway.calls[reloaded_at:] if c.path == EVENTS)
-    assert first_poll.data == {"session": session, "after": str(max(gateway.message_ids(session)))}
+    assert first_poll.session == session
+    assert first_poll.data == {"after": str(max(gateway.message_ids(session)))}
 
     send(page, "thanks")
     wait_for_bot(page, "You said: thanks")
-    assert gateway.calls_for(session, MESSAGES)[-1].data == {"session": session, "text": "thanks"}
+    assert gateway.calls_for(session, MESSAGES)[-1].data == {"text": "thanks"}
 
 
 def test_bot_text_is_shown_as_text_and_only_urls_become_links(page: WebDriver) -> None:
@@ -225,3 +226,6 @@ def test_another_site_embeds_it_with_the_one_tag(browser: WebDriver, gateway: St
     wait_for_bot(browser, GREETING)
     session = session_of(browser)
     assert [c.origin for c in gateway.calls_for(session, MESSAGES)] == [partner]
+    # The header crossed origins (the preflight allowed it), and the notice is the gateway's.
+    privacy = browser.find_element(By.CSS_SELECTOR, "a.wf-privacy")
+    assert privacy.get_attribute("href") == f"{gateway.url}/privacy"

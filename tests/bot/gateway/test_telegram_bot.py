@@ -285,3 +285,12 @@ def test_edits_during_a_handoff_are_relayed_neither_way_again(
     assert sent_texts(fake, group) == navigators  # one copy of the learner's question
     assert [text for _, text, _ in rasa.calls] == ["/talk_to_human"]
     assert fake.errors() == []
+
+
+def test_privacy_sends_the_notice_without_asking_the_assistant(
+    telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa
+) -> None:
+    run(telegram_gateway, fake.push_command(CHAT, "privacy"))
+    assert rasa.calls == []
+    (notice,) = sent_texts(fake)
+    assert notice.startswith(say("privacy_title")) and "/forget" in notice

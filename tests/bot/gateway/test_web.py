@@ -1,0 +1,167 @@
+"""The widget's API under load it did not ask for: one client calling in a loop, and long polls
+opened and dropped by the thousand. The gateway app runs in this process, on a free localhost port
+(so its long-poll bookkeeping can be looked at); every request goes over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+import requests
+from sanic import Sanic
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway.app import make_app
+from bot.gateway.core import Gateway
+from bot.gateway.settings import GatewaySettings
+from bot.gateway.texts import say
+from bot.gateway.web import client_address
+
+Sanic.test_mode = True  # several apps start in this process: Sanic must not patch its classes
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: GatewaySettings) -> Iterator[tuple[str, Gateway]]:
+    """The gateway app on a free port, in a thread with its own event loop: its URL and core."""
+    app = make_app(replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}"))
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop: list[asyncio.Event] = []
+
+    async def run() -> None:
+        try:
+            server = await app.create_server(
+                host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+            )
+            assert server is not None
+            await server.startup()
+            await server.before_start()
+            await server.after_start()
+            stop.append(asyncio.Event())
+        finally:
+            ready.set()
+        await stop[0].wait()
+        await server.before_stop()
+        for connection in list(server.connections):
+            connection.close_if_idle() or connection.close()
+        closing = server.close()
+        if closing is not None:
+            await closing
+        await server.after_stop()
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    assert ready.wait(30) and stop, "the gateway did not start"
+    try:
+        yield f"http://127.0.0.1:{port}", app.ctx.gateway
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        thread.join(30)
+        loop.close()
+
+
+@pytest.fixture
+def served(
+    settings: GatewaySettings, sessions: sessionmaker[Session]
+) -> Iterator[Callable[..., tuple[str, Gateway]]]:
+    """Start the gateway on the throwaway database with some settings changed."""
+    with ExitStack() as stack:
+
+        def start(**changes: object) -> tuple[str, Gateway]:
+            return stack.enter_context(serving(replace(settings, **changes)))  # type: ignore[arg-type]
+
+        yield start
+
+
+def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait for the server thread to catch up (a deadline against hanging, not a measurement)."""
+    deadline = time.monotonic() + 60
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def test_a_client_past_its_rate_is_told_to_wait_and_others_are_not(
+    served: Callable[..., tuple[str, Gateway]],
+) -> None:
+    url, _ = served(web_rate_per_minute=3)
+    poll = f"{url}/api/web/events?session={'s' * 20}&after=x"  # refused with 400 once let in
+    assert [requests.get(poll, timeout=10).status_code for _ in range(3)] == [400, 400, 400]
+    message = {"session": "s" * 20, "text": "hello"}
+    for refused in (
+        requests.get(poll, timeout=10),
+        requests.post(f"{url}/api/web/messages", json=message, timeout=10),
+    ):
+        assert refused.status_code == 429
+        wait = refused.headers["Retry-After"]
+        assert wait.isdigit() and 1 <= int(wait) <= 60
+        assert refused.json() == {"error": say("web_too_many", seconds=wait)}
+    assert requests.get(f"{url}/widget.js", timeout=10).ok  # the page's files are not counted
+    other = http.client.HTTPConnection(  # another address on the loopback network
+        "127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=10, source_address=("127.0.0.2", 0)
+    )
+    other.request("GET", poll.removeprefix(url))
+    assert other.getresponse().status == 400
+    other.close()
+
+
+def test_the_rate_comes_from_the_environment_with_a_default(settings: GatewaySettings) -> None:
+    assert settings.web_rate_per_minute == 300
+    env = {"WAYFINDER_PSEUDONYM_KEY": "k" * 40, "WAYFINDER_WEB_RATE_PER_MINUTE": "20"}
+    assert GatewaySettings.from_env(env).web_rate_per_minute == 20
+
+
+def test_long_polls_dropped_over_http_leave_no_waiters_behind(
+    served: Callable[..., tuple[str, Gateway]],
+) -> None:
+    url, gateway = served(web_rate_per_minute=1_000_000)
+    port = int(url.rsplit(":", 1)[1])
+    for _ in range(2):  # 500 at a time (test_core drops 20,000 without the HTTP round trips)
+        polls = []
+        for _ in range(500):
+            poll = socket.create_connection(("127.0.0.1", port), timeout=10)
+            session = secrets.token_urlsafe(16)
+            head = f"GET /api/web/events?after=0 HTTP/1.1\r\nX-Wayfinder-Session: {session}\r\n"
+            poll.sendall(f"{head}\r\n".encode())
+            polls.append(poll)
+        eventually(lambda: len(gateway._waiters) >= 500, "the polls did not start waiting")
+        for poll in polls:  # the widget closed, the tab navigated away, the attacker moved on
+            poll.close()
+        eventually(lambda: not gateway._waiters, "dropped polls were kept waiting")
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "ip", "client"),
+    [
+        ("", "203.0.113.5", "203.0.113.5"),
+        ("", "::ffff:203.0.113.5", "203.0.113.5"),
+        ("", "2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one home's or attacker's /64
+        ("", "2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),
+        ("[2001:db8:9::1]", "127.0.0.1", "2001:db8:9::/64"),  # a proxy Sanic was told to trust
+    ],
+)
+def test_clients_are_counted_by_address_and_ipv6_by_its_64(
+    remote_addr: str, ip: str, client: str
+) -> None:
+    request = SimpleNamespace(remote_addr=remote_addr, ip=ip)
+    assert client_address(request) == client  # type: ignore[arg-type]
