@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.api.auth import TokenBuckets
 from bot.gateway import store
 from bot.gateway.messages import BotMessage, merged
 from bot.gateway.rasa import RasaClient, RasaUnavailable
@@ -46,6 +47,9 @@ LEARNER = "learner"  # who closed a handoff: the learner, a navigator or the tim
 # Payloads a learner sends during a handoff that are the assistant's to answer, not a navigator's:
 # "/forget" (Telegram) and the widget's button run the forget flow, which ends the handoff.
 LEAVES_RELAY = frozenset({"/forget_me"})
+# Telegram allows a bot about 20 messages a minute in a group; requests leave room for the relay.
+NAVIGATOR_POSTS_PER_MINUTE = 12
+NAVIGATOR_GROUP = "navigators"  # the one bucket new requests share
 KEEP_TIMINGS = 10_000
 
 
@@ -148,6 +152,8 @@ class Gateway:
         self.timings = Timings()
         self._waiters: dict[str, _Waiter] = {}  # by sender: only those with a poll open
         self._sending: set[asyncio.Future[None]] = set()  # keyed deliveries still going out
+        # New requests posted to the navigators' group, all learners together.
+        self._navigator_posts = TokenBuckets(NAVIGATOR_POSTS_PER_MINUTE)
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run a short database step in a thread, in its own transaction."""
@@ -239,10 +245,12 @@ class Gateway:
         if self.settings.navigator_chat_id is None or self.telegram is None:
             return 0
         posted = 0
-        for sender in await self.db(store.unposted_handoffs):
+        for sender in await self.db(store.unposted_handoffs):  # oldest first: a queue
+            if self._navigator_posts.wait(NAVIGATOR_GROUP):
+                break  # the rest wait for the next round
             address = await self.db(partial(_address_of, sender))
-            await self._post_new_handoff(sender, address.channel if address else "unknown")
-            posted += 1
+            channel = address.channel if address else "unknown"
+            posted += await self._post_new_handoff(sender, channel)
         return posted
 
     async def deliver(
@@ -344,14 +352,18 @@ class Gateway:
             if waiter.polls == 0:
                 del self._waiters[sender_id]
 
-    async def _post_new_handoff(self, sender: str, channel: str) -> None:
-        """The assistant just opened a handoff: post its summary to the navigators' group."""
+    async def _post_new_handoff(self, sender: str, channel: str) -> bool:
+        """The assistant just opened a handoff: post its summary to the navigators' group, unless
+        requests came faster than the group can take them (then it waits its turn, oldest
+        first). Whether it was posted."""
         chat = self.settings.navigator_chat_id
         if chat is None or self.telegram is None:
-            return
+            return False
         handoff = await self.db(lambda session: store.open_handoff_of(session, sender))
         if handoff is None or handoff.posted_at is not None:
-            return
+            return False
+        if self._navigator_posts.spend(NAVIGATOR_GROUP):
+            return False  # the group is at its rate: housekeeping posts it when there is room
         summary = handoff.summary or {}
         text = say(
             "navigator_request",
@@ -364,6 +376,7 @@ class Gateway:
         )
         message_id = await self.telegram.post(chat, text)
         await self.db(lambda session: store.record_post(session, handoff, chat, message_id))
+        return True
 
     async def _to_navigators(self, handoff: Handoff, text: str) -> None:
         """A learner's message during a handoff, posted under the request in the group."""
