@@ -48,8 +48,8 @@ LEARNER = "learner"  # who closed a handoff: the learner, a navigator or the tim
 # "/forget" (Telegram) and the widget's button run the forget flow, which ends the handoff.
 LEAVES_RELAY = frozenset({"/forget_me"})
 # Telegram allows a bot about 20 messages a minute in a group; requests leave room for the relay.
-NAVIGATOR_POSTS_PER_MINUTE = 12
-NAVIGATOR_GROUP = "navigators"  # the one bucket new requests share
+REQUESTS_POSTED_PER_MINUTE = 12
+REQUESTS_BUCKET = "navigators"  # the one bucket new requests share
 KEEP_TIMINGS = 10_000
 
 
@@ -153,7 +153,7 @@ class Gateway:
         self._waiters: dict[str, _Waiter] = {}  # by sender: only those with a poll open
         self._sending: set[asyncio.Future[None]] = set()  # keyed deliveries still going out
         # New requests posted to the navigators' group, all learners together.
-        self._navigator_posts = TokenBuckets(NAVIGATOR_POSTS_PER_MINUTE)
+        self._navigator_posts = TokenBuckets(REQUESTS_POSTED_PER_MINUTE)
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run a short database step in a thread, in its own transaction."""
@@ -246,7 +246,7 @@ class Gateway:
             return 0
         posted = 0
         for sender in await self.db(store.unposted_handoffs):  # oldest first: a queue
-            if self._navigator_posts.wait(NAVIGATOR_GROUP):
+            if self._navigator_posts.wait(REQUESTS_BUCKET):
                 break  # the rest wait for the next round
             address = await self.db(partial(_address_of, sender))
             channel = address.channel if address else "unknown"
@@ -362,7 +362,7 @@ class Gateway:
         handoff = await self.db(lambda session: store.open_handoff_of(session, sender))
         if handoff is None or handoff.posted_at is not None:
             return False
-        if self._navigator_posts.spend(NAVIGATOR_GROUP):
+        if self._navigator_posts.spend(REQUESTS_BUCKET):
             return False  # the group is at its rate: housekeeping posts it when there is room
         summary = handoff.summary or {}
         text = say(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.api.auth import TokenBuckets
-from bot.gateway.core import NAVIGATOR_POSTS_PER_MINUTE, Gateway
+from bot.gateway.core import REQUESTS_POSTED_PER_MINUTE, Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.texts import say
 from knowledge.learners import forget_learner, get_or_create_learner, open_handoff
@@ -341,14 +341,14 @@ def test_a_hundred_requests_for_a_person_are_posted_at_the_groups_pace_oldest_fi
 ) -> None:
     """Telegram allows ~20 messages a minute in a group: the rest queue and follow (issue #13)."""
     now = [0.0]
-    gateway._navigator_posts = TokenBuckets(NAVIGATOR_POSTS_PER_MINUTE, clock=lambda: now[0])
+    gateway._navigator_posts = TokenBuckets(REQUESTS_POSTED_PER_MINUTE, clock=lambda: now[0])
     for number in range(100):
         asyncio.run(gateway.converse("web", f"session-{number:04d}-{'x' * 8}", "/talk_to_human"))
     requests = [text for _, text, _ in outlet(gateway).posts]
-    assert len(requests) == NAVIGATOR_POSTS_PER_MINUTE
+    assert len(requests) == REQUESTS_POSTED_PER_MINUTE
     assert asyncio.run(gateway.post_missed_handoffs()) == 0  # still no room this minute
     now[0] += 60.0
-    assert asyncio.run(gateway.post_missed_handoffs()) == NAVIGATOR_POSTS_PER_MINUTE
+    assert asyncio.run(gateway.post_missed_handoffs()) == REQUESTS_POSTED_PER_MINUTE
     with sessions() as session:
         posted = session.scalars(select(Handoff.id).where(Handoff.posted_at.is_not(None))).all()
-    assert sorted(posted) == list(range(1, 2 * NAVIGATOR_POSTS_PER_MINUTE + 1))  # oldest first
+    assert sorted(posted) == list(range(1, 2 * REQUESTS_POSTED_PER_MINUTE + 1))  # oldest first
