@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.models import (
@@ -285,3 +285,37 @@ def forget_learner(session: Session, sender_id: str) -> bool:
         erased += 1
     session.flush()
     return erased > 0
+
+
+def untouched_senders(
+    session: Session, *, before: datetime, after: str = "", limit: int = 100
+) -> list[str]:
+    """Sender ids after `after`, in order, that nothing has touched since `before` (no message
+    on their channel address, no change to their profile, plan or reminders, no reminder sent)
+    and that are owed no reminder: what retention erases, as "forget me" would."""
+    known = union(select(Learner.sender_id), select(ChannelAddress.sender_id)).subquery()
+    sender = known.c.sender_id
+    owed_or_recent = or_(Reminder.status == "pending", Reminder.sent_at >= before)
+    touched_learner = select(Learner.id).where(
+        Learner.sender_id == sender,
+        or_(Learner.last_seen_at >= before, Learner.reminders.any(owed_or_recent)),
+    )
+    seen_address = select(ChannelAddress.sender_id).where(
+        ChannelAddress.sender_id == sender, ChannelAddress.last_seen_at >= before
+    )
+    query = (
+        select(sender)
+        .where(sender > after, ~touched_learner.exists(), ~seen_address.exists())
+        .order_by(sender)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def known_senders(session: Session, sender_ids: list[str]) -> set[str]:
+    """Which of these sender ids the directory still keeps a learner or channel address for."""
+    if not sender_ids:
+        return set()
+    learners = select(Learner.sender_id).where(Learner.sender_id.in_(sender_ids))
+    addresses = select(ChannelAddress.sender_id).where(ChannelAddress.sender_id.in_(sender_ids))
+    return set(session.scalars(union(learners, addresses)))

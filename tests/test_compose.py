@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -166,3 +167,14 @@ def test_the_gateway_listens_where_its_health_check_and_the_worker_look() -> Non
     # Across containers the deliver endpoint cannot trust "same host": both need the token.
     assert "WAYFINDER_GATEWAY_TOKEN" in gateway["environment"]
     assert "WAYFINDER_GATEWAY_TOKEN" in worker
+
+
+def test_the_worker_erases_conversations_where_rasa_keeps_them() -> None:
+    services = COMPOSE["services"]
+    stores = [
+        make_url(services[name]["environment"]["WAYFINDER_TRACKER_URL"])
+        for name in ("rasa", "reminders")
+    ]
+    assert len({url.set(drivername="postgresql") for url in stores}) == 1  # drivers differ
+    for name in ("gateway", "reminders"):  # the privacy notice and the worker read one value
+        assert "WAYFINDER_RETENTION_DAYS" in services[name]["environment"]

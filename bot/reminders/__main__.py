@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
+import sys
 import threading
 
+from bot.reminders.retention import Conversations, Retention, tracker_engine
 from bot.reminders.worker import (
     Deliverer,
     GatewayDeliverer,
@@ -14,39 +15,52 @@ from bot.reminders.worker import (
     RasaClient,
     ReminderWorker,
 )
-from bot.settings import ServeSettings
+from bot.settings import ServeSettings, WorkerSettings
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.settings import Settings
 
 
-def main() -> None:
-    """Poll every WAYFINDER_REMINDER_INTERVAL seconds until SIGTERM or Ctrl-C."""
+def main() -> int:
+    """Poll every WAYFINDER_REMINDER_INTERVAL seconds until SIGTERM or Ctrl-C; a bad setting is
+    one clear line, exit 2."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    settings = ServeSettings.from_env()
-    engine = make_engine(Settings.from_env().database_url)
-    gateway = os.environ.get("WAYFINDER_GATEWAY_URL", "").strip()
+    try:
+        settings, worker_settings = ServeSettings.from_env(), WorkerSettings.from_env()
+        database_url = Settings.from_env().database_url
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    engine, tracker = make_engine(database_url), tracker_engine(worker_settings.tracker_url)
+    gateway = worker_settings.gateway_url
     deliverer: Deliverer = (
-        GatewayDeliverer(gateway, os.environ.get("WAYFINDER_GATEWAY_TOKEN", "").strip() or None)
-        if gateway
-        else LogDeliverer()
+        GatewayDeliverer(gateway, worker_settings.gateway_token) if gateway else LogDeliverer()
     )
+    sessions = make_sessionmaker(engine)
     worker = ReminderWorker(
-        make_sessionmaker(engine), RasaClient(settings.rasa_url, settings.rasa_token), deliverer
+        sessions,
+        RasaClient(settings.rasa_url, settings.rasa_token),
+        deliverer,
+        retention=Retention(sessions, Conversations(tracker), worker_settings.retention_days),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     logging.info(
-        "reminder worker: directory %r, Rasa %s, delivering via %s, every %s s",
+        "reminder worker: directory %r, Rasa %s, delivering via %s, every %s s; erasing what "
+        "no one touched for %s days, conversations included (tracker store %r)",
         engine.url,
         settings.rasa_url,
         gateway or "the log (no WAYFINDER_GATEWAY_URL)",
         settings.reminder_interval_s,
+        worker_settings.retention_days,
+        tracker.url,
     )
     worker.run_forever(settings.reminder_interval_s, stop)
     engine.dispose()
+    tracker.dispose()
     logging.info("reminder worker stopped")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

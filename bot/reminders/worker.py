@@ -27,6 +27,7 @@ from urllib.parse import quote
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.reminders.retention import Retention
 from knowledge.learners import (
     due_reminders,
     keep_words,
@@ -181,6 +182,7 @@ class ReminderWorker:
     rasa: RasaClient
     deliverer: Deliverer = field(default_factory=LogDeliverer)
     batch: int = 50
+    retention: Retention | None = None  # erases what no one touched for long, once a day
 
     def run_once(self, now: Callable[[], datetime] | None = None) -> Tally:
         """Fire every reminder due now (at most `batch`), each in two short transactions: one
@@ -208,7 +210,8 @@ class ReminderWorker:
         return Tally(sent, failed)
 
     def run_forever(self, interval_s: float, stop: threading.Event) -> None:
-        """Pass after pass until `stop` is set; a database hiccup is logged and retried."""
+        """Pass after pass until `stop` is set; a database hiccup is logged and retried. Each
+        pass also takes one batch of the day's retention sweep, after the reminders."""
         while not stop.is_set():
             try:
                 tally = self.run_once()
@@ -217,6 +220,8 @@ class ReminderWorker:
             else:
                 if tally.sent or tally.failed:
                     logger.info("reminders: %s sent, %s failed", tally.sent, tally.failed)
+            if self.retention is not None:
+                self.retention.step()  # logs its own failures, by kind only
             stop.wait(interval_s)
 
     def _word(self, reminder: Reminder, moment: datetime | None) -> bool:

@@ -17,6 +17,7 @@ from knowledge.learners import (
     find_learner,
     forget_learner,
     get_or_create_learner,
+    known_senders,
     mark_failed,
     mark_sent,
     open_handoff,
@@ -24,9 +25,10 @@ from knowledge.learners import (
     remember_profile,
     remove_from_plan,
     schedule_reminder,
+    untouched_senders,
 )
-from knowledge.models import Opportunity
-from knowledge.models.learner import Dependant, Handoff, PlanItem, Reminder
+from knowledge.models import ChannelAddress, Opportunity
+from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
 from knowledge.seed import seed_directory
 from tests.knowledge.test_seed import write_seed
 
@@ -163,3 +165,47 @@ def test_reminders_fall_at_nine_in_the_city_and_past_means_past_there(
         session, other, opportunity, now=evening, zone=ZoneInfo("America/New_York")
     )
     assert in_new_york.refusal is None
+
+
+def test_retention_lists_only_senders_untouched_since_the_cutoff_and_owed_nothing(
+    session: Session, tmp_path: Path
+) -> None:
+    opportunity = club(session, tmp_path)  # starts 2027-01-09: its reminder is due after NOW
+
+    def learner(sender_id: str, days_ago: int) -> Learner:
+        found = get_or_create_learner(session, sender_id)
+        found.last_seen_at = NOW - timedelta(days=days_ago)
+        return found
+
+    def address(sender_id: str, days_ago: int) -> None:
+        seen = NOW - timedelta(days=days_ago)
+        session.add(
+            ChannelAddress(sender_id=sender_id, channel="web", address="h", last_seen_at=seen)
+        )
+
+    learner("web-366", 366)
+    address("web-366", 370)
+    learner("web-364", 364)
+    owed = learner("web-owed", 400)  # a reminder in the future: kept
+    schedule_reminder(session, owed, opportunity, now=NOW)
+    reminded = learner("web-reminded", 400)  # a reminder reached them a month ago: kept
+    sent = schedule_reminder(session, reminded, opportunity, now=NOW).reminder
+    assert sent is not None
+    mark_sent(sent, now=NOW - timedelta(days=30))
+    gave_up = learner("web-gave-up", 400)  # a reminder that failed long ago is owed nothing
+    failed = schedule_reminder(session, gave_up, opportunity, now=NOW).reminder
+    assert failed is not None
+    failed.status = "failed"
+    learner("web-chatting", 400)  # no profile change for long, but messages this week: kept
+    address("web-chatting", 2)
+    address("web-only-address", 366)  # chatted through the gateway, saved nothing
+    address("web-only-address-recent", 1)
+    session.flush()
+
+    cutoff = NOW - timedelta(days=365)
+    listed = untouched_senders(session, before=cutoff)
+    assert sorted(listed) == ["web-366", "web-gave-up", "web-only-address"]
+    assert untouched_senders(session, before=cutoff, limit=2) == listed[:2]  # in pages
+    assert untouched_senders(session, before=cutoff, after=listed[1]) == listed[2:]
+    assert known_senders(session, [*listed, "web-364", "web-nobody"]) == {*listed, "web-364"}
+    assert known_senders(session, []) == set()
