@@ -77,11 +77,11 @@ class WorkerSettings:
             gateway_url=env.get("WAYFINDER_GATEWAY_URL", "").strip() or None,
             gateway_token=env.get("WAYFINDER_GATEWAY_TOKEN", "").strip() or None,
             tracker_url=_tracker_url(env),
-            retention_days=_retention_days(env),
+            retention_days=retention_days(env),
         )
 
 
-def _retention_days(env: dict[str, str]) -> int:
+def retention_days(env: dict[str, str]) -> int:
     """WAYFINDER_RETENTION_DAYS: whole days from 1 (the privacy notice tells the same number)."""
     days = _int(env, "WAYFINDER_RETENTION_DAYS", RETENTION_DAYS)
     if not 1 <= days <= MAX_RETENTION_DAYS:

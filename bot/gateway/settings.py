@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, ServeSettings, _int
+from bot.settings import PROJECT_ROOT, ServeSettings, _int, retention_days
 from knowledge.settings import Settings as DirectorySettings
 
 KEY_FILE = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key"
@@ -86,9 +86,17 @@ class GatewaySettings:
             web_rate_per_minute=_positive(env, "WAYFINDER_WEB_RATE_PER_MINUTE", 300),
             freshness_days=DirectorySettings.from_env(env).freshness_days,
             nudge_interval_s=_int(env, "WAYFINDER_NUDGE_INTERVAL_S", 3600),
-            retention_days=_positive(env, "WAYFINDER_RETENTION_DAYS", 365),
+            retention_days=_gateway_retention(env),
             public_url=_public_url(text("WAYFINDER_PUBLIC_URL"), webhook_url),
         )
+
+
+def _gateway_retention(env: dict[str, str]) -> int:
+    """WAYFINDER_RETENTION_DAYS checked as the worker checks it: the notice tells its number."""
+    try:
+        return retention_days(env)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _positive(env: dict[str, str], name: str, default: int) -> int:

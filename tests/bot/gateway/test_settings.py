@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.gateway.settings import GatewaySettings
+from bot.gateway.settings import GatewaySettings, SettingsError
 
 
 @pytest.fixture
@@ -46,3 +46,11 @@ def test_the_key_file_is_made_once_and_kept_across_restarts(tmp_path: Path) -> N
     assert GatewaySettings.from_env({}, key_file=key_file).pseudonym_key == first
     configured = GatewaySettings.from_env({"WAYFINDER_PSEUDONYM_KEY": "k" * 32}, key_file=key_file)
     assert configured.pseudonym_key == b"k" * 32 and key_file.read_bytes() == first
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "40000", "a year"])
+def test_the_privacy_notices_retention_is_checked_as_the_worker_checks_it(days: str) -> None:
+    """The notice must never promise a number of days the worker would refuse to run with."""
+    env = {"WAYFINDER_PSEUDONYM_KEY": "p" * 40, "WAYFINDER_RETENTION_DAYS": days}
+    with pytest.raises(SettingsError, match="WAYFINDER_RETENTION_DAYS"):
+        GatewaySettings.from_env(env)
