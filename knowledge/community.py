@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.models import ROLES, ApiToken, Invite, Member, Opportunity, Provider, utcnow
@@ -82,15 +82,31 @@ def redeem_invite(
     now: datetime | None = None,
 ) -> Member:
     """Join with a code: the member (new, or the same Telegram user) gains the invite's role or
-    provider. Each code works once and only until it expires."""
+    provider. Each code works once and only until it expires.
+
+    The code is claimed with a conditional UPDATE (… WHERE used_at IS NULL) before anything else
+    is written: of two people redeeming it at once, the second waits for the first's transaction
+    and then finds the code used.
+    """
     moment = now or utcnow()
     invite = session.scalar(select(Invite).where(Invite.code_hash == digest(normalise_code(code))))
     if invite is None:
         raise AccessError("that code is not one we issued; check it, or ask an organiser for one")
+    used = AccessError("that code has already been used; ask an organiser for a new one")
     if invite.used_at is not None:
-        raise AccessError("that code has already been used; ask an organiser for a new one")
+        raise used
     if invite.expires_at <= moment:
         raise AccessError("that code has expired; ask an organiser for a new one")
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(claimed, CursorResult)
+    session.refresh(invite)
+    if claimed.rowcount != 1:
+        raise used
     member = None
     if telegram_user_id is not None:
         member = session.scalar(select(Member).where(Member.telegram_user_id == telegram_user_id))
@@ -101,7 +117,6 @@ def redeem_invite(
         member.role = "organiser"
     if invite.provider is not None and invite.provider not in member.providers:
         member.providers.append(invite.provider)
-    invite.used_at = moment
     session.flush()
     invite.used_by_id = member.id
     return member

@@ -85,21 +85,34 @@ def csv_body(request: Request) -> bytes:
     return bytes(request.body or b"")
 
 
-def import_options(request: Request) -> tuple[bool, str]:
-    """An upload's dry_run (true/false) and name (for the report and reviewers)."""
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to import an upload: check only, its name (for the report and reviewers), and
+    whether an organiser overwrites listings changed since the export the file comes from."""
+
+    dry_run: bool
+    name: str
+    force: bool
+
+
+def import_options(request: Request) -> ImportOptions:
+    """An upload's dry_run and force (true/false) and name."""
     args = request.get_args(keep_blank_values=True)
-    unknown = sorted(set(args) - {"dry_run", "name"})
+    unknown = sorted(set(args) - {"dry_run", "name", "force"})
     if unknown:
-        _bad(unknown[0], "is not a query parameter of this route; use dry_run or name")
-    dry_run = str(args.get("dry_run", "false")).lower()
-    if dry_run not in ("true", "false", "1", "0"):
-        _bad("dry_run", f"must be true or false, not {dry_run[:20]!r}")
+        _bad(unknown[0], "is not a query parameter of this route; use dry_run, force or name")
+    flags = {}
+    for flag in ("dry_run", "force"):
+        value = str(args.get(flag, "false")).lower()
+        if value not in ("true", "false", "1", "0"):
+            _bad(flag, f"must be true or false, not {value[:20]!r}")
+        flags[flag] = value in ("true", "1")
     name = str(args.get("name", "")).strip()[:120] or "upload.csv"
     try:
         checked_text(name)
     except ValueError as error:
         _bad("name", str(error))
-    return dry_run in ("true", "1"), name
+    return ImportOptions(flags["dry_run"], name, flags["force"])
 
 
 def version_of(request: Request, body: dict[str, Any] | None, *, required: bool) -> int | None:

@@ -130,8 +130,7 @@ def api_blueprint(gateway: Gateway) -> Blueprint:
     async def import_spreadsheet(request: Request, member_id: int) -> store.Answer:
         """The directory spreadsheet as CSV: every row written, or none (the report says why)."""
         data = csv_body(request)
-        dry_run, name = import_options(request)
-        return await db(store.upload, member_id, data, name, dry_run)
+        return await db(store.upload, member_id, data, import_options(request))
 
     @bp.get("/requests/<request_id:int>")
     @member_route

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.api import API_PREFIX
 from bot.api.errors import ApiError, FieldProblem, from_problems, invalid
 from bot.api.fields import JSON_NAMES, cells_from_json, checked_text, listing_json, request_json
-from bot.api.inputs import MAX_ID, Page, encode_cursor, row_id
+from bot.api.inputs import MAX_ID, ImportOptions, Page, encode_cursor, row_id
 from knowledge.community import AccessError, find_provider_named, may_edit
 from knowledge.editing.listings import (
     ChangeRefused,
@@ -256,10 +256,20 @@ def stale(session: Session, member_id: int, listing_id: int, expected: int | Non
     return Answer(409, body, {"ETag": f'"{current}"'})
 
 
-def upload(session: Session, member_id: int, data: bytes, name: str, dry_run: bool) -> Answer:
-    """A spreadsheet for the caller's providers, all or nothing: the import report."""
+def upload(session: Session, member_id: int, data: bytes, options: ImportOptions) -> Answer:
+    """A spreadsheet for the caller's providers, all or nothing: the import report (403 for a
+    member other than an organiser forcing it over newer changes)."""
     member = member_of(session, member_id)
-    result = import_for_member(session, member, data, name=name, source=SOURCE, dry_run=dry_run)
+    with domain_errors():
+        result = import_for_member(
+            session,
+            member,
+            data,
+            name=options.name,
+            source=SOURCE,
+            dry_run=options.dry_run,
+            force=options.force,
+        )
     report = report_json(result.report)
     if result.report.problems:
         problems = [

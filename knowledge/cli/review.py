@@ -17,6 +17,7 @@ from knowledge.editing.review import (
     approve_request,
     describe,
     pending_requests,
+    permission_problems,
     reject_request,
 )
 from knowledge.editing.spreadsheet import preview_import
@@ -77,12 +78,17 @@ def render_pending(session: Session, pending: Pending, today: date) -> list[str]
         f"   sent {request.created_at:%Y-%m-%d %H:%M} UTC via {request.source}",
     ]
     if request.kind == "import":
-        report = preview_import(
-            session, str(request.changes.get("csv", "")), str(request.changes.get("name", ""))
-        )
-        problems = report.problems
-        if not problems:
-            lines.append(f"   {report.summary()}")
+        problems = permission_problems(request)
+        if request.member is not None:
+            report = preview_import(
+                session,
+                str(request.changes.get("csv", "")),
+                str(request.changes.get("name", "")),
+                request.member,
+            )
+            problems = report.problems
+            if not problems:
+                lines.append(f"   {report.summary()}")
     else:
         width = max((len(change.label) for change in pending.changes), default=0)
         lines += [
@@ -98,9 +104,11 @@ def render_pending(session: Session, pending: Pending, today: date) -> list[str]
 
 
 def _problems_now(request: ChangeRequest, today: date) -> list[Problem]:
-    """What approval would refuse today (the listing may have changed since the request)."""
-    if request.kind == "update" and request.opportunity is None:
-        return [Problem("the listing was deleted since; reject the request")]
+    """What approval would refuse today (the listing, or the member's rights, may have changed
+    since the request)."""
+    problems = permission_problems(request)
+    if problems:
+        return problems
     try:
         checked(request.changes, request.opportunity, today)
     except ChangeRefused as refused:

@@ -40,6 +40,12 @@ def register(commands: Any) -> None:
         help="let the provider_kind column change the kind of providers the directory already "
         "has (without it, a different kind is refused)",
     )
+    importer.add_argument(
+        "--force",
+        action="store_true",
+        help="import rows of an export even where their listing changed after the export, "
+        "overwriting those newer changes (without it, such rows are refused)",
+    )
     importer.set_defaults(handler=run_import)
     exporter = commands.add_parser(
         "export",
@@ -65,6 +71,7 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
                 actor=actor,
                 dry_run=args.dry_run,
                 update_provider_kinds=args.update_provider_kinds,
+                force=args.force,
                 progress=progress,
             )
     except OSError as error:

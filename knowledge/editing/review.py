@@ -1,7 +1,9 @@
 """The organisers' review queue: changes from unverified providers, approved or rejected.
 
 Approval checks the change again against the listing as it is now, so two requests that touch
-the same listing cannot silently undo each other.
+the same listing cannot silently undo each other, and checks again that its member may still make
+it. A request is decided once: the decision is claimed with a conditional UPDATE (… WHERE
+state = 'pending'), so two organisers approving at the same moment give one effect.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.community import AccessError
+from knowledge.community import AccessError, may_edit
 from knowledge.editing.fields import FieldChange, diff, parse_fields
 from knowledge.editing.listings import (
     ChangeRefused,
@@ -94,37 +96,73 @@ def _pending(session: Session, request_id: int) -> ChangeRequest:
 
 
 def approve_request(session: Session, request_id: int, reviewer: Actor, *, today: date) -> Outcome:
-    """Publish a waiting change (checked again); problems leave it waiting and say why.
+    """Publish a waiting change (checked again, permissions too); problems leave it waiting and
+    say why, and a request someone decided meanwhile is refused (AccessError).
 
     The caller has checked that the reviewer is an organiser (reviewer_for, or the CLI's owner).
     """
     request = _pending(session, request_id)
+    savepoint = session.begin_nested()  # a refusal leaves the request waiting, nothing written
+    try:
+        _claim(session, request, "approved", reviewer, None)
+        outcome = _publish(session, request, reviewer, today)
+    except BaseException:
+        savepoint.rollback()
+        session.expire(request)
+        raise
+    savepoint.commit()
+    return outcome
+
+
+def _publish(session: Session, request: ChangeRequest, reviewer: Actor, today: date) -> Outcome:
+    """Write a claimed request's change, as its member may make it today."""
     author = request.member
+    problems = permission_problems(request)
+    if author is None or problems:
+        raise ChangeRefused(problems)
     actor = Actor(
-        name=f"{actor_for(author, request.source).name if author else 'a former member'}, "
-        f"approved by {reviewer.name}",
+        name=f"{actor_for(author, request.source).name}, approved by {reviewer.name}",
         source=request.source,
     )
-    outcome: Outcome
     if request.kind == "import":
-        sent = request.created_at.date() if author and author.role == "provider" else None
+        sent = request.created_at.date() if author.role == "provider" else None
         csv_text, name = str(request.changes["csv"]), str(request.changes["name"])
-        report = apply_import(session, csv_text, name, actor, confirmed=sent)
+        report = apply_import(session, csv_text, name, actor, author=author, confirmed=sent)
         if report.problems:
             raise ChangeRefused(report.problems)
-        outcome = Outcome(None)
-    elif request.kind == "create":
+        return Outcome(None)
+    if request.kind == "create":
         values = checked(request.changes, None, today)
-        outcome = Outcome(add_listing(session, request.provider, values, actor, today, author))
-    else:
-        opportunity = request.opportunity
-        if opportunity is None:
-            raise ChangeRefused([Problem("the listing was deleted since; reject the request")])
-        values = checked(request.changes, opportunity, today)
-        changed = apply_values(session, opportunity, values, actor, today, author)
-        outcome = Outcome(opportunity, changed=changed)
-    _decide(request, "approved", reviewer, None)
-    return outcome
+        return Outcome(add_listing(session, request.provider, values, actor, today, author))
+    opportunity = request.opportunity
+    assert opportunity is not None  # permission_problems said so
+    values = checked(request.changes, opportunity, today)
+    changed = apply_values(session, opportunity, values, actor, today, author)
+    return Outcome(opportunity, changed=changed)
+
+
+def permission_problems(request: ChangeRequest) -> list[Problem]:
+    """Why the request's member may no longer make its change (memberships and listings change
+    while a request waits); a spreadsheet's rows are checked by apply_import."""
+    author = request.member
+    if author is None:
+        return [Problem("the member who sent it has left, so nobody may make it; reject it")]
+    who = actor_for(author, request.source).name
+    if request.kind == "update":
+        listing = request.opportunity
+        if listing is None:
+            return [Problem("the listing was deleted since; reject the request")]
+        if not may_edit(author, listing):
+            return [
+                Problem(
+                    f"{who} may no longer change {listing.provider.name}'s listings; "
+                    "reject the request"
+                )
+            ]
+    joined = author.role == "organiser" or request.provider in author.providers
+    if request.kind == "create" and not joined:
+        return [Problem(f"{who} is no longer a member of {request.provider.name}; reject it")]
+    return []
 
 
 def reject_request(
@@ -137,7 +175,7 @@ def reject_request(
         raise AccessError("say why, in a few words: the provider reads the reason")
     if len(reason) > MAX_REASON:
         raise AccessError(f"keep the reason under {MAX_REASON} characters")
-    _decide(request, "rejected", reviewer, reason)
+    _claim(session, request, "rejected", reviewer, reason)
     return request
 
 
@@ -162,9 +200,18 @@ def mark_told(request: ChangeRequest) -> None:
     request.told_at = utcnow()
 
 
-def _decide(request: ChangeRequest, state: str, reviewer: Actor, reason: str | None) -> None:
-    """Close a request."""
-    request.state = state
-    request.decided_at = utcnow()
-    request.decided_by = reviewer.name
-    request.reason = reason
+def _claim(
+    session: Session, request: ChangeRequest, state: str, reviewer: Actor, reason: str | None
+) -> None:
+    """Decide a request only if it is still waiting, in one statement: of two organisers deciding
+    at once, the second waits for the first's transaction and then finds it decided."""
+    result = session.execute(
+        update(ChangeRequest)
+        .where(ChangeRequest.id == request.id, ChangeRequest.state == "pending")
+        .values(state=state, decided_at=utcnow(), decided_by=reviewer.name, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    session.refresh(request)  # as decided: by this statement, or by whoever came first
+    if result.rowcount != 1:
+        raise AccessError(f"change request {request.id} was already {request.state}")

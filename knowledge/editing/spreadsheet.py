@@ -1,7 +1,8 @@
 """A provider member's spreadsheet upload: the directory import, limited to their providers.
 
 Rows for a provider the member does not belong to, or that would take over another provider's
-listing by its external id, are refused like any other bad cell: nothing is written.
+listing by its external id, are refused like any other bad cell: nothing is written. A queued
+upload is checked again, member and all, when an organiser approves it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.community import AccessError
 from knowledge.editing.listings import actor_for
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity, Provider
@@ -47,14 +49,20 @@ def import_for_member(
     name: str,
     source: str,
     dry_run: bool = False,
+    force: bool = False,
     today: date | None = None,
 ) -> Upload:
     """Check every row; write them (verified providers), queue them (unverified), or report why
     not. Problems in any row mean nothing is written or queued.
 
     A provider member's upload confirms its listings as of `today` (their assured_date), as an
-    edit in chat does.
+    edit in chat does. Only an organiser may `force` rows of an old export over newer changes.
     """
+    if force and member.role != "organiser":
+        raise AccessError(
+            "only an organiser can overwrite listings changed since the export; export again "
+            "and make your changes in the new file"
+        )
     report = ImportReport(source=name, dry_run=dry_run)
     text = read_text(data, report, expected=EXPECTED)
     if text is None:
@@ -69,7 +77,7 @@ def import_for_member(
     reviewed = member.role != "organiser" and not all(p.verified for p in providers)
     if reviewed:
         report.dry_run = True  # check against the directory now; write only once approved
-    load_rows(session, rows, actor=actor_for(member, source), report=report)
+    load_rows(session, rows, actor=actor_for(member, source), report=report, force=force)
     if not reviewed or report.problems or dry_run:
         return Upload(report)
     request = ChangeRequest(
@@ -85,16 +93,26 @@ def import_for_member(
 
 
 def apply_import(
-    session: Session, text: str, name: str, actor: Actor, *, confirmed: date | None = None
+    session: Session,
+    text: str,
+    name: str,
+    actor: Actor,
+    *,
+    author: Member,
+    confirmed: date | None = None,
 ) -> ImportReport:
-    """Write an approved upload (checked again: the directory may have changed meanwhile);
-    `confirmed` is the day its provider member sent it."""
+    """Write an approved upload, checked again as its `author` may send it today: the directory
+    and their memberships may have changed meanwhile. `confirmed` is the day a provider member
+    sent it."""
     report = ImportReport(source=name)
     rows = parse_csv(text, report)
     if confirmed is not None:
         confirmed_on(rows, confirmed)
     if not report.problems:
+        _own_providers(session, author, rows, report)
+    if not report.problems:
         load_rows(session, rows, actor=actor, report=report)
+    report.problems.sort(key=lambda problem: (problem.row or 0, problem.column or ""))
     return report
 
 
@@ -105,12 +123,16 @@ def confirmed_on(rows: Sequence[OpportunityRow], day: date) -> None:
             row.extras["assured_date"] = day
 
 
-def preview_import(session: Session, text: str, name: str) -> ImportReport:
-    """What approving a waiting upload would do now: a dry run against today's directory."""
+def preview_import(session: Session, text: str, name: str, author: Member) -> ImportReport:
+    """What approving a waiting upload would do now: a dry run against today's directory, with
+    the checks of what its `author` may change."""
     report = ImportReport(source=name, dry_run=True)
     rows = parse_csv(text, report)
     if not report.problems:
+        _own_providers(session, author, rows, report)
+    if not report.problems:
         load_rows(session, rows, actor=Actor("review preview", "cli"), report=report)
+    report.problems.sort(key=lambda problem: (problem.row or 0, problem.column or ""))
     return report
 
 

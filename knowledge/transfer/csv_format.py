@@ -62,10 +62,13 @@ COLUMNS = (
     "enroll_url",
     "contact_phone",
     "contact_email",
+    "version",
 )
 REQUIRED = ("title", "provider", "description", "topics", "format")
 # Columns a header may leave out (sheets made before they existed stay valid); export writes them.
-OPTIONAL_COLUMNS = ("provider_kind",)
+# `version` is the listing's version when exported: a sheet without it is a fresh file, not an
+# old export, and is imported without the check (docs/csv-import.md, "Old exports").
+OPTIONAL_COLUMNS = ("provider_kind", "version")
 # Fields an HSDS file carries beyond the spreadsheet; a CSV header may not use them.
 HSDS_ONLY = ("status", "eligibility", "assured_date")
 LOCATION_COLUMNS = ("address", "neighborhood", "city", "latitude", "longitude")
@@ -149,6 +152,7 @@ class OpportunityRow:
     enroll_url: str | None = None
     contact_phone: str | None = None
     contact_email: str | None = None
+    version: int | None = None  # the listing's version in the export the row came from
     extras: dict[str, Any] = field(default_factory=dict)  # HSDS-only fields, by model attribute
     provider_details: dict[str, Any] = field(default_factory=dict)  # for a new provider
     location_details: dict[str, Any] = field(default_factory=dict)  # for a new location
@@ -232,6 +236,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         enroll_url=cell.text("enroll_url"),
         contact_phone=cell.text("contact_phone"),
         contact_email=cell.text("contact_email"),
+        version=cell.version(),
     )
     _check_together(result, cell)
     if "status" in cells:
@@ -379,6 +384,18 @@ class Cells:
             self.fail(column, f"{value!r} is not a whole number")
             return None
         return int(value)
+
+    def version(self) -> int | None:
+        """The version an export wrote (1 or more); empty for a row the export did not write."""
+        value = self.whole_number("version")
+        if value is not None and value < 1:
+            self.fail(
+                "version",
+                f"{value} is not a version; keep the number the export wrote, or leave it empty "
+                "for a new listing",
+            )
+            return None
+        return value
 
     def age(self, column: str) -> int | None:
         """An age in years, 0 to 120."""

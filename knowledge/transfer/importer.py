@@ -26,17 +26,28 @@ def import_file(
     actor: Actor,
     dry_run: bool = False,
     update_provider_kinds: bool = False,
+    force: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
-    """Import a CSV or an HSDS JSON file, whichever it is."""
+    """Import a CSV or an HSDS JSON file, whichever it is (`force`: see import_csv)."""
     data = path.read_bytes()
-    importer = import_hsds if looks_like_json(path, data) else import_csv
-    return importer(
+    if looks_like_json(path, data):  # HSDS carries no versions: nothing to force
+        return import_hsds(
+            session,
+            data,
+            actor=actor,
+            dry_run=dry_run,
+            name=str(path),
+            update_provider_kinds=update_provider_kinds,
+            progress=progress,
+        )
+    return import_csv(
         session,
         data,
         actor=actor,
         dry_run=dry_run,
         name=str(path),
         update_provider_kinds=update_provider_kinds,
+        force=force,
         progress=progress,
     )

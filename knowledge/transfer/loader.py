@@ -42,6 +42,7 @@ def load_rows(
     actor: Actor,
     report: ImportReport,
     update_provider_kinds: bool = False,
+    force: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> None:
     """Check rows against the directory and, if the report has no problems, write them all.
@@ -49,6 +50,8 @@ def load_rows(
     A dry run does the same work inside a savepoint that is rolled back, so its counts are exact.
     A provider_kind that contradicts a provider the directory knows is a problem, unless
     `update_provider_kinds` (then the provider's kind changes, with history, and is reported).
+    A row from an export (it has a version) whose listing changed since would undo that change:
+    a problem, unless `force` (an organiser's decision to overwrite).
     """
     directory = preload(session)
     new_credential_types = check_credentials(rows, directory, report)
@@ -56,15 +59,52 @@ def load_rows(
     if report.problems:
         report.problems.sort(key=lambda problem: (problem.record, problem.row or 0))
         return
-    plan = _Plan(directory, new_credential_types, kinds, actor, progress)
-    if not report.dry_run:
+    outdated = {} if force else outdated_rows(rows, directory)
+    plan = _Plan(directory, new_credential_types, kinds, actor, progress, outdated)
+    if not report.dry_run and not outdated:
         _write(session, rows, plan, report)
         return
+    # Only writing can tell whether an outdated row changes its listing (it may be the same as
+    # the listing is now): write in a savepoint, kept only if nothing turned out to be a problem.
     savepoint = session.begin_nested()
     try:
         _write(session, rows, plan, report)
-    finally:
+    except BaseException:
         savepoint.rollback()
+        raise
+    if report.dry_run or report.problems:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+
+
+def outdated_rows(rows: Sequence[OpportunityRow], directory: Directory) -> dict[int, Listing]:
+    """Rows from an export whose listing has changed since (by spreadsheet row number)."""
+    outdated = {}
+    for row in rows:
+        if row.version is None:
+            continue  # a fresh row (or file): nothing says which version it was based on
+        listing = directory.match(row)
+        if listing is not None and listing.columns["version"] != row.version:
+            outdated[row.row] = listing
+    return outdated
+
+
+def _content(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values but the date a provider confirmed it: confirming undoes nothing."""
+    return {name: value for name, value in values.items() if name != "assured_date"}
+
+
+def outdated_problem(row: OpportunityRow, listing: Listing) -> str:
+    """Why an outdated row is refused, and what to do instead."""
+    changed = listing.columns.get("modified_at")
+    when = f" on {changed:%Y-%m-%d %H:%M} UTC" if changed else ""
+    return (
+        f"this listing was changed{when}, after the export this file comes from (the file "
+        f"has version {row.version}, the directory {listing.columns['version']}); importing "
+        "the row would undo that change. Export the directory again and make your changes in "
+        "the new file (an organiser can overwrite the newer change by forcing the import)"
+    )
 
 
 @dataclass
@@ -76,6 +116,7 @@ class _Plan:
     provider_kinds: dict[str, str]  # the kind rows give each provider, by folded name
     actor: Actor
     progress: Progress
+    outdated: dict[int, Listing]  # rows whose listing changed after their export, by row number
 
 
 def check_provider_kinds(
@@ -169,8 +210,12 @@ def _write(
                 new.append(values)
             elif directory.unchanged(listing, values):
                 report.count("unchanged")
+            elif row.row in plan.outdated and not directory.unchanged(listing, _content(values)):
+                report.add(outdated_problem(row, listing), row.row, "version")
             else:
                 changed.append((listing.id, values))
+        if report.problems:
+            return  # outdated rows: load_rows rolls back what references created
         progress.stage("Writing listings", len(new) + len(changed))
         created = create_opportunities(session, new, actor, on_batch=progress.advance)
         report.created += len(created)

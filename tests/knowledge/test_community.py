@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.community import (
     AccessError,
@@ -21,7 +23,9 @@ from knowledge.community import (
     redeem_invite,
     revoke_token,
 )
-from knowledge.models import ApiToken, Invite, Opportunity, Provider
+from knowledge.db import make_sessionmaker
+from knowledge.models import ApiToken, Invite, Member, Opportunity, Provider
+from tests.knowledge.racing import at_once, race_database
 
 NOW = datetime(2026, 12, 1, 12, 0)
 
@@ -136,3 +140,30 @@ def test_providers_are_found_by_name_or_suggested(session: Session) -> None:
         find_provider_named(session, "Eastside")
     with pytest.raises(AccessError, match=r"no provider is called 'Nowhere'$"):
         find_provider_named(session, "Nowhere")
+
+
+def test_two_people_redeeming_one_code_at_once_make_one_member(
+    backend: str, tmp_path: Path
+) -> None:
+    with race_database(backend, tmp_path) as engine:
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            library, _ = providers(session)
+            code = create_invite(session, role="provider", created_by="ana", provider=library).code
+
+        def redeem(user: str) -> Callable[[sessionmaker[Session]], int]:
+            def work(racing: sessionmaker[Session]) -> int:
+                with racing.begin() as session:
+                    return redeem_invite(session, code, telegram_user_id=user).id
+
+            return work
+
+        results = at_once(engine, "invite", redeem("41"), redeem("42"))  # both read it unused
+        joined = [result for result in results if isinstance(result, int)]
+        refused = [result for result in results if isinstance(result, AccessError)]
+        assert len(joined) == len(refused) == 1, results
+        assert "already been used" in str(refused[0])
+        with sessions() as session:
+            [member] = session.scalars(select(Member)).all()
+            assert member.id == joined[0] and [p.name for p in member.providers] == [library.name]
+            assert session.scalars(select(Invite.used_by_id)).one() == member.id

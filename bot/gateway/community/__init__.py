@@ -120,8 +120,10 @@ class Community:
         """A file: a member's spreadsheet, or the learners' media answer."""
         message = update.effective_message
         assert message is not None and message.document is not None
-        document = message.document
-        await self._guarded(update, lambda user, chat: self.upload.document(user, chat, document))
+        document, caption = message.document, message.caption or ""
+        await self._guarded(
+            update, lambda user, chat: self.upload.document(user, chat, document, caption)
+        )
 
     async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A `pv:` button: acknowledge, disable the keyboard, act (every action re-checks who may

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.gateway.community.common import Kit, diff_lines, field_problems, payload
+from bot.gateway.community.common import (
+    Kit,
+    diff_lines,
+    field_problems,
+    file_problems,
+    payload,
+)
 from bot.gateway.community.nudges import tell_decisions
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
@@ -76,7 +82,8 @@ class Review:
         try:
             await self.kit.as_member(user_id, work)
         except ChangeRefused as refused:
-            problems = field_problems(refused.problems)
+            in_file = any(problem.row is not None for problem in refused.problems)  # an upload's
+            problems = (file_problems if in_file else field_problems)(refused.problems)
             await self.kit.send(
                 chat_id, say("review_cannot_approve", number=request_id, problems=problems)
             )

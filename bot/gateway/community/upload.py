@@ -1,5 +1,8 @@
 """A member sends the directory spreadsheet (CSV) as a document: the same checks and the same
-all-or-nothing rule as `wayfinder directory import`, limited to the member's own providers."""
+all-or-nothing rule as `wayfinder directory import`, limited to the member's own providers.
+
+Rows of an old export whose listing changed since are refused; an organiser overwrites them by
+sending the file again with the caption "force" (the CLI's --force)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,16 @@ from knowledge.transfer.report import ImportReport
 
 MAX_BYTES = 2 * 1024 * 1024  # a directory spreadsheet of a few thousand rows
 CSV_TYPES = ("text/csv", "text/comma-separated-values", "application/csv")
+FORCE = "force"  # the caption that makes an organiser's upload overwrite newer changes
 
 
 class UploadRefused(Exception):
     """The file has problems; raised inside the transaction so nothing at all is written."""
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, *, may_force: bool) -> None:
         super().__init__(report.summary())
         self.report = report
+        self.may_force = may_force  # an organiser, refused only for rows of an old export
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,11 @@ class Upload:
     def __init__(self, kit: Kit) -> None:
         self.kit = kit
 
-    async def document(self, user_id: int, chat_id: int, document: Document) -> None:
-        """Check the file, download it, import it for the member, and report."""
+    async def document(
+        self, user_id: int, chat_id: int, document: Document, caption: str = ""
+    ) -> None:
+        """Check the file, download it, import it for the member, and report; the caption
+        "force" is an organiser's explicit choice to overwrite changes made since the export."""
         if not await self.kit.db(lambda session: member_for(session, user_id) is not None):
             await self.kit.send(chat_id, say("unsupported_media"))  # what learners always got
             return
@@ -62,11 +70,15 @@ class Upload:
             await self.kit.send(chat_id, say("upload_too_big", limit_mb=limit_mb))
             return
 
+        force = caption.strip().lstrip("/").lower() == FORCE
+
         def work(session: Session, member: Member) -> Imported:
-            upload = import_for_member(session, member, data, name=name, source="chat")
+            upload = import_for_member(session, member, data, name=name, source="chat", force=force)
             report = upload.report
             if report.problems:
-                raise UploadRefused(report)
+                outdated_only = all(problem.column == "version" for problem in report.problems)
+                may_force = member.role == "organiser" and outdated_only
+                raise UploadRefused(report, may_force=may_force)
             return Imported(report.created, report.updated, report.unchanged, bool(upload.request))
 
         try:
@@ -76,6 +88,8 @@ class Upload:
             text = say(
                 "upload_problems", name=name, count=len(problems), problems=file_problems(problems)
             )
+            if refused.may_force:
+                text += "\n" + say("upload_force_hint", caption=FORCE)
             await self.kit.send(chat_id, text)
             return
         key = "upload_pending" if done.pending else "upload_done"

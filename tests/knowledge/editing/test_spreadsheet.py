@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import timedelta
+
+import pytest
 from sqlalchemy.orm import Session
 
+from knowledge.community import AccessError
+from knowledge.editing.listings import edit_listing
 from knowledge.editing.review import approve_request, reviewer_for
 from knowledge.editing.spreadsheet import import_for_member
+from knowledge.transfer import export_csv
 from knowledge.transfer.csv_format import COLUMNS
 from tests.knowledge.editing.conftest import TODAY, Directory
 
@@ -62,3 +70,47 @@ def test_a_providers_upload_confirms_its_listings(session: Session, directory: D
     )
     assert upload.published and upload.report.updated == 1  # the same content, confirmed today
     assert directory.story_time.assured_date == TODAY
+
+
+def libraries_export(session: Session) -> list[dict[str, str]]:
+    """The organisers' export, Eastside Library's rows only."""
+    out = io.StringIO(newline="")
+    export_csv(session, out)
+    rows = csv.DictReader(io.StringIO(out.getvalue()))
+    return [cells for cells in rows if cells["provider"] == "Eastside Library"]
+
+
+def as_file(rows: list[dict[str, str]]) -> bytes:
+    """Rows as an uploaded spreadsheet."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_a_members_old_export_may_confirm_but_not_undo_a_change_made_since(
+    session: Session, directory: Directory
+) -> None:
+    rows = libraries_export(session)
+    later = TODAY + timedelta(days=30)
+    seats = {"seats_available": "4"}  # not a sheet column: the sheet cannot undo it
+    edit_listing(session, directory.organiser, directory.story_time, seats, source="api",
+                 today=TODAY)  # fmt: skip
+    confirmed = import_for_member(
+        session, directory.librarian, as_file(rows), name="a.csv", source="chat", today=later
+    )
+    assert confirmed.published and confirmed.report.updated == 1  # still running as listed
+    assert directory.story_time.assured_date == later and directory.story_time.seats_available == 4
+
+    edit_listing(session, directory.organiser, directory.story_time, {"max_age": "8"},
+                 source="api", today=TODAY)  # fmt: skip
+    undo = import_for_member(
+        session, directory.librarian, as_file(rows), name="a.csv", source="chat", today=later
+    )
+    [problem] = undo.report.problems
+    assert (problem.row, problem.column) == (2, "version")
+    assert directory.story_time.max_age == 8
+    with pytest.raises(AccessError, match="only an organiser"):
+        import_for_member(session, directory.librarian, as_file(rows), name="a.csv",
+                          source="chat", force=True)  # fmt: skip

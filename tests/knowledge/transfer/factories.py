@@ -118,6 +118,16 @@ def export_text(session: Session) -> str:
     return out.getvalue()
 
 
+def without_versions(text: str) -> str:
+    """An export without its version column: what importing it into another directory keeps
+    (a listing it creates starts at version 1)."""
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(record[: COLUMNS.index("version")] for record in records)
+    return out.getvalue()
+
+
 def empty_directory(session: Session) -> None:
     """Delete every row of every table (an "empty database" inside the test's transaction)."""
     existing = set(inspect(session.connection()).get_table_names())

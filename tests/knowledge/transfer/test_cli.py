@@ -89,9 +89,8 @@ def test_import_refuses_an_unmigrated_database(
 def test_export_writes_each_format_to_stdout_or_a_file(
     migrated: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write_csv(
-        tmp_path, row(provider_kind="library", credential="Code Badge", credential_type="badge")
-    )
+    cells = row(provider_kind="library", credential="Code Badge", credential_type="badge")
+    path = write_csv(tmp_path, cells | {"version": "1"})  # a new listing's version
     main(["directory", "import", str(path)])
     capsys.readouterr()
     assert main(["directory", "export", "--format", "csv"]) == 0

@@ -18,6 +18,7 @@ from tests.knowledge.transfer.factories import (
     export_text,
     import_rows,
     row,
+    without_versions,
 )
 
 
@@ -160,7 +161,7 @@ def test_export_then_import_into_an_empty_directory_gives_the_same_file(session:
     empty_directory(session)
     report = import_rows(session, list(csv.DictReader(io.StringIO(first))))
     assert report.ok and report.created == 4
-    assert export_text(session) == first
+    assert without_versions(export_text(session)) == without_versions(first)
     assert "Sailor's knots.," in first and ",3.10," in first and ",09:05," in first
 
 

@@ -15,6 +15,7 @@ from tests.knowledge.transfer.factories import (
     export_text,
     import_rows,
     problems,
+    without_versions,
 )
 from tests.knowledge.transfer.test_hsds import hsds_import
 
@@ -36,7 +37,7 @@ def test_the_demo_city_round_trips_through_an_empty_directory(demo_session: Sess
     empty_directory(demo_session)
     report = import_rows(demo_session, list(csv.DictReader(io.StringIO(text))))
     assert report.ok, problems(report)
-    assert export_text(demo_session) == text
+    assert without_versions(export_text(demo_session)) == without_versions(text)
     empty_directory(demo_session)
     assert hsds_import(demo_session, document).ok
-    assert export_text(demo_session) == text
+    assert without_versions(export_text(demo_session)) == without_versions(text)

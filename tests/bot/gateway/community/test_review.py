@@ -14,6 +14,7 @@ from knowledge.editing.listings import edit_listing
 from knowledge.editing.review import reject_request
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity
+from knowledge.transfer.csv_format import COLUMNS
 from tests.bot.gateway.community.conftest import (
     LEARNER,
     LIBRARIAN,
@@ -119,3 +120,44 @@ def test_a_decision_made_elsewhere_is_told_by_the_housekeeping_job(
     assert bot.run(tell_decisions(bot.gateway)) == 1
     assert "Their reason: Cost must include tax" in bot.last(VOLUNTEER)
     assert bot.run(tell_decisions(bot.gateway)) == 0
+
+
+def upload(bot: Bot, chat: int, provider: str, external_id: str) -> None:
+    """A member sends a one-row spreadsheet: a new listing of `provider` with this external id."""
+    cells = {
+        "external_id": external_id,
+        "title": f"{provider} Open Day",
+        "provider": provider,
+        "description": "Come and see.",
+        "topics": "reading",
+        "format": "in_person",
+    }
+    text = ",".join(COLUMNS) + "\n" + ",".join(cells.get(c, "") for c in COLUMNS) + "\n"
+    bot.feed(bot.fake.push_document(chat, file_name="open-day.csv", mime_type="text/csv",
+                                    data=text.encode()))  # fmt: skip
+
+
+def test_a_queued_upload_cannot_take_over_a_listing_another_provider_made_meanwhile(
+    bot: Bot, sessions: sessionmaker[Session], directory: Directory
+) -> None:
+    upload(bot, VOLUNTEER, "Robot Club", "open-day")  # unverified: waits for review
+    assert bot.last(VOLUNTEER).startswith("open-day.csv is checked")
+    upload(bot, LIBRARIAN, "Eastside Library", "open-day")  # verified: published at once
+    assert bot.last(LIBRARIAN).startswith("Imported open-day.csv: 1 created")
+
+    bot.text(ORGANISER, "/review")
+    assert "spreadsheet 'open-day.csv' (1 rows) from Val of Robot Club" in bot.last(ORGANISER)
+    bot.tap(ORGANISER, say("button_approve"))
+    assert say("review_approved", number=1) not in bot.said(ORGANISER)
+    refused = next(text for text in bot.said(ORGANISER) if text.startswith("#1 can't"))
+    assert "row 2, column external_id: 'open-day' is another provider's listing" in refused
+    with sessions() as session:
+        listing = session.scalars(
+            select(Opportunity).where(Opportunity.external_id == "open-day")
+        ).one()
+        assert (listing.provider_id, listing.title) == (
+            directory.library,
+            "Eastside Library Open Day",
+        )
+        request = session.get(ChangeRequest, 1)
+        assert request is not None and request.state == "pending"
