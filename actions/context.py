@@ -159,7 +159,7 @@ def requested(reading: Interpretation) -> dict[str, Any]:
         "format": reading.format,
         "language": reading.language,
     }
-    topics = [match.name for match in reading.topics or reading.concepts]
+    topics = reading.topic_names()
     if topics:
         found["topic"] = topics
     return found

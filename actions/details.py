@@ -20,7 +20,7 @@ from actions.listing import details_of, staleness_of
 from actions.listing_facts import ATTRIBUTES, Asked, answer
 from actions.query import as_int
 from actions.reread import SEARCH, as_if, where_to_get
-from actions.resolve import latest_entity, resolve_opportunity, title_words
+from actions.resolve import TITLE_COVERAGE, latest_entity, resolve_opportunity, title_words
 from knowledge.models import Opportunity
 from knowledge.search.freshness import freshness_days
 from knowledge.vocabulary.questions import asking_phrases
@@ -59,21 +59,17 @@ def attributes_asked(text: str, opportunity: Opportunity) -> list[str]:
     """What the message asks about the listing, leaving out words of its own title (a question
     about "Power Hour" asks nothing about hours, but "is the Accessible Art Studio wheelchair
     accessible?" still asks about access)."""
-    own = set(title_words(opportunity.title))
+    wanted = title_words(opportunity.title)
+    own = set(wanted)
+    said = set(title_words(text))
+    names_title = bool(wanted) and sum(w in said for w in wanted) / len(wanted) >= TITLE_COVERAGE
     found: dict[str, None] = {}
     for asked in asking_phrases(text):
-        said = title_words(text[asked.start : asked.end])
-        if said and set(said) <= own and _names_title(text, opportunity):
+        words = title_words(text[asked.start : asked.end])
+        if names_title and words and set(words) <= own:
             continue
         found[asked.attribute] = None
     return [attribute for attribute in found if attribute in ATTRIBUTES]
-
-
-def _names_title(text: str, opportunity: Opportunity) -> bool:
-    """Most of the title's words are in the message."""
-    wanted = title_words(opportunity.title)
-    said = set(title_words(text))
-    return bool(wanted) and sum(word in said for word in wanted) / len(wanted) >= 0.75
 
 
 def asked_age(tracker: Tracker) -> int | None:

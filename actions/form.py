@@ -71,8 +71,7 @@ def topics_in(text: str, *, starter: bool = True) -> list[str]:
     """Topics the directory's taxonomy finds in free text (the NLU may miss rare wordings): the
     city's own, else (`starter`) the starter vocabulary's ("forklift", "sign language"), which
     the search maps to the city's listings."""
-    reading = read(text)
-    return [match.name for match in reading.topics or (reading.concepts if starter else [])]
+    return read(text).topic_names(starter=starter)
 
 
 def spoken_age(value: Any) -> int | None:
@@ -171,7 +170,7 @@ class ValidateSearchForm(FormValidationAction):
             answer = _number_answer(text, alone=not asked)
             if answer is not None:
                 return {"age": float(answer)}
-        relation = latest_relation(tracker) or (read(text).relation if text else None)
+        relation = latest_relation(tracker)
         if relation and relation != value_before_message(tracker, "relation"):
             # Someone else now ("for her brother"): their stored age, else ask for it.
             stored = _stored_age(tracker.sender_id, relation)
@@ -223,12 +222,7 @@ def age_matters(tracker: Tracker) -> bool:
     """The search is for a child or relative ("my son", "for her brother"), not for themselves:
     as the newest message's entity or words say (the NLU may miss "for my daughter", which the
     form then sets from the words), else as the search before it was for."""
-    text = latest_text(tracker)
-    relation = (
-        latest_relation(tracker)
-        or (read(text).relation if text else None)
-        or tracker.get_slot("relation")
-    )
+    relation = latest_relation(tracker) or tracker.get_slot("relation")
     return relation is not None and str(relation) != SELF
 
 
@@ -265,9 +259,13 @@ def _has_filters(tracker: Tracker) -> bool:
 
 
 def latest_relation(tracker: Tracker) -> str | None:
-    """Who the newest message is about, when it says so."""
+    """Who the newest message is about, when it says so: the NLU's entity, else the words (the
+    NLU may miss "for my daughter")."""
     values = list(tracker.get_latest_entity_values("relation"))
-    return str(values[0]) if values else None
+    if values:
+        return str(values[0])
+    text = latest_text(tracker)
+    return read(text).relation if text else None
 
 
 def _stored_age(sender_id: str, relation: str) -> int | None:

@@ -102,6 +102,10 @@ class Interpretation:
     audience: tuple[int, int] | None = None  # ages implied by "for teens", "adults", …
     relation: str | None = None  # who it is for: "daughter", "cousin", "self" (RELATIONS)
 
+    def topic_names(self, *, starter: bool = True) -> list[str]:
+        """The topics named: the city's own, else (`starter`) the starter vocabulary's."""
+        return [match.name for match in self.topics or (self.concepts if starter else [])]
+
     def add_when(self, value: str) -> None:
         """Record a time of day or season once."""
         if value not in self.when:
