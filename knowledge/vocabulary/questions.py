@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -41,9 +41,9 @@ class QuestionWords:
     whole: frozenset[tuple[str, ...]]
     yes_no: frozenset[tuple[str, ...]]
 
-    @property
+    @cached_property
     def longest(self) -> int:
-        """Words in the longest phrase (how far a match may reach)."""
+        """Words in the longest phrase (how far a match may reach); counted once per language."""
         phrases = [*self.asks, *self.values, *self.whole, *self.yes_no]
         return max((len(phrase) for phrase in phrases), default=1)
 
