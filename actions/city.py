@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy.orm import Session
 
+from actions.settings import action_settings
 from knowledge.city import City, DirectoryFacts, city_of, directory_facts
-from knowledge.settings import Settings
 
 FACTS_TTL_S = 300.0  # a new import's city or currency reaches learners within five minutes
 _facts: dict[str, tuple[float, DirectoryFacts]] = {}  # by database URL
@@ -16,7 +16,7 @@ _facts: dict[str, tuple[float, DirectoryFacts]] = {}  # by database URL
 
 def current_city(session: Session) -> City:
     """The city's name, time zone, currency and locale, as learners should read them."""
-    settings = Settings.from_env()
+    settings = action_settings().directory
     facts = None
     if settings.city_name is None or settings.currency is None:
         facts = _cached_facts(session, settings.database_url)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from actions.settings import ActionSettings
+from actions.settings import action_settings
 from knowledge.db import make_engine
 
 
@@ -22,6 +22,6 @@ def _engine(url: str) -> Engine:
 @contextmanager
 def directory_session() -> Iterator[Session]:
     """A session committed when the action succeeds and rolled back when it fails."""
-    engine = _engine(ActionSettings.from_env().database_url)
+    engine = _engine(action_settings().directory.database_url)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

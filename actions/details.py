@@ -21,8 +21,8 @@ from actions.listing_facts import ATTRIBUTES, Asked, answer
 from actions.query import as_int
 from actions.reread import SEARCH, as_if, where_to_get
 from actions.resolve import TITLE_COVERAGE, latest_entity, resolve_opportunity, title_words
+from actions.settings import action_settings
 from knowledge.models import Opportunity
-from knowledge.search.freshness import freshness_days
 from knowledge.vocabulary.questions import asking_phrases
 
 MAX_ANSWERED = 4  # "how much, where, when and how do I sign up?"; more would bury the first
@@ -115,7 +115,8 @@ class ActionOpportunityDetails(DirectoryAction):
                 if found.response not in sent:  # "how do I apply, and by when?" says it once
                     sent.add(found.response)
                     dispatcher.utter_message(response=found.response, **found.values)
-        stale = staleness_of(opportunity, today=today, days=freshness_days())
+        days = action_settings().directory.freshness_days
+        stale = staleness_of(opportunity, today=today, days=days)
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
         return [SlotSet("selected", str(opportunity.id))]

@@ -18,6 +18,7 @@ from actions.city import current_city
 from actions.listing import TITLE_IN_BUTTON, short
 from actions.query import as_int
 from actions.search import KEEP, PAGE, load_listings, show_page
+from actions.settings import action_settings
 from knowledge.goals import Goal, resolve_goal
 from knowledge.learners import find_learner
 from knowledge.models import Pathway
@@ -134,7 +135,10 @@ class ActionExplorePathway(DirectoryAction):
             steps = plan_steps(session, pathway, age=age, held=held, today=today)
             return self._curated_reply(dispatcher, pathway, steps)
         if goal is not None:
-            built = build_pathway(session, goal, age=age, held=held, today=today)
+            days = action_settings().directory.freshness_days
+            built = build_pathway(
+                session, goal, age=age, held=held, today=today, freshness_days=days
+            )
             if built.steps:
                 return self._built_reply(dispatcher, goal, built.steps)
         words = said or (goal.words if goal is not None else "")
@@ -203,7 +207,8 @@ class ActionExplorePathway(DirectoryAction):
         today: date,
     ) -> Events:
         """The programs the goal's words find, as a result list; else close careers and topics."""
-        hits = matching_programs(session, goal, words, today=today, limit=KEEP)
+        days = action_settings().directory.freshness_days
+        hits = matching_programs(session, goal, words, today=today, limit=KEEP, freshness_days=days)
         ids = [str(hit.id) for hit in hits]
         page = load_listings(session, ids[:PAGE])
         if page:

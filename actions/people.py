@@ -12,13 +12,9 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.query import ANY_TOPIC, as_int, as_list
-from actions.settings import ActionSettings
-from knowledge.learners import (
-    forget_learner,
-    get_or_create_learner,
-    open_handoff,
-    recent_handoffs,
-)
+from actions.settings import action_settings
+from knowledge.handoffs import open_handoff, recent_handoffs
+from knowledge.learners import forget_learner, get_or_create_learner
 
 AGE_BANDS = ((5, 9), (10, 12), (13, 15), (16, 17))
 
@@ -64,7 +60,7 @@ class ActionHandoff(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
-        settings = ActionSettings.from_env()
+        settings = action_settings()
         if settings.navigator_chat_id:
             learner = get_or_create_learner(
                 session, tracker.sender_id, tracker.get_latest_input_channel()

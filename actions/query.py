@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
 
 from actions.filters import ANY_TOPIC as ANY_TOPIC  # re-exported: what "anything" means
 from actions.filters import active_filters, summary, understood_of
+from knowledge.listing_fields import DAY_NAMES, MAX_AGE, FieldError, parse_cost, parse_language
 from knowledge.models import FORMATS
 from knowledge.search.interpret import interpret
-from knowledge.search.query import DAY_NAMES, MAX_AGE, WHENS, SearchQuery
+from knowledge.search.query import WHENS, SearchQuery
 from knowledge.taxonomy import Taxonomy
 from knowledge.text import is_stop_word, words
 
 UNDER = re.compile(r"under\s*[^\d\s]{0,3}\s*(\d+(?:\.\d+)?)")  # $50, €50, kr 50, EUR 50
 SEARCH_INTENTS = {"find_opportunity", "inform", "share_location"}
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 # Longer messages are read for filters and topics (slots), not searched word by word: a
 # 3,000-character message would name every need at once and slow the search down.
 MAX_SEARCH_TEXT = 500
@@ -94,13 +94,18 @@ def _point(tracker: Tracker) -> tuple[float, float] | None:
 
 
 def _max_cost(cost: str) -> Decimal | None:
-    """The amount in "under 50", if it is one."""
+    """The amount in "under 50", if it is one a listing's cost could be."""
     under = UNDER.search(cost)
+    return Decimal(under.group(1)) if under and _allowed(parse_cost, under.group(1)) else None
+
+
+def _allowed(parse: Callable[[str], object], value: str) -> bool:
+    """Whether the listing field's own rule takes the value (a slot may hold anything)."""
     try:
-        amount = Decimal(under.group(1)) if under else None
-    except InvalidOperation:
-        return None
-    return amount if amount is not None and amount.is_finite() else None
+        parse(value)
+    except FieldError:
+        return False
+    return True
 
 
 def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None) -> SearchQuery:
@@ -138,7 +143,7 @@ def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None
         days=tuple(dict.fromkeys(days)),
         when=tuple(dict.fromkeys(when)),
         format=fmt if fmt in FORMATS else None,
-        language=language if LANGUAGE_CODE.match(language) else None,
+        language=language if _allowed(parse_language, language) else None,
     )
 
 

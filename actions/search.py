@@ -20,6 +20,7 @@ from actions.filters import Filter, active_filters, drop_buttons, summary, under
 from actions.listing import TITLE_IN_BUTTON, numbered, short
 from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
 from actions.resolve import current_learner
+from actions.settings import action_settings
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
 from knowledge.search.engine import search
@@ -118,9 +119,10 @@ def search_giving_up(
     """The search, giving up what it refuses (in any order) until it runs: the result (None if it
     never did), the query that ran, and every refusal met on the way."""
     setbacks: list[QueryError] = []
+    days = action_settings().directory.freshness_days
     for _attempt in range(MAX_ATTEMPTS):
         try:
-            return search(session, query, limit=KEEP), query, setbacks
+            return search(session, query, limit=KEEP, freshness_days=days), query, setbacks
         except QueryError as error:
             setbacks.append(error)
             easier = relaxed(query, error)

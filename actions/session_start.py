@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
+from actions.settings import action_settings
 from knowledge.learners import find_learner
-from knowledge.settings import Settings
 
 CITY_SLOT = "city"  # None: responses say "near you" instead of a name
 
@@ -70,7 +70,7 @@ class ActionSessionStart(DirectoryAction):
 def _configured_city() -> EventType:
     """Without the directory, the city is the configured one, or none ("near you")."""
     try:
-        name = Settings.from_env().city_name
+        name = action_settings().directory.city_name
     except ValueError:  # a bad setting is reported where the servers start (bot.serve)
         name = None
     return SlotSet(CITY_SLOT, name)

@@ -36,10 +36,9 @@ from benchmarks.load import (
 from benchmarks.machine import describe_machine
 from benchmarks.stack import free_port, run_assistant
 from benchmarks.store import DATA_DIR, sqlite_directory
+from bot.launch import RASA
 from knowledge.settings import PROJECT_ROOT
 
-VENV = PROJECT_ROOT / ".venv" / "bin"
-RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = PROJECT_ROOT / "models" / "wayfinder.tar.gz"
 PLAIN_BOT = DATA_DIR / "plain-bot"
 OUTPUT = PROJECT_ROOT / "docs" / "benchmarks-assistant.md"

@@ -1,4 +1,4 @@
-"""Fast inserts without the ORM: executemany in batches, or COPY on PostgreSQL."""
+"""Fast inserts without the ORM: executemany in batches, or COPY on PostgreSQL (knowledge.bulk)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, Table, insert, text
 
 from benchmarks.generate import DEFAULT_SEED, DirectoryGenerator, Generated, parallel_chunks
+from knowledge.bulk.rows import copy_rows
 from knowledge.models import Base
 from knowledge.search.index import write_search_entries
 
@@ -22,24 +23,10 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     has_json = any(isinstance(column.type, JSON) for column in table.columns)
     if connection.dialect.name == "postgresql" and not has_json:
-        _copy(connection, table, rows)
+        copy_rows(connection, table, list(rows[0]), rows)
         return
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(table), list(rows[start : start + BATCH]))
-
-
-def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Stream rows through psycopg's COPY, inside the connection's current transaction."""
-    columns = list(rows[0])
-    names = ", ".join(f'"{name}"' for name in columns)
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
 
 
 def write_generated(connection: Connection, generated: Generated) -> None:

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.assistant import MODEL, VENV, _port, _wait, our_bot
+from benchmarks.assistant import MODEL, _port, _wait, our_bot
 from benchmarks.load import FOLLOW_UPS, SEARCHES
 from benchmarks.machine import describe_machine
+from bot.launch import gateway_command
 from knowledge.settings import PROJECT_ROOT
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 
@@ -74,7 +75,7 @@ def gateway_stack(work: Path) -> Iterator[tuple[str, FakeBotApi]]:
         }
         with (work / "gateway.log").open("wb") as log:
             gateway = subprocess.Popen(
-                [str(VENV / "python"), "-m", "bot.gateway"],
+                gateway_command(),
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=log,

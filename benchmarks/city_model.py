@@ -20,9 +20,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from benchmarks.stack import RASA, log_tail
+from benchmarks.stack import log_tail
+from bot.launch import RASA
+from bot.nlu_lookups import write_lookup_files
 from knowledge.db import make_engine
-from knowledge.lookups import write_lookup_files
 from knowledge.settings import PROJECT_ROOT
 
 WAYFINDER = PROJECT_ROOT / ".venv" / "bin" / "wayfinder"

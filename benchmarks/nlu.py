@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.launch import RASA
 from knowledge.settings import PROJECT_ROOT
 
-RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 NLU_DATA = "nlu_data"
 CONFIG = "config.yml"
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from benchmarks.evaluation import JUDGEMENTS, evaluate, load_judgements
 from knowledge.db import make_engine
 from knowledge.history import Actor
 from knowledge.migrate import upgrade
-from knowledge.search.evaluation import JUDGEMENTS, evaluate, load_judgements
 from knowledge.seed import seed_directory
 from knowledge.settings import PROJECT_ROOT
 from knowledge.transfer import import_csv

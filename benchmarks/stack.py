@@ -2,8 +2,9 @@
 
 One launcher for the e2e tests (tests/e2e/conftest.py), the scripted conversations
 (benchmarks.conversations) and the load benchmarks (benchmarks.assistant), so they all run the
-stack the same way: free ports, the directory and tracker store from WAYFINDER_* variables, and a
-clear error with the end of a server's log when it does not come up.
+stack the same way: `make run`'s command lines (bot.launch), free ports, the directory and
+tracker store from WAYFINDER_* variables, and a clear error with the end of a server's log when
+it does not come up.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from pathlib import Path
 
 import requests
 
+from bot.launch import ACTION_SERVER_ENV, action_server_command, rasa_server_command
 from knowledge.settings import PROJECT_ROOT
 
-RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 ACTIONS_START_TIMEOUT_S = 60
 MODEL_LOAD_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 20
@@ -148,28 +148,10 @@ def run_assistant(
     actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     try:
         assistant.processes["actions"] = start_process(
-            [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
-            assistant.env,
-            actions_log,
+            action_server_command(action_port), assistant.env | ACTION_SERVER_ENV, actions_log
         )
         assistant.processes["rasa"] = start_process(
-            [
-                str(RASA),
-                "run",
-                "--enable-api",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(rasa_port),
-                "--model",
-                str(model),
-                "--endpoints",
-                "bot/endpoints.yml",
-                "--credentials",
-                "bot/credentials.yml",
-            ],
-            assistant.env,
-            rasa_log,
+            rasa_server_command(rasa_port, model), assistant.env, rasa_log
         )
         wait_until(
             lambda: requests.get(f"{assistant.action_url}/health", timeout=2).ok,

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,13 @@ import requests
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.launch import (
+    ACTION_SERVER_ENV,
+    action_server_command,
+    gateway_command,
+    rasa_server_command,
+    reminder_worker_command,
+)
 from bot.settings import PROJECT_ROOT, ServeSettings
 from knowledge.city import city_of
 from knowledge.db import make_engine
@@ -96,31 +103,23 @@ class Child:
 
 def children(settings: ServeSettings, model: Path, log_dir: Path) -> list[Child]:
     """The action server, the Rasa server, the gateway and the reminder worker, in start order."""
-    venv, venv_rasa = PROJECT_ROOT / ".venv" / "bin", PROJECT_ROOT / ".venv-rasa" / "bin"
-    actions = [str(venv / "python"), "-m", "rasa_sdk", "--actions", "actions"]
-    rasa = [str(venv_rasa / "rasa"), "run", "--enable-api", "-i", "127.0.0.1"]
-    rasa += ["-p", str(settings.rasa_port), "--model", str(model)]
-    rasa += ["--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"]
-    if settings.rasa_token:
-        rasa += ["--auth-token", settings.rasa_token]
-    worker = [str(venv / "python"), "-m", "bot.reminders"]
-    gateway = [str(venv / "python"), "-m", "bot.gateway"]
+    rasa = rasa_server_command(settings.rasa_port, model, settings.rasa_token)
     return [
         Child(
             "action server",
-            [*actions, "-p", str(settings.action_port)],
+            action_server_command(settings.action_port),
             log_dir / "actions.log",
-            {"SANIC_HOST": "127.0.0.1"},  # rasa-sdk listens on every interface otherwise
+            dict(ACTION_SERVER_ENV),
         ),
         Child("Rasa server", rasa, log_dir / "rasa.log"),
-        Child("gateway", gateway, log_dir / "gateway.log"),
-        Child("reminder worker", worker, log_dir / "reminders.log"),
+        Child("gateway", gateway_command(), log_dir / "gateway.log"),
+        Child("reminder worker", reminder_worker_command(), log_dir / "reminders.log"),
     ]
 
 
-def child_env(settings: ServeSettings, base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(settings: ServeSettings, base: Mapping[str, str]) -> dict[str, str]:
     """The environment plus what the children need to find each other (unset or empty only)."""
-    env = dict(os.environ) if base is None else dict(base)
+    env = dict(base)
     defaults = {
         "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{settings.action_port}/webhook",
         "WAYFINDER_RASA_URL": settings.rasa_url,
@@ -230,14 +229,18 @@ def _failed(child: Child, what: str) -> int:
     return 1
 
 
-def city_line() -> str | None:
-    """'Alder Bay (America/New_York, USD, en_US)', from the settings and the directory; None after
-    saying which setting is wrong, so a bad time zone stops `make run` rather than every reply."""
+def directory_settings(env: Mapping[str, str]) -> DirectorySettings | None:
+    """The directory's settings, checked before anything starts; None after saying which is wrong,
+    so a bad time zone stops `make run` rather than every reply."""
     try:
-        directory = DirectorySettings.from_env()
+        return DirectorySettings.from_env(env)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return None
+
+
+def city_line(directory: DirectorySettings) -> str:
+    """'Alder Bay (America/New_York, USD, en_US)', from the settings and the directory."""
     engine = make_engine(directory.database_url)
     try:
         with Session(engine) as session:
@@ -262,10 +265,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Start in order, wait until each is ready, then supervise until Ctrl-C or SIGTERM."""
     args = parse_args(argv)
-    settings = ServeSettings.from_env()
-    city = city_line()
-    if city is None:
+    environment = dict(os.environ)  # read once: our settings, and what the children inherit
+    settings = ServeSettings.from_env(environment)
+    directory = directory_settings(environment)
+    if directory is None:
         return 1
+    city = city_line(directory)
     model = find_model(args.model, settings.models_dir)
     if model is None:
         print(f"No trained model in {args.model or settings.models_dir}: run `make train`.")
@@ -277,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Port {port} is already in use: stop what runs there or set {variable}.")
             return 1
     log_dir = args.logs or settings.log_dir
-    env = child_env(settings)
+    env = child_env(settings, environment)
     procs = children(settings, model, log_dir)
     action_server, rasa_server, gateway, worker = procs
     stop_requested = False
@@ -317,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         worker.start(env)
         telegram = (
             "on (TELEGRAM_BOT_TOKEN is set)"
-            if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+            if settings.telegram
             else "off: set TELEGRAM_BOT_TOKEN (see README) to start the Telegram bot"
         )
         print(

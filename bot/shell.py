@@ -18,8 +18,8 @@ from typing import Any, TextIO
 
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "http://127.0.0.1:5005"
+from bot.settings import PROJECT_ROOT, ServeSettings
+
 QUIT_WORDS = {"/quit", "/exit"}
 
 
@@ -125,9 +125,15 @@ def _prompted(stream: TextIO, out: TextIO) -> Iterable[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m bot.shell`."""
+    """Entry point of `python -m bot.shell`: Rasa is where `make run` started it (ServeSettings:
+    WAYFINDER_RASA_URL, else port WAYFINDER_RASA_PORT on this machine) unless --url says."""
+    try:
+        settings = ServeSettings.from_env(os.environ)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("WAYFINDER_RASA_URL", DEFAULT_URL))
+    parser.add_argument("--url", default=settings.rasa_url)
     parser.add_argument("--sender", help="chat as this sender id (default: kept in var/)")
     args = parser.parse_args(argv)
     sender = args.sender or sender_id(PROJECT_ROOT / "var" / "shell-sender")

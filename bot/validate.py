@@ -18,9 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.launch import RASA
 from bot.settings import PROJECT_ROOT
 
-RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 TRAIN_ARGS = ["--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--config", "config.yml"]
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found")

@@ -55,12 +55,9 @@ class DirectoryFacts:
     currency: str | None
 
 
-def city_of(
-    session: Session, settings: Settings | None = None, facts: DirectoryFacts | None = None
-) -> City:
+def city_of(session: Session, settings: Settings, facts: DirectoryFacts | None = None) -> City:
     """The city from the settings, filling an unset name or currency from the directory (`facts`,
     when the caller already has them, saves the two queries)."""
-    settings = settings or Settings.from_env()
     if settings.city_name is None or settings.currency is None:
         facts = facts or directory_facts(session)
     return City(
@@ -103,16 +100,20 @@ def most_common_currency(session: Session) -> str | None:
     return session.scalar(query)
 
 
+def priced_in(currency: str | None) -> dict[str, str]:
+    """A session factory's `info` that prices new listings in WAYFINDER_CURRENCY, when it is set:
+    the process reads its settings once and hands the currency to the sessions it opens."""
+    return {_CURRENCY_KEY: currency} if currency else {}
+
+
 def new_listing_currency(session: Session) -> str:
-    """The currency a listing created without one is priced in: WAYFINDER_CURRENCY, else the
-    directory's usual currency (the spreadsheet has no currency column; its prices are the
-    city's). Worked out once per session, since imports create listings by the thousand."""
+    """The currency a listing created without one is priced in: the configured one (`priced_in`),
+    else the directory's usual currency (the spreadsheet has no currency column; its prices are
+    the city's). Worked out once per session, since imports create listings by the thousand."""
     known = session.info.get(_CURRENCY_KEY)
     if isinstance(known, str):
         return known
     with session.no_autoflush:  # asked mid-write: half-built records stay unflushed
-        currency = (
-            Settings.from_env().currency or most_common_currency(session) or FALLBACK_CURRENCY
-        )
+        currency = most_common_currency(session) or FALLBACK_CURRENCY
     session.info[_CURRENCY_KEY] = currency
     return currency

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from knowledge.db import bulk_insert
+from knowledge.bulk.rows import bulk_insert
 from knowledge.models import Base, ChangeRecord, utcnow
 
 # session.info key holding (entity, create record) pairs whose ids are not known yet.

@@ -1,4 +1,5 @@
-"""A learner's profile, plan, reminders and handoffs; every function takes the caller's session."""
+"""A learner's profile, plan and reminders, and erasing them all; every function takes the caller's
+session. (Their requests for a person are knowledge.handoffs'.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from knowledge.models import (
     OutboxMessage,
     utcnow,
 )
-from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
+from knowledge.models.learner import Dependant, Learner, PlanItem, Reminder
 
 REMIND_DAYS_BEFORE = 3
 REMIND_AT = time(9, 0)
@@ -251,24 +252,6 @@ def mark_failed(reminder: Reminder, error: str, *, now: datetime | None = None) 
         reminder.status, reminder.messages = "failed", None
     else:
         reminder.due_at = now + RETRY_AFTER[reminder.attempts - 1]
-
-
-def open_handoff(session: Session, learner: Learner, summary: dict[str, Any]) -> Handoff:
-    """Record a request to talk to a person (the channel relays it to navigators)."""
-    handoff = Handoff(learner=learner, summary=summary)
-    session.add(handoff)
-    session.flush()
-    return handoff
-
-
-def recent_handoffs(session: Session, learner: Learner, *, within: timedelta) -> list[Handoff]:
-    """The learner's requests for a person opened in the last `within`, and any still open."""
-    since = utcnow() - within
-    query = select(Handoff).where(
-        Handoff.learner_id == learner.id,
-        or_(Handoff.created_at >= since, Handoff.status == "open"),
-    )
-    return list(session.scalars(query))
 
 
 def forget_learner(session: Session, sender_id: str) -> bool:

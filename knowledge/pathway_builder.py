@@ -33,6 +33,7 @@ from knowledge.pathways import StepState, StepView, awarding, find_pathway, path
 from knowledge.search.engine import search
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchHit
+from knowledge.settings import DEFAULT_FRESHNESS_DAYS
 from knowledge.taxonomy import Taxonomy, load_taxonomy, starter_index
 from knowledge.text import content_lemmas, words
 from knowledge.vocabulary import Career
@@ -78,10 +79,12 @@ def build_pathway(
     age: int | None = None,
     held: Iterable[str] = (),
     today: date | None = None,
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS,
 ) -> BuiltPathway:
-    """The city's listings under the goal's topics as ordered, marked steps for this learner."""
+    """The city's listings under the goal's topics as ordered, marked steps for this learner
+    (listings unconfirmed for `freshness_days`, the caller's setting, are chosen last)."""
     today = today or date.today()
-    candidates = _candidates(session, goal, age, today)
+    candidates = _candidates(session, goal, age, today, freshness_days)
     chosen = _choose(candidates, goal.credential_types, age)
     chosen = _with_prerequisites(session, chosen, age, today)
     ordered = _order(chosen)
@@ -95,6 +98,7 @@ def matching_programs(
     *,
     today: date | None = None,
     limit: int = CANDIDATES,
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS,
 ) -> list[SearchHit]:
     """Listings that say the goal, best first: what to show when no path can be built.
 
@@ -107,7 +111,8 @@ def matching_programs(
     if not words(text):
         return []
     try:
-        result = search(session, SearchQuery(text=text), today=today, limit=limit)
+        query = SearchQuery(text=text)
+        result = search(session, query, today=today, limit=limit, freshness_days=freshness_days)
     except QueryError:
         return []
     by_title = goal is not None and goal.career is not None
@@ -243,7 +248,9 @@ def listing_counts(session: Session, today: date) -> dict[int, int]:
 # -- finding and choosing the listings ------------------------------------------------------
 
 
-def _candidates(session: Session, goal: Goal, age: int | None, today: date) -> list[Opportunity]:
+def _candidates(
+    session: Session, goal: Goal, age: int | None, today: date, freshness_days: int
+) -> list[Opportunity]:
     """Listings filed under each of the goal's topics in turn (its main subject first), best
     first within each, without those the learner is too old for.
 
@@ -262,7 +269,10 @@ def _candidates(session: Session, goal: Goal, age: int | None, today: date) -> l
             continue  # no listing is filed under it, or an earlier word searched the same topics
         searched.add(covered)
         try:
-            result = search(session, SearchQuery(topics=(word,)), today=today, limit=CANDIDATES)
+            query = SearchQuery(topics=(word,))
+            result = search(
+                session, query, today=today, limit=CANDIDATES, freshness_days=freshness_days
+            )
         except QueryError:
             continue
         # Filed under the topic, not only mentioning it: a path needs listings about the subject.

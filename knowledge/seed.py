@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge.history import Actor, apply_changes, as_text
+from knowledge.listing_fields import (
+    FieldError,
+    parse_age,
+    parse_choice,
+    parse_coordinate,
+    parse_cost,
+    parse_date,
+    parse_day,
+    parse_language,
+    parse_seats,
+    parse_time,
+)
 from knowledge.models import (
     CREDENTIAL_TYPES,
-    DAYS,
     FORMATS,
     GOAL_TYPES,
     LOCATION_TYPES,
@@ -41,6 +52,7 @@ from knowledge.writes import upsert_opportunity
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: same rules, faster
 SEED_ACTOR = Actor(name="seed", source="seed")
+_Value = TypeVar("_Value")
 
 
 class SeedError(ValueError):
@@ -111,9 +123,9 @@ class _Loader:
             values = {
                 "name": name,
                 "city": self.city,
-                "latitude": _coordinate(entry.get("latitude"), -90, 90, f"neighbourhood {name}"),
+                "latitude": _coordinate(entry.get("latitude"), "latitude", f"neighbourhood {name}"),
                 "longitude": _coordinate(
-                    entry.get("longitude"), -180, 180, f"neighbourhood {name}"
+                    entry.get("longitude"), "longitude", f"neighbourhood {name}"
                 ),
             }
             hood = hood or Neighbourhood()
@@ -227,8 +239,8 @@ class _Loader:
             "neighbourhood": hood,
             "city": entry.get("city", self.city if location_type == "physical" else None),
             "postal_code": _text(entry.get("postal_code")),
-            "latitude": _coordinate(entry.get("latitude"), -90, 90, f"{where}: latitude"),
-            "longitude": _coordinate(entry.get("longitude"), -180, 180, f"{where}: longitude"),
+            "latitude": _coordinate(entry.get("latitude"), "latitude", f"{where}: latitude"),
+            "longitude": _coordinate(entry.get("longitude"), "longitude", f"{where}: longitude"),
             "accessibility": entry.get("accessibility"),
             "transport": entry.get("transport"),
         }
@@ -319,14 +331,11 @@ class _Loader:
             topics.append(topic)
         if not topics:
             raise SeedError(f"{where}: needs at least one topic")
-        days = [str(day).title() for day in schedule.get("days") or []]
-        for day in days:
-            if day not in DAYS:
-                raise SeedError(f"{where}: unknown day '{day}' (use {' '.join(DAYS)})")
-        languages = [str(code).lower() for code in entry.get("languages") or ["en"]]
-        for code in languages:
-            if len(code) != 2 or not code.isalpha():
-                raise SeedError(f"{where}: '{code}' is not an ISO 639-1 language code")
+        days = [_parsed(parse_day, day, f"{where}: days") for day in schedule.get("days") or []]
+        languages = [
+            _parsed(parse_language, code, f"{where}: languages")
+            for code in entry.get("languages") or ["en"]
+        ]
         return {
             "external_id": entry["external_id"],
             "title": _required(entry, "title", where),
@@ -360,7 +369,9 @@ class _Loader:
             "enroll_url": enroll.get("url"),
             "enroll_phone": _text(enroll.get("phone")),
             "enroll_email": enroll.get("email"),
-            "seats_available": _age(entry.get("seats_available"), f"{where}: seats_available"),
+            "seats_available": _parsed(
+                parse_seats, entry.get("seats_available"), f"{where}: seats_available"
+            ),
             "status": _choice(entry.get("status", "active"), STATUSES, f"{where}: status"),
             "assured_date": _date(entry.get("assured_date"), f"{where}: assured_date"),
             "awards": self._refs(
@@ -594,61 +605,47 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
-    """One of a fixed set of values."""
-    if value not in allowed:
-        raise SeedError(f"{where}: '{value}' is not one of {', '.join(allowed)}")
-    return str(value)
-
-
-def _age(value: Any, where: str) -> int | None:
-    """A whole number of zero or more."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SeedError(f"{where}: '{value}' is not a whole number of 0 or more")
-    return value
-
-
-def _money(value: Any, where: str) -> Decimal | None:
-    """An amount of zero or more, kept exact."""
+def _parsed(parse: Callable[[str], _Value], value: Any, where: str) -> _Value | None:
+    """A YAML value through the listing fields' own rules (as a spreadsheet cell would be written);
+    None when absent."""
     if value is None:
         return None
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation as error:
-        raise SeedError(f"{where}: '{value}' is not a number") from error
-    if amount < 0:
-        raise SeedError(f"{where}: {value} is negative")
-    return amount.quantize(Decimal("0.01"))
+        return parse(str(value))
+    except FieldError as error:
+        raise SeedError(f"{where}: {error}") from None
 
 
-def _coordinate(value: Any, low: float, high: float, where: str) -> float | None:
+def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
+    """One of a fixed set of values."""
+    return str(_parsed(lambda text: parse_choice(text, allowed), str(value), where))
+
+
+def _age(value: Any, where: str) -> int | None:
+    """An age in years, 0 to MAX_AGE."""
+    return _parsed(parse_age, value, where)
+
+
+def _money(value: Any, where: str) -> Decimal | None:
+    """A price such as 25 or 12.50; 0 means free."""
+    return _parsed(parse_cost, value, where)
+
+
+def _coordinate(value: Any, name: str, where: str) -> float | None:
     """A latitude or longitude within range."""
-    if value is None:
-        return None
-    if not isinstance(value, (int, float)) or not low <= float(value) <= high:
-        raise SeedError(f"{where}: '{value}' is not between {low} and {high}")
-    return float(value)
+    bound = 90 if name == "latitude" else 180
+    return _parsed(lambda text: parse_coordinate(text, name, bound), value, where)
 
 
 def _date(value: Any, where: str) -> date | None:
     """A YYYY-MM-DD date (YAML may already have parsed it)."""
-    if value is None or isinstance(value, date):
+    if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise SeedError(f"{where}: '{value}' is not a date (YYYY-MM-DD)") from error
+    return _parsed(parse_date, value, where)
 
 
 def _time(value: Any, where: str) -> time | None:
     """An HH:MM time; YAML 1.1 reads unquoted 10:00 as 600 minutes, which we accept too."""
-    if value is None:
-        return None
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return time(value // 60, value % 60)
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError as error:
-        raise SeedError(f"{where}: '{value}' is not a time (HH:MM)") from error
+    return _parsed(parse_time, value, where)

@@ -1,9 +1,10 @@
-"""Settings for the directory and its command-line tool, read once from the environment."""
+"""Settings for the directory and its command-line tool, read once from the environment by the
+process that uses them (its `main`) and passed down."""
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LOCALE = "en_US"
+DEFAULT_FRESHNESS_DAYS = 60  # FRESHNESS_DAYS unset
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 _LOCALE = re.compile(r"^([A-Za-z]{2,3})(?:[_-]([A-Za-z]{2}|\d{3}))?$")
 _YES, _NO = {"1", "true", "yes"}, {"0", "false", "no"}
@@ -27,7 +29,8 @@ class Settings:
 
     database_url: str
     database_echo: bool = False
-    freshness_days: int = 60  # listings not confirmed for this long get a nudge, then rank lower
+    # Listings not confirmed for this long get a nudge, then rank lower.
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS
     # The city's identity; None means "ask the directory" (knowledge.city).
     city_name: str | None = None
     timezone: str = DEFAULT_TIMEZONE  # IANA name: the learner's "today" and reminder times
@@ -36,9 +39,8 @@ class Settings:
     seed_demo: bool | None = None  # WAYFINDER_SEED_DEMO: None = only into an empty directory
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read WAYFINDER_* variables; unset means the embedded SQLite default."""
-        env = dict(os.environ) if env is None else env
         url = env.get("WAYFINDER_DATABASE_URL", "").strip() or _default_database_url()
         echo = env.get("WAYFINDER_DATABASE_ECHO", "").strip().lower() in _YES
         return cls(
@@ -53,11 +55,11 @@ class Settings:
         )
 
 
-def _freshness_days(env: dict[str, str]) -> int:
+def _freshness_days(env: Mapping[str, str]) -> int:
     """FRESHNESS_DAYS: a whole number of days, at least 1 (default 60)."""
     text = env.get("FRESHNESS_DAYS", "").strip()
     if not text:
-        return 60
+        return DEFAULT_FRESHNESS_DAYS
     if not text.isdigit() or int(text) < 1:
         raise ValueError(
             f"FRESHNESS_DAYS must be a whole number of days, at least 1 (got {text!r})"
@@ -65,7 +67,7 @@ def _freshness_days(env: dict[str, str]) -> int:
     return int(text)
 
 
-def _timezone(env: dict[str, str]) -> str:
+def _timezone(env: Mapping[str, str]) -> str:
     """WAYFINDER_TIMEZONE: an IANA name the time zone database knows (default UTC)."""
     text = env.get("WAYFINDER_TIMEZONE", "").strip()
     if not text:
@@ -80,7 +82,7 @@ def _timezone(env: dict[str, str]) -> str:
     return text
 
 
-def _currency(env: dict[str, str]) -> str | None:
+def _currency(env: Mapping[str, str]) -> str | None:
     """WAYFINDER_CURRENCY: a three-letter ISO 4217 code, upper-cased; unset = from the directory."""
     text = env.get("WAYFINDER_CURRENCY", "").strip()
     if not text:
@@ -93,7 +95,7 @@ def _currency(env: dict[str, str]) -> str | None:
     return text.upper()
 
 
-def _locale(env: dict[str, str]) -> str:
+def _locale(env: Mapping[str, str]) -> str:
     """WAYFINDER_LOCALE: language and region as en_US (en-US and en_US.UTF-8 are read too)."""
     text = env.get("WAYFINDER_LOCALE", "").strip()
     if not text:
@@ -107,7 +109,7 @@ def _locale(env: dict[str, str]) -> str:
     return f"{language}_{region.upper()}" if region else language
 
 
-def _seed_demo(env: dict[str, str]) -> bool | None:
+def _seed_demo(env: Mapping[str, str]) -> bool | None:
     """WAYFINDER_SEED_DEMO: 1 also adds the demo city to a directory that holds listings, 0
     never adds it; unset adds it only to an empty directory."""
     text = env.get("WAYFINDER_SEED_DEMO", "").strip().lower()

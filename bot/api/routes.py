@@ -23,7 +23,7 @@ from bot.api.auth import (
 from bot.api.errors import ApiError
 from bot.api.inputs import csv_body, import_options, json_body, page_of, version_of
 from bot.api.openapi import document_json
-from bot.gateway.core import Gateway
+from bot.transactions import DatabaseRunner
 from knowledge.editing.listings import StaleVersion
 
 logger = logging.getLogger(__name__)
@@ -31,12 +31,13 @@ RACE = "another request changed the same records at the same moment; send yours 
 Handler = Callable[..., Awaitable[store.Answer]]
 
 
-def api_blueprint(gateway: Gateway) -> Blueprint:
-    """The API's routes, bound to one gateway (its database and its rate setting)."""
+def api_blueprint(database: DatabaseRunner, rate_per_minute: int) -> Blueprint:
+    """The API's routes, bound to the database runner its host gives it and to how often a token
+    may call it a minute (the API knows nothing of the gateway that mounts it)."""
     bp = Blueprint("api_v1", url_prefix=API_PREFIX)
-    buckets = TokenBuckets(gateway.settings.api_rate_per_minute)
+    buckets = TokenBuckets(rate_per_minute)
     # an address may fail to authenticate as often as a token may be used
-    failures = FailedAuthentications(gateway.settings.api_rate_per_minute)
+    failures = FailedAuthentications(rate_per_minute)
 
     async def authenticated(request: Request) -> int:
         """The caller's member id; bad tokens are throttled by address, never at a member's cost."""
@@ -45,7 +46,7 @@ def api_blueprint(gateway: Gateway) -> Blueprint:
         try:
             token = bearer_token(request)
             buckets.check(token)  # a valid token's runaway loop costs no lookup
-            member_id = await gateway.db(lambda session: member_id_for(session, token))
+            member_id = await database(lambda session: member_id_for(session, token))
         except ApiError as error:
             if error.status == 401:
                 failures.failed(address)
@@ -72,7 +73,7 @@ def api_blueprint(gateway: Gateway) -> Blueprint:
 
     async def db(step: Callable[..., store.Answer], *args: Any) -> store.Answer:
         """One step of bot.api.store in its own transaction."""
-        return await gateway.db(lambda session: step(session, *args))
+        return await database(lambda session: step(session, *args))
 
     async def written(
         step: Callable[..., store.Answer], member_id: int, listing_id: int, *args: Any

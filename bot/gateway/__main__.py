@@ -18,7 +18,7 @@ def main() -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta
     try:
-        settings = GatewaySettings.from_env()
+        settings = GatewaySettings.from_env(os.environ)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

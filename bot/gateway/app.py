@@ -1,5 +1,6 @@
-"""The gateway's web server (Sanic): the widget and its API, Telegram's webhook when used,
-/internal/deliver for proactive messages, /health; Telegram's polling runs beside it.
+"""The gateway's web server (Sanic): the widget and its API (bot.gateway.web), the providers' API
+(bot.api), Telegram's webhook when used, the internal endpoints (bot.gateway.internal) and CORS
+(bot.gateway.cors), put together; Telegram's polling and the housekeeping run beside it.
 
 `python -m bot.gateway` starts it (`make run` does, on port 8080).
 """
@@ -11,30 +12,29 @@ import contextlib
 import hmac
 import itertools
 import logging
-import re
 from typing import Any
 
-from sanic import HTTPResponse, Request, Sanic, response
+from sanic import Blueprint, HTTPResponse, Request, Sanic, response
 from sanic.exceptions import SanicException
-from sanic.response import BaseHTTPResponse
 from telegram import Update
 
 from bot.api import API_PREFIX
 from bot.api.errors import sanic_error, unexpected
 from bot.api.routes import api_blueprint
 from bot.gateway.community import run_jobs as community_jobs
-from bot.gateway.core import DeliveryBusy, Gateway
-from bot.gateway.messages import BotMessage
+from bot.gateway.core import Gateway
+from bot.gateway.cors import allow_listed_origins
+from bot.gateway.internal import internal_blueprint
 from bot.gateway.rasa import RasaClient
 from bot.gateway.settings import WEBHOOK_PATH, GatewaySettings
 from bot.gateway.store import purge_outbox, purge_receipts
 from bot.gateway.telegram_bot import build_application, set_commands
-from bot.gateway.web import SESSION_HEADER, blueprint, load_json
+from bot.gateway.web import blueprint, load_json
+from knowledge.city import priced_in
 from knowledge.db import make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
 HOUSEKEEPING_S = 60
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._-]{1,100}")  # /index is appended per message
 _names = itertools.count(1)
 
 
@@ -47,77 +47,17 @@ def make_app(settings: GatewaySettings) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 4 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 30
     engine = make_engine(settings.database_url)
-    gateway = Gateway(settings, make_sessionmaker(engine), RasaClient(settings.rasa_url))
+    sessions = make_sessionmaker(engine, info=priced_in(settings.currency))
+    gateway = Gateway(settings, sessions, RasaClient(settings.rasa_url))
     app.ctx.gateway = gateway
     app.ctx.telegram = None
     app.blueprint(blueprint(gateway))
-    app.blueprint(api_blueprint(gateway))  # /api/v1, for providers' own systems (docs/api.md)
-
-    @app.get("/health")
-    async def health(_request: Request) -> HTTPResponse:
-        """For load balancers and docker compose."""
-        return response.json({"status": "ok", "telegram": app.ctx.telegram is not None})
-
-    @app.get("/internal/stats")
-    async def stats(request: Request) -> HTTPResponse:
-        """The gateway's own time per message, by channel (for monitoring and `make bench`)."""
-        if not _trusted(request, settings):
-            return response.json({"error": "not allowed"}, status=403)
-        return response.json(gateway.timings.summary())
-
-    @app.post("/internal/deliver")
-    async def deliver(request: Request) -> HTTPResponse:
-        """A reminder (from the worker) for a learner, on whichever channel they use; with an
-        Idempotency-Key each message goes out once however often the worker retries."""
-        if not _trusted(request, settings):
-            return response.json({"error": "not allowed"}, status=403)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
-            return response.json({"error": "Idempotency-Key: 1-100 of A-Z a-z 0-9 . _ -"}, 400)
-        try:
-            body = load_json(request.body)  # BadRequest is a ValueError
-            sender = str(body["sender_id"])
-            messages = [BotMessage.from_rasa(item) for item in body["messages"]]
-        except (ValueError, KeyError, TypeError):
-            return response.json(
-                {"error": 'the body must be {"sender_id": "...", "messages": [...]}'}, status=400
-            )
-        try:
-            delivered = await gateway.deliver(sender, messages, key)
-        except DeliveryBusy as busy:  # an earlier try is still sending: the worker retries later
-            return response.json({"error": str(busy)}, status=409)
-        except Exception as error:  # Telegram down: the worker retries later
-            logger.warning("could not deliver to %s: %s", sender, error)
-            return response.json({"error": f"delivery failed: {error}"}, status=502)
-        if not delivered:
-            return response.json({"error": "no channel known for this sender"}, status=404)
-        return response.json({"delivered": len(messages)})
-
-    @app.post(WEBHOOK_PATH)
-    async def telegram_webhook(request: Request) -> HTTPResponse:
-        """Updates pushed by Telegram (webhook mode), checked against the secret token."""
-        application = app.ctx.telegram
-        secret = settings.telegram_webhook_secret
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if application is None or secret is None or not hmac.compare_digest(given, secret):
-            return response.json({"error": "not allowed"}, status=403)
-        try:
-            update = Update.de_json(load_json(request.body), application.bot)
-        except (ValueError, RecursionError):  # de_json recurses into replies of replies
-            return response.json({"error": "not an update"}, status=400)
-        await application.update_queue.put(update)
-        return response.json({"ok": True})
-
-    async def preflight(request: Request) -> HTTPResponse | None:
-        """CORS preflight for embedding sites on the allow-list."""
-        if request.method == "OPTIONS" and _allowed_origin(request, settings):
-            return response.empty(headers=_cors_headers(request))
-        return None
-
-    async def cors(request: Request, reply: BaseHTTPResponse) -> None:
-        """Same-origin by default; sites on WAYFINDER_CORS_ORIGINS may call the API."""
-        if _allowed_origin(request, settings):
-            reply.headers.update(_cors_headers(request))
+    # /api/v1, for providers' own systems (docs/api.md): it gets the database, not the gateway.
+    app.blueprint(api_blueprint(gateway.db, settings.api_rate_per_minute))
+    app.blueprint(internal_blueprint(gateway))
+    app.blueprint(webhook_blueprint(settings))
+    app.error_handler.add(Exception, _error_json)
+    allow_listed_origins(app, settings)
 
     async def start(app: Sanic, _loop: Any) -> None:
         """Start Telegram (when a token is set) and the housekeeping loop."""
@@ -139,24 +79,44 @@ def make_app(settings: GatewaySettings) -> Sanic:
         await gateway.rasa.close()
         engine.dispose()
 
-    def on_error(request: Request, error: Exception) -> HTTPResponse:
-        """Every error as JSON the widget can show; ours are logged, never shown in detail."""
-        api = request.path.startswith(API_PREFIX + "/")
-        if isinstance(error, SanicException):
-            if api:
-                return sanic_error(error)
-            return response.json({"error": str(error)}, status=error.status_code)
-        logger.exception("%s %s failed", request.method, request.path, exc_info=error)
-        if api:
-            return unexpected()
-        return response.json({"error": "Something went wrong on our side. Please try again."}, 500)
-
-    app.error_handler.add(Exception, on_error)
-    app.register_middleware(preflight, "request")
-    app.register_middleware(cors, "response")
     app.register_listener(start, "after_server_start")
     app.register_listener(stop, "before_server_stop")
     return app
+
+
+def webhook_blueprint(settings: GatewaySettings) -> Blueprint:
+    """Telegram's webhook (webhook mode), for the Application the app started."""
+    bp = Blueprint("telegram_webhook")
+
+    @bp.post(WEBHOOK_PATH)
+    async def telegram_webhook(request: Request) -> HTTPResponse:
+        """Updates pushed by Telegram (webhook mode), checked against the secret token."""
+        application = request.app.ctx.telegram
+        secret = settings.telegram_webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if application is None or secret is None or not hmac.compare_digest(given, secret):
+            return response.json({"error": "not allowed"}, status=403)
+        try:
+            update = Update.de_json(load_json(request.body), application.bot)
+        except (ValueError, RecursionError):  # de_json recurses into replies of replies
+            return response.json({"error": "not an update"}, status=400)
+        await application.update_queue.put(update)
+        return response.json({"ok": True})
+
+    return bp
+
+
+def _error_json(request: Request, error: Exception) -> HTTPResponse:
+    """Every error as JSON the widget can show; ours are logged, never shown in detail."""
+    api = request.path.startswith(API_PREFIX + "/")
+    if isinstance(error, SanicException):
+        if api:
+            return sanic_error(error)
+        return response.json({"error": str(error)}, status=error.status_code)
+    logger.exception("%s %s failed", request.method, request.path, exc_info=error)
+    if api:
+        return unexpected()
+    return response.json({"error": "Something went wrong on our side. Please try again."}, 500)
 
 
 async def _start_telegram(gateway: Gateway, settings: GatewaySettings) -> Any:
@@ -186,8 +146,8 @@ async def _housekeeping(gateway: Gateway) -> None:
     while True:
         await asyncio.sleep(HOUSEKEEPING_S)
         with contextlib.suppress(Exception):  # a database hiccup: try again next minute
-            closed = await gateway.expire_handoffs()
-            await gateway.post_missed_handoffs()
+            closed = await gateway.handoffs.expire()
+            await gateway.handoffs.post_missed()
             purged = await gateway.db(purge_outbox)
             await gateway.db(purge_receipts)  # kept a week, past the reminder worker's retries
             if closed or purged:
@@ -197,29 +157,3 @@ async def _housekeeping(gateway: Gateway) -> None:
         if due and gateway.telegram is not None:
             community_ran = now
             await community_jobs(gateway)  # logs its own failures
-
-
-def _trusted(request: Request, settings: GatewaySettings) -> bool:
-    """The worker's call, with WAYFINDER_GATEWAY_TOKEN as a bearer token. Never by address:
-    behind a reverse proxy on the same host every internet request comes from loopback."""
-    if not settings.deliver_token:
-        return False  # closed until a token is set (`make run` generates one)
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return hmac.compare_digest(given.encode(), settings.deliver_token.encode())
-
-
-def _allowed_origin(request: Request, settings: GatewaySettings) -> bool:
-    """Whether the request's Origin is on the allow-list."""
-    origin = request.headers.get("Origin", "").rstrip("/")
-    return bool(origin) and origin in settings.cors_origins
-
-
-def _cors_headers(request: Request) -> dict[str, str]:
-    """CORS headers for an allowed origin."""
-    return {
-        "Access-Control-Allow-Origin": request.headers.get("Origin", ""),
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": f"Content-Type, {SESSION_HEADER}",
-        "Access-Control-Max-Age": "600",  # one preflight per 10 minutes, not one per poll
-        "Vary": "Origin",
-    }

@@ -1,13 +1,15 @@
-"""The gateway's settings, read once from the environment (see .env.example)."""
+"""The gateway's settings, read once from the environment by `python -m bot.gateway` (see
+.env.example) and passed down."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, ServeSettings, _int, retention_days
+from bot.settings import PROJECT_ROOT, ServeSettings, retention_days, whole_number
 from knowledge.settings import Settings as DirectorySettings
 
 KEY_FILE = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key"
@@ -41,14 +43,12 @@ class GatewaySettings:
     nudge_interval_s: int = 3600  # how often nudges and review decisions go out on Telegram
     retention_days: int = 365  # learners' data untouched this long is erased (privacy notice)
     public_url: str | None = None  # the gateway as learners reach it: links to /privacy
+    currency: str | None = None  # WAYFINDER_CURRENCY: what new listings are priced in
 
     @classmethod
-    def from_env(
-        cls, env: dict[str, str] | None = None, key_file: Path = KEY_FILE
-    ) -> GatewaySettings:
+    def from_env(cls, env: Mapping[str, str], key_file: Path = KEY_FILE) -> GatewaySettings:
         """WAYFINDER_GATEWAY_PORT (8080), TELEGRAM_BOT_TOKEN, NAVIGATOR_CHAT_ID, … (see
         .env.example)."""
-        env = dict(os.environ) if env is None else env
 
         def text(name: str) -> str | None:
             return env.get(name, "").strip() or None
@@ -68,30 +68,32 @@ class GatewaySettings:
             for origin in (text("WAYFINDER_CORS_ORIGINS") or "").split(",")
             if origin.strip()
         )
+        directory = DirectorySettings.from_env(env)
         return cls(
             host=text("WAYFINDER_GATEWAY_HOST") or "127.0.0.1",
-            port=_int(env, "WAYFINDER_GATEWAY_PORT", 8080),
+            port=whole_number(env, "WAYFINDER_GATEWAY_PORT", 8080),
             rasa_url=ServeSettings.from_env(env).rasa_url,
-            database_url=DirectorySettings.from_env(env).database_url,
+            database_url=directory.database_url,
             pseudonym_key=_pseudonym_key(text("WAYFINDER_PSEUDONYM_KEY"), key_file),
             telegram_token=text("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=text("TELEGRAM_API_BASE_URL"),
             navigator_chat_id=text("NAVIGATOR_CHAT_ID"),
-            handoff_timeout_s=60 * _int(env, "WAYFINDER_HANDOFF_TIMEOUT_MIN", 30),
+            handoff_timeout_s=60 * whole_number(env, "WAYFINDER_HANDOFF_TIMEOUT_MIN", 30),
             cors_origins=origins,
             deliver_token=text("WAYFINDER_GATEWAY_TOKEN"),
             api_rate_per_minute=_positive(env, "WAYFINDER_API_RATE_PER_MINUTE", 120),
             web_rate_per_minute=_positive(env, "WAYFINDER_WEB_RATE_PER_MINUTE", 300),
-            freshness_days=DirectorySettings.from_env(env).freshness_days,
-            nudge_interval_s=_int(env, "WAYFINDER_NUDGE_INTERVAL_S", 3600),
+            freshness_days=directory.freshness_days,
+            nudge_interval_s=whole_number(env, "WAYFINDER_NUDGE_INTERVAL_S", 3600),
             retention_days=_gateway_retention(env),
             public_url=_public_url(text("WAYFINDER_PUBLIC_URL"), webhook_url),
+            currency=directory.currency,
         )
 
 
-def _gateway_retention(env: dict[str, str]) -> int:
+def _gateway_retention(env: Mapping[str, str]) -> int:
     """WAYFINDER_RETENTION_DAYS checked as the worker checks it: the notice tells its number."""
     try:
         return retention_days(env)
@@ -99,9 +101,9 @@ def _gateway_retention(env: dict[str, str]) -> int:
         raise SettingsError(str(error)) from None
 
 
-def _positive(env: dict[str, str], name: str, default: int) -> int:
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     """A whole-number setting of at least 1."""
-    value = _int(env, name, default)
+    value = whole_number(env, name, default)
     if value < 1:
         raise SettingsError(f"{name} must be 1 or more, not {value}")
     return value

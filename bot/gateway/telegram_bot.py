@@ -35,11 +35,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.gateway.chat_locks import ChatLocks
 from bot.gateway.community import Community
-from bot.gateway.core import BOT_API_SECONDS, Gateway
+from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
 from bot.gateway.texts import say
+from bot.gateway.timings import BOT_API_SECONDS
 
 logger = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
@@ -170,7 +172,7 @@ class TelegramChannel:
     def __init__(self, gateway: Gateway, outlet: TelegramOutlet) -> None:
         self.gateway = gateway
         self.outlet = outlet
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks = ChatLocks()
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register every handler; order matters where noted."""
@@ -266,7 +268,7 @@ class TelegramChannel:
         assert message is not None and update.effective_chat is not None
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         text = message.text or ""
-        result = await self.gateway.from_navigator(
+        result = await self.gateway.handoffs.from_navigator(
             str(update.effective_chat.id), reply_to, text, done
         )
         if result.reply:
@@ -276,7 +278,7 @@ class TelegramChannel:
         """Show 'typing…', ask the gateway, send the replies; one chat at a time, in order."""
         chat = update.effective_chat
         assert chat is not None and chat.type == ChatType.PRIVATE
-        async with self._locks.setdefault(chat.id, asyncio.Lock()):
+        async with self._locks.hold(chat.id):
             started = time.perf_counter()
             # "typing…" goes out while the assistant thinks, not before it starts.
             typing = asyncio.create_task(self._typing(chat.id))

@@ -100,7 +100,7 @@ def blueprint(gateway: Gateway) -> Blueprint:
         except BadRequest as error:
             return _error(str(error), 400)
         sender = gateway.sender_id("web", session)
-        found = await gateway.wait_for_outbox(sender, after, LONG_POLL_S)
+        found = await gateway.outbox.wait(sender, after, LONG_POLL_S)
         return response.json(
             {"messages": [_out(BotMessage.from_json(item.message), item.id) for item in found]}
         )

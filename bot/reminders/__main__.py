@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 
 from bot.reminders.retention import Conversations, Retention, tracker_engine
+from bot.reminders.settings import WorkerSettings
 from bot.reminders.worker import (
     Deliverer,
     GatewayDeliverer,
@@ -15,9 +17,7 @@ from bot.reminders.worker import (
     RasaClient,
     ReminderWorker,
 )
-from bot.settings import ServeSettings, WorkerSettings
 from knowledge.db import make_engine, make_sessionmaker
-from knowledge.settings import Settings
 
 
 def main() -> int:
@@ -25,22 +25,21 @@ def main() -> int:
     one clear line, exit 2."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        settings, worker_settings = ServeSettings.from_env(), WorkerSettings.from_env()
-        database_url = Settings.from_env().database_url
+        settings = WorkerSettings.from_env(os.environ)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    engine, tracker = make_engine(database_url), tracker_engine(worker_settings.tracker_url)
-    gateway = worker_settings.gateway_url
+    engine, tracker = make_engine(settings.database_url), tracker_engine(settings.tracker_url)
+    gateway = settings.gateway_url
     deliverer: Deliverer = (
-        GatewayDeliverer(gateway, worker_settings.gateway_token) if gateway else LogDeliverer()
+        GatewayDeliverer(gateway, settings.gateway_token) if gateway else LogDeliverer()
     )
     sessions = make_sessionmaker(engine)
     worker = ReminderWorker(
         sessions,
         RasaClient(settings.rasa_url, settings.rasa_token),
         deliverer,
-        retention=Retention(sessions, Conversations(tracker), worker_settings.retention_days),
+        retention=Retention(sessions, Conversations(tracker), settings.retention_days),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -51,11 +50,11 @@ def main() -> int:
         engine.url,
         settings.rasa_url,
         gateway or "the log (no WAYFINDER_GATEWAY_URL)",
-        settings.reminder_interval_s,
-        worker_settings.retention_days,
+        settings.interval_s,
+        settings.retention_days,
         tracker.url,
     )
-    worker.run_forever(settings.reminder_interval_s, stop)
+    worker.run_forever(settings.interval_s, stop)
     engine.dispose()
     tracker.dispose()
     logging.info("reminder worker stopped")

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code (0 ok, 1 refused input, 2 usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    context = Context.from_env()
+    context = Context.from_env(os.environ)
     try:
         code: int = args.handler(args, context)
     except CliError as error:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.city import priced_in
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.settings import Settings
 
@@ -19,21 +21,22 @@ class CliError(Exception):
 class Context:
     """Opens the database on first use, so `--help` and parse errors never touch it."""
 
+    _env: Mapping[str, str] = field(default_factory=dict)
     _settings: Settings | None = None
     _engine: Engine | None = field(default=None, init=False)
     _sessions: sessionmaker[Session] | None = field(default=None, init=False)
 
     @classmethod
-    def from_env(cls) -> Context:
-        """Settings from the environment, read when a command first needs them."""
-        return cls()
+    def from_env(cls, env: Mapping[str, str]) -> Context:
+        """Settings from `main`'s environment, read once, when a command first needs them."""
+        return cls(_env=dict(env))
 
     @property
     def settings(self) -> Settings:
         """The settings; a bad value (WAYFINDER_TIMEZONE=Mars) is one line, not a traceback."""
         if self._settings is None:
             try:
-                self._settings = Settings.from_env()
+                self._settings = Settings.from_env(self._env)
             except ValueError as error:
                 raise CliError(str(error)) from error
         return self._settings
@@ -49,7 +52,7 @@ class Context:
     def sessions(self) -> sessionmaker[Session]:
         """The session factory; commands open `with context.sessions.begin() as session:`."""
         if self._sessions is None:
-            self._sessions = make_sessionmaker(self.engine)
+            self._sessions = make_sessionmaker(self.engine, info=priced_in(self.settings.currency))
         return self._sessions
 
     def close(self) -> None:

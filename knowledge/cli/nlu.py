@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bot.nlu_lookups import LOOKUPS_DIR, stale_lookup_files, write_lookup_files
 from knowledge.cli.context import Context, require_schema
-from knowledge.lookups import LOOKUPS_DIR, stale_lookup_files, write_lookup_files
 
 
 def register(groups: Any) -> None:

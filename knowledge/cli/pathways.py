@@ -107,6 +107,7 @@ def run_show(args: argparse.Namespace, context: Context) -> int:
         raise CliError(f"age must be between 0 and 120, not {args.age}")
     require_schema(context)
     today = args.today or date.today()
+    freshness = context.settings.freshness_days
     with context.sessions() as session:
         goal = resolve_goal(load_taxonomy(session), args.goal)
         pathway = curated_pathway(session, args.goal, goal)
@@ -115,13 +116,17 @@ def run_show(args: argparse.Namespace, context: Context) -> int:
             _print_steps(plan_steps(session, pathway, age=args.age, today=today))
             return 0
         if goal is not None:
-            steps = build_pathway(session, goal, age=args.age, today=today).steps
+            steps = build_pathway(
+                session, goal, age=args.age, today=today, freshness_days=freshness
+            ).steps
             if steps:
                 print(f"Built from the listings: {goal.label}")
                 _print_steps(steps)
                 return 0
         said = goal.words if goal is not None else args.goal
-        hits = matching_programs(session, goal, said, today=today, limit=5)
+        hits = matching_programs(
+            session, goal, said, today=today, limit=5, freshness_days=freshness
+        )
         if hits:
             print(f"No path can be built for {said!r}; programs that match:")
             for number, hit in enumerate(hits, 1):

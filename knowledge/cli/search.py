@@ -5,26 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.nlu_lookups import LOOKUPS_DIR, missing_from_lookups, stale_lookup_files
 from knowledge.cli.context import CliError, Context, require_schema
-from knowledge.lookups import LOOKUPS_DIR, missing_from_lookups, stale_lookup_files
+from knowledge.listing_fields import (
+    FieldError,
+    parse_age,
+    parse_cost,
+    parse_date,
+    parse_day,
+    parse_language,
+)
 from knowledge.models import DAYS, FORMATS
 from knowledge.search.engine import search
-from knowledge.search.query import (
-    LANGUAGE_CODE,
-    MAX_AGE,
-    WHENS,
-    QueryError,
-    SearchQuery,
-    day_code,
-)
+from knowledge.search.query import WHENS, QueryError, SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.search.stats import DirectoryStats, directory_stats
 from knowledge.settings import PROJECT_ROOT
+
+_Value = TypeVar("_Value")
 
 
 def register(commands: Any) -> None:
@@ -38,7 +41,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("text", nargs="?", default="", help="what you are looking for")
     parser.add_argument("--topic", action="append", default=[], help="a topic (repeatable)")
-    parser.add_argument("--age", type=_age, help="the learner's age in years")
+    parser.add_argument("--age", type=_field(parse_age), help="the learner's age in years")
     place = parser.add_mutually_exclusive_group()
     place.add_argument(
         "--neighborhood", "--neighbourhood", dest="neighbourhood", help="neighbourhood or alias"
@@ -48,11 +51,13 @@ def register(commands: Any) -> None:
         "--radius-km", type=_radius, help="how far from the place (default 5, widened if empty)"
     )
     parser.add_argument("--free", action="store_true", help="only free opportunities")
-    parser.add_argument("--max-cost", type=_money, metavar="N", help="at most this cost")
+    parser.add_argument("--max-cost", type=_max_cost, metavar="N", help="at most this cost")
     parser.add_argument(
         "--format", choices=FORMATS, help="online, in_person or hybrid (hybrid matches both)"
     )
-    parser.add_argument("--language", type=_language, metavar="CODE", help="ISO 639-1, e.g. es")
+    parser.add_argument(
+        "--language", type=_field(parse_language), metavar="CODE", help="ISO 639-1, e.g. es"
+    )
     parser.add_argument("--days", type=_days, metavar="Sat,Sun", help="meets on any of these days")
     parser.add_argument(
         "--when",
@@ -64,7 +69,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--upcoming", type=_count, metavar="DAYS", help="starts within DAYS")
     parser.add_argument("--limit", type=_count, default=5, help="results to show (default 5)")
     parser.add_argument("--offset", type=_count, default=0, help="results to skip (paging)")
-    parser.add_argument("--today", type=date.fromisoformat, help="pretend today is YYYY-MM-DD")
+    parser.add_argument("--today", type=_field(parse_date), help="pretend today is YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print a JSON list of results")
     parser.set_defaults(handler=run_search)
 
@@ -262,15 +267,16 @@ def _table(counts: dict[str, int]) -> list[str]:
     return [f"  {label:<{width}}  {count:>6}" for label, count in counts.items()] or ["  none"]
 
 
-def _age(value: str) -> int:
-    """An age in whole years."""
-    try:
-        age = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"age must be a whole number, not {value!r}") from None
-    if not 0 <= age <= MAX_AGE:
-        raise argparse.ArgumentTypeError(f"age must be between 0 and {MAX_AGE}, not {age}")
-    return age
+def _field(parse: Callable[[str], _Value]) -> Callable[[str], _Value]:
+    """An option's type: the listing field's own rule, refused with its message."""
+
+    def parsed(value: str) -> _Value:
+        try:
+            return parse(value.strip())
+        except FieldError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parsed
 
 
 def _point(value: str) -> tuple[float, float]:
@@ -303,33 +309,16 @@ def _radius(value: str) -> float:
     return radius
 
 
-def _money(value: str) -> Decimal:
-    """A non-negative amount."""
-    try:
-        amount = Decimal(value.lstrip("$"))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"cost must be a number, not {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise argparse.ArgumentTypeError(f"cost cannot be negative, not {value}")
-    return amount
-
-
-def _language(value: str) -> str:
-    """A two-letter ISO 639-1 code, lower-cased."""
-    code = value.strip().lower()
-    if not LANGUAGE_CODE.match(code):
-        raise argparse.ArgumentTypeError(
-            f"language must be a two-letter ISO 639-1 code such as es, not {value!r}"
-        )
-    return code
+def _max_cost(value: str) -> Decimal:
+    """A cost a listing could have ($ allowed), kept as written for the query."""
+    amount = value.strip().lstrip("$")
+    _field(parse_cost)(amount)
+    return Decimal(amount)
 
 
 def _days(value: str) -> tuple[str, ...]:
     """Comma-separated days (Sat,Sun or saturday) in week order."""
-    try:
-        days = {day_code(part) for part in value.split(",") if part.strip()}
-    except QueryError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    days = {_field(parse_day)(part) for part in value.split(",") if part.strip()}
     return tuple(day for day in DAYS if day in days)
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 from knowledge.history import as_text
+from knowledge.listing_fields import format_time
 from knowledge.models import FORMATS, STATUSES, Opportunity
-from knowledge.transfer.csv_format import Cells, format_time
 from knowledge.transfer.report import Problem
+from knowledge.transfer.rows import Cells
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ FIELDS: dict[str, EditableField] = {
 BY_ATTRIBUTE = {field.attribute: field for field in FIELDS.values()}
 # Dates a provider sets for the future: a past one is almost always a typo.
 FUTURE_DATES = ("start_date", "application_deadline")
-MAX_SEATS = 100_000  # more is a typo (and past 2**31 the database cannot store it)
 
 
 def parse_fields(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
@@ -101,14 +101,7 @@ def _parse_one(cell: Cells, field: EditableField) -> Any:
     if name in ("start_date", "end_date", "application_deadline"):
         return cell.date(name)
     if name == "seats_available":
-        seats = cell.whole_number(name)
-        if seats is not None and seats < 0:
-            cell.fail(name, f"{seats} is negative; write 0 when the listing is full")
-            return None
-        if seats is not None and seats > MAX_SEATS:
-            cell.fail(name, f"{seats} is not a plausible number of seats (at most {MAX_SEATS:,})")
-            return None
-        return seats
+        return cell.seats(name)
     return cell.text(name, required=field.required)
 
 

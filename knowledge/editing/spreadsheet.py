@@ -18,11 +18,11 @@ from knowledge.community import AccessError
 from knowledge.editing.listings import actor_for
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity, Provider
-from knowledge.transfer.csv_format import OpportunityRow
 from knowledge.transfer.csv_import import parse_csv
 from knowledge.transfer.known import fold
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport
+from knowledge.transfer.rows import OpportunityRow
 from knowledge.transfer.sources import read_text
 
 EXPECTED = "the directory spreadsheet: a header row naming the columns, then a row per listing"

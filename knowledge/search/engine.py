@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from knowledge.search.explain import FEW, explain
 from knowledge.search.filters import filter_groups
-from knowledge.search.freshness import freshness_days as freshness_setting
 from knowledge.search.plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.ranking import Candidate, Scored, rank, subject_words
@@ -24,6 +23,7 @@ from knowledge.search.retrieval import (
     index_ready,
 )
 from knowledge.search.words import Mentions, mentions, with_near_misses
+from knowledge.settings import DEFAULT_FRESHNESS_DAYS
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["QueryError", "SearchQuery", "SearchResult", "search"]
@@ -36,18 +36,19 @@ def search(
     today: date | None = None,
     limit: int = 5,
     offset: int = 0,
-    freshness_days: int | None = None,
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS,
 ) -> SearchResult:
     """Active, not-ended listings matching the query, best first, with reasons; explains empty or
     thin results. Raises QueryError (UnknownPlace, UnknownTopic) for requests it cannot run.
 
-    Listings not confirmed for `freshness_days` (default: the FRESHNESS_DAYS setting) rank lower.
+    Listings not confirmed for `freshness_days` rank lower: the caller passes its FRESHNESS_DAYS
+    setting (the search never reads the environment).
     """
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset cannot be negative")
     today = today or date.today()
     taxonomy = load_taxonomy(session)
-    plan = replace(make_plan(query, taxonomy), freshness_days=freshness_setting(freshness_days))
+    plan = replace(make_plan(query, taxonomy), freshness_days=freshness_days)
     needed = offset + limit
     dialect = session.get_bind().dialect.name
     if not plan.topic_ids and subject_words(plan):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from knowledge.settings import Settings
-
 
 def is_stale(assured: date | None, *, today: date, days: int) -> bool:
     """Confirmed, but more than `days` days ago: ranked lower and flagged to learners.
@@ -21,8 +19,3 @@ def is_stale(assured: date | None, *, today: date, days: int) -> bool:
 def days_since(assured: date, today: date) -> int:
     """Whole days since the confirmation (0 for a date in the future)."""
     return max((today - assured).days, 0)
-
-
-def freshness_days(days: int | None = None) -> int:
-    """The given number of days, else FRESHNESS_DAYS from the environment (default 60)."""
-    return Settings.from_env().freshness_days if days is None else days

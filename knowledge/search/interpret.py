@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from knowledge.listing_fields import DAY_NAMES
 from knowledge.taxonomy import GENERIC_WORDS, Match, Taxonomy
 from knowledge.text import fold, is_stop_word, lemma, words
 
@@ -30,10 +31,6 @@ LANGUAGES = {
 _LANGUAGE_NAMES = "|".join(sorted(LANGUAGES, key=len, reverse=True))
 # A code's name for people to read: the first name listed for it ("es" → "Spanish").
 LANGUAGE_NAMES = {code: name.capitalize() for name, code in reversed(LANGUAGES.items())}
-WEEKDAYS = {
-    "monday": "Mon", "tuesday": "Tue", "wednesday": "Wed", "thursday": "Thu", "friday": "Fri",
-    "saturday": "Sat", "sunday": "Sun",
-}  # fmt: skip
 GRADE_OFFSET = 5  # a 7th grader is typically 12
 PRE_K_AGE = 4
 # Numbers as people spell them in ages ("my twins are nine", "a twelve year old").
@@ -205,7 +202,7 @@ def _set_weeknight(_match: re.Match[str], found: Interpretation) -> None:
 
 
 def _set_day(match: re.Match[str], found: Interpretation) -> None:
-    found.add_day(WEEKDAYS[match.group(1) + "day"])
+    found.add_day(DAY_NAMES[match.group(1) + "day"])
 
 
 def _set_format(value: str) -> Handler:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import TypeVar
 
-from knowledge.models import DAYS, FORMATS
+from knowledge.listing_fields import FieldError, parse_age, parse_cost, parse_day, parse_language
+from knowledge.models import FORMATS
 
 WHENS = ("weekend", "weekday", "after_school", "evening", "morning", "summer")
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DAY_NAMES = {day.lower(): day for day in DAYS} | dict(zip(WEEKDAY_NAMES, DAYS, strict=True))
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-MAX_AGE = 120
+_Value = TypeVar("_Value")
 
 
 class QueryError(ValueError):
@@ -44,8 +43,8 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         """Refuse impossible values with a message a person can act on."""
-        if self.age is not None and not 0 <= self.age <= MAX_AGE:
-            raise QueryError(f"age must be between 0 and {MAX_AGE}, not {self.age}")
+        if self.age is not None:
+            checked("age", parse_age, str(self.age))
         if self.near is not None:
             latitude, longitude = self.near
             if not -90 <= latitude <= 90:
@@ -66,10 +65,8 @@ class SearchQuery:
             raise QueryError(f"unknown time {unknown_when[0]!r}; use {', '.join(WHENS)}")
         if self.format is not None and self.format not in FORMATS:
             raise QueryError(f"unknown format {self.format!r}; use {', '.join(FORMATS)}")
-        if self.language is not None and not LANGUAGE_CODE.match(self.language):
-            raise QueryError(
-                f"language must be a two-letter ISO 639-1 code such as 'es', not {self.language!r}"
-            )
+        if self.language is not None:
+            object.__setattr__(self, "language", checked("language", parse_language, self.language))
         if self.upcoming_days is not None and self.upcoming_days < 0:
             raise QueryError(f"upcoming days cannot be negative, not {self.upcoming_days}")
 
@@ -79,20 +76,21 @@ class SearchQuery:
         return None if self.max_cost is None else _decimal(self.max_cost)
 
 
+def checked(name: str, parse: Callable[[str], _Value], value: str) -> _Value:
+    """A filter's value through the listing field's own rule, refused with its message."""
+    try:
+        return parse(value)
+    except FieldError as error:
+        raise QueryError(f"{name}: {error}") from None
+
+
 def day_code(name: str) -> str:
     """ "Sat" for "Sat", "sat" or "Saturday"; a clear refusal for anything else."""
-    code = DAY_NAMES.get(name.strip().lower())
-    if code is None:
-        raise QueryError(f"unknown day {name!r}; use {', '.join(DAYS)}")
-    return code
+    return checked("days", parse_day, name)
 
 
 def _decimal(value: object) -> Decimal:
-    """A non-negative amount of money."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise QueryError(f"maximum cost must be a number, not {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise QueryError(f"maximum cost cannot be negative, not {value}")
-    return amount
+    """A maximum cost a listing's cost could be, kept as given."""
+    text = str(value)
+    checked("maximum cost", parse_cost, text)
+    return Decimal(text)

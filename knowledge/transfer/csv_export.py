@@ -7,16 +7,11 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
+from knowledge.listing_fields import format_cost, format_date, format_float, format_time
 from knowledge.models import Opportunity
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_cells import SheetWriter
-from knowledge.transfer.csv_format import (
-    COLUMNS,
-    format_cost,
-    format_date,
-    format_float,
-    format_time,
-)
+from knowledge.transfer.csv_format import COLUMNS
 from knowledge.transfer.listings import all_listings, first_physical
 
 PROGRESS_CHUNK = 500  # rows written between two progress reports

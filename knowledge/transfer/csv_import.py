@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -12,16 +11,11 @@ from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
 from knowledge.progress import NO_PROGRESS, Progress
-from knowledge.transfer.csv_cells import restored
-from knowledge.transfer.csv_format import (
-    OpportunityRow,
-    check_duplicates,
-    check_header,
-    normalise_header,
-    parse_row,
-)
+from knowledge.transfer.csv_cells import read_records, restored
+from knowledge.transfer.csv_format import check_header, normalise_header
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport
+from knowledge.transfer.rows import OpportunityRow, check_duplicates, parse_row
 from knowledge.transfer.sources import Source, read_text, source_name
 
 PROGRESS_CHUNK = 500  # rows checked between two progress reports
@@ -90,11 +84,10 @@ def parse_csv(
 
     Cells our export neutralised (a leading apostrophe before =, +, -, @, …) are restored first.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        records = list(reader)
+        records = read_records(text)
     except csv.Error as error:
-        report.add(f"cannot be read as CSV near line {reader.line_num}: {error}")
+        report.add(f"cannot be read as CSV {error}")
         return []
     header = records[0]
     header_problems = check_header(header)

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from knowledge.languages import ISO_639_1
 from knowledge.models import Location, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.ids import stable_id
-from knowledge.transfer.languages import ISO_639_1
 from knowledge.transfer.listings import all_listings
 
 TAXONOMY = "wayfinder-topics"

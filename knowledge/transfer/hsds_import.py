@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from knowledge.history import Actor
 from knowledge.models import PROVIDER_KINDS, Location, Provider
 from knowledge.progress import NO_PROGRESS, Progress
-from knowledge.transfer.csv_format import OpportunityRow, check_duplicates, parse_row
 from knowledge.transfer.hsds_export import BYDAY
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport, Problem
+from knowledge.transfer.rows import OpportunityRow, check_duplicates, parse_row
 from knowledge.transfer.sources import Source, read_text, source_name
 
 # Where each spreadsheet column's value lives in an HSDS service, for problem messages.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.history import as_text
 from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
-from knowledge.transfer.csv_format import OpportunityRow
+from knowledge.transfer.rows import OpportunityRow
 from knowledge.writes import with_is_free
 
 LINKS = {"topics": Topic, "locations": Location, "awards": Credential}

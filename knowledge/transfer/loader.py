@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import Actor, apply_changes, deferred_history, flush_history
 from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
-from knowledge.transfer.csv_format import OpportunityRow
 from knowledge.transfer.known import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
+from knowledge.transfer.rows import OpportunityRow
 from knowledge.writes import (
     create_credential,
     create_neighbourhood,
-    create_opportunities,
     create_provider,
     create_topic,
     find_credentials,

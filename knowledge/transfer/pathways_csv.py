@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.goals import career_index
 from knowledge.history import Actor, apply_changes, record_change
+from knowledge.listing_fields import MAX_AGE
 from knowledge.models import Career, Credential, Opportunity, Pathway, PathwayStep
 from knowledge.text import fold, words
-from knowledge.transfer.csv_cells import SheetWriter, restored
+from knowledge.transfer.csv_cells import SheetWriter, read_records, restored
 from knowledge.transfer.csv_format import normalise_header
 from knowledge.transfer.report import ImportReport
 from knowledge.transfer.sources import Source, read_text, source_name
@@ -28,7 +28,6 @@ from knowledge.writes import Outcome, find_credentials
 COLUMNS = ("pathway", "step", "listing", "credential", "min_age", "career", "note")
 OPTIONAL_COLUMNS = ("career", "note")  # a sheet may leave them out; export writes them
 SEPARATOR = ";"  # between careers in one cell
-MAX_AGE = 120
 MAX_NAME = 200  # pathway.name, pathway_step.title, career.name
 MAX_KEY = 120  # pathway.key
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -128,11 +127,10 @@ def import_pathways(
 
 def _records(text: str, report: ImportReport) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The checked header and (row number, cells) of every non-blank data row."""
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        records = list(reader)
+        records = read_records(text)
     except csv.Error as error:
-        report.add(f"cannot be read as CSV near line {reader.line_num}: {error}")
+        report.add(f"cannot be read as CSV {error}")
         return [], []
     header = [normalise_header(name) for name in records[0]]
     repeated = sorted({name for name in header if name and header.count(name) > 1})

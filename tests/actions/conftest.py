@@ -15,27 +15,39 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.city import forget_cached_facts
+from actions.settings import ActionSettings, serve_with
 from knowledge.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
+Configure = Callable[..., None]
+
+
+@pytest.fixture(autouse=True)
+def configure() -> Iterator[Configure]:
+    """Set the action server's variables, as its environment would at start-up:
+    `configure(NAVIGATOR_CHAT_ID="-100123")`. Unset ones take their defaults."""
+    variables: dict[str, str] = {}
+
+    def _configure(**given: str) -> None:
+        variables.update(given)
+        serve_with(ActionSettings.from_env(variables))
+
+    yield _configure
+    serve_with(None)
 
 
 @pytest.fixture
-def directory(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A throwaway copy of the demo city that the actions under test read and write."""
+def directory(demo_db_url: str, tmp_path: Path, configure: Configure) -> str:
+    """A throwaway copy of the demo city that the actions under test read and write; the city
+    is the directory's (no WAYFINDER_CITY_NAME, …), and no person is configured."""
     source = Path(demo_db_url.removeprefix("sqlite:///"))
     copy = tmp_path / "directory.db"
     shutil.copy(source, copy)
     url = f"sqlite:///{copy}"
-    monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
-    monkeypatch.delenv("NAVIGATOR_CHAT_ID", raising=False)
-    monkeypatch.delenv("WAYFINDER_HELP_CONTACT", raising=False)
-    for variable in ("CITY_NAME", "TIMEZONE", "CURRENCY", "LOCALE"):  # the city: the directory's
-        monkeypatch.delenv(f"WAYFINDER_{variable}", raising=False)
     forget_cached_facts()
     # The demo's confirmation dates age with the clock: no listing is stale unless a test says so.
-    monkeypatch.setenv("FRESHNESS_DAYS", "100000")
-    yield url
+    configure(WAYFINDER_DATABASE_URL=url, FRESHNESS_DAYS="100000")
+    return url
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.models import Opportunity
 from knowledge.search.query import SearchQuery
-from tests.actions.conftest import ROOT, Run, slot_events, tracker
+from tests.actions.conftest import ROOT, Configure, Run, slot_events, tracker
 
 CITY_RESPONSES = ("utter_greet", "utter_out_of_scope")
 
@@ -33,21 +32,19 @@ def test_the_city_is_the_one_the_directory_holds(directory: str, run: Run) -> No
     assert started_city(run) == "Alder Bay"  # the demo's places say so; nobody configured it
 
 
-def test_the_configured_city_wins(
-    directory: str, run: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYFINDER_CITY_NAME", "Juniper Ford")
+def test_the_configured_city_wins(directory: str, run: Run, configure: Configure) -> None:
+    configure(WAYFINDER_CITY_NAME="Juniper Ford")
     assert started_city(run) == "Juniper Ford"
 
 
 def test_a_directory_without_a_city_leaves_the_slot_empty(
-    directory: str, tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    directory: str, tmp_path: Path, run: Run, configure: Configure
 ) -> None:
     url = f"sqlite:///{tmp_path / 'nameless.db'}"
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
+    configure(WAYFINDER_DATABASE_URL=url)
     assert started_city(run) is None
 
 
@@ -59,10 +56,10 @@ def test_a_carried_over_city_is_replaced(directory: str, run: Run) -> None:
 
 
 def test_without_the_database_the_session_starts_with_the_configured_city(
-    run: Run, monkeypatch: pytest.MonkeyPatch
+    run: Run, configure: Configure
 ) -> None:
-    monkeypatch.setenv("WAYFINDER_DATABASE_URL", "sqlite:////nonexistent-dir/forbidden/x.db")
-    monkeypatch.setenv("WAYFINDER_CITY_NAME", "Juniper Ford")
+    configure(WAYFINDER_DATABASE_URL="sqlite:////nonexistent-dir/forbidden/x.db")
+    configure(WAYFINDER_CITY_NAME="Juniper Ford")
     _, events = run(ActionSessionStart(), tracker("", intent="session_start"))
     assert slot_events(events) == {"city": "Juniper Ford"}
     assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from actions.details import ActionOpportunityDetails
 from actions.listing import day
 from knowledge.models import Opportunity
-from tests.actions.conftest import Run, tracker
+from tests.actions.conftest import Configure, Run, tracker
 
 
 def _details_of(db: Session, run: Run, title: str, confirmed: date | None) -> list[dict[str, str]]:
@@ -25,9 +25,9 @@ def _details_of(db: Session, run: Run, title: str, confirmed: date | None) -> li
 
 
 def test_a_stale_listing_says_when_it_was_confirmed_and_to_check(
-    directory: str, db: Session, run: Run, monkeypatch: pytest.MonkeyPatch
+    directory: str, db: Session, run: Run, configure: Configure
 ) -> None:
-    monkeypatch.setenv("FRESHNESS_DAYS", "60")
+    configure(FRESHNESS_DAYS="60")
     confirmed = date.today() - timedelta(days=90)
     details, note = _details_of(db, run, "Saturday Code Club", confirmed)
     assert details["response"] == "utter_details" and details["confirmed"] == day(confirmed)
@@ -38,9 +38,9 @@ def test_a_stale_listing_says_when_it_was_confirmed_and_to_check(
 
 @pytest.mark.parametrize("days_ago", [0, 60, None])
 def test_a_recent_or_never_confirmed_listing_has_no_warning(
-    directory: str, db: Session, run: Run, monkeypatch: pytest.MonkeyPatch, days_ago: int | None
+    directory: str, db: Session, run: Run, configure: Configure, days_ago: int | None
 ) -> None:
-    monkeypatch.setenv("FRESHNESS_DAYS", "60")
+    configure(FRESHNESS_DAYS="60")
     confirmed = None if days_ago is None else date.today() - timedelta(days=days_ago)
     [details] = _details_of(db, run, "Saturday Code Club", confirmed)
     assert details["confirmed"] == (day(confirmed) if confirmed else "—")

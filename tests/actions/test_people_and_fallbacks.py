@@ -13,13 +13,13 @@ from actions.plan import ActionSaveOpportunity
 from actions.search import ActionSearchOpportunities
 from actions.session_start import ActionSessionStart
 from knowledge.models import Handoff, Learner, Opportunity, PlanItem
-from tests.actions.conftest import Run, entity, slot_events, tracker
+from tests.actions.conftest import Configure, Run, entity, slot_events, tracker
 
 
 def test_handoff_with_navigators_records_a_summary_without_exact_age(
-    directory: str, db: Session, run: Run, monkeypatch: pytest.MonkeyPatch
+    directory: str, db: Session, run: Run, configure: Configure
 ) -> None:
-    monkeypatch.setenv("NAVIGATOR_CHAT_ID", "-100123")
+    configure(NAVIGATOR_CHAT_ID="-100123")
     t = tracker(
         "a person please",
         intent="talk_to_human",
@@ -33,12 +33,12 @@ def test_handoff_with_navigators_records_a_summary_without_exact_age(
 
 
 def test_handoff_without_navigators_gives_the_contact_or_says_so(
-    directory: str, run: Run, monkeypatch: pytest.MonkeyPatch
+    directory: str, run: Run, configure: Configure
 ) -> None:
     t = tracker("a person please", intent="talk_to_human")
     messages, _ = run(ActionHandoff(), t)
     assert messages[0]["response"] == "utter_handoff_no_contact"
-    monkeypatch.setenv("WAYFINDER_HELP_CONTACT", "call 555-0100")
+    configure(WAYFINDER_HELP_CONTACT="call 555-0100")
     messages, _ = run(ActionHandoff(), t)
     assert messages[0] == {
         **messages[0],
@@ -167,9 +167,9 @@ def test_session_start_loads_the_stored_profile(directory: str, run: Run) -> Non
 
 
 def test_a_database_that_is_down_gets_an_apology_not_silence(
-    tmp_path: object, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: object, run: Run, configure: Configure
 ) -> None:
-    monkeypatch.setenv("WAYFINDER_DATABASE_URL", "sqlite:////nonexistent-dir/forbidden/x.db")
+    configure(WAYFINDER_DATABASE_URL="sqlite:////nonexistent-dir/forbidden/x.db")
     messages, events = run(
         ActionSearchOpportunities(), tracker("art", slots={"topic": ["art"], "age": 9.0})
     )
@@ -178,10 +178,10 @@ def test_a_database_that_is_down_gets_an_apology_not_silence(
 
 
 def test_one_learner_gets_one_open_handoff_and_a_few_a_day(
-    directory: str, db: Session, run: Run, monkeypatch: pytest.MonkeyPatch
+    directory: str, db: Session, run: Run, configure: Configure
 ) -> None:
     """100 requests from one session must not post 100 times to the navigators (issue #13)."""
-    monkeypatch.setenv("NAVIGATOR_CHAT_ID", "-100123")
+    configure(NAVIGATOR_CHAT_ID="-100123")
     t = tracker("a person please", intent="talk_to_human")
     answers = [run(ActionHandoff(), t)[0][0]["response"] for _ in range(5)]
     assert answers == ["utter_handoff_requested"] + ["utter_handoff_waiting"] * 4

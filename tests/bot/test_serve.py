@@ -21,7 +21,9 @@ from bot.serve import (
     child_env,
     children,
     city_line,
+    directory_settings,
     find_model,
+    main,
     port_taken,
     rasa_ready,
     supervise,
@@ -220,15 +222,15 @@ def test_the_ready_banner_names_the_city_and_a_bad_setting_stops_the_start(
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    monkeypatch.setenv("WAYFINDER_DATABASE_URL", url)
-    for variable in ("CITY_NAME", "TIMEZONE", "CURRENCY", "LOCALE"):
-        monkeypatch.delenv(f"WAYFINDER_{variable}", raising=False)
-    assert city_line() == (
+    env = {"WAYFINDER_DATABASE_URL": url}
+    unnamed = directory_settings(env)
+    assert unnamed is not None and city_line(unnamed) == (
         'no name, so replies say "near you" (set WAYFINDER_CITY_NAME); UTC, USD, en_US'
     )
-    monkeypatch.setenv("WAYFINDER_CITY_NAME", "Juniper Ford")
-    monkeypatch.setenv("WAYFINDER_TIMEZONE", "America/Chicago")
-    assert city_line() == "Juniper Ford (America/Chicago, USD, en_US)"
-    monkeypatch.setenv("WAYFINDER_TIMEZONE", "Mars/Olympus")
-    assert city_line() is None
+    env |= {"WAYFINDER_CITY_NAME": "Juniper Ford", "WAYFINDER_TIMEZONE": "America/Chicago"}
+    named = directory_settings(env)
+    assert named is not None and city_line(named) == "Juniper Ford (America/Chicago, USD, en_US)"
+    assert directory_settings({**env, "WAYFINDER_TIMEZONE": "Mars/Olympus"}) is None
     assert "WAYFINDER_TIMEZONE must be an IANA time zone" in capsys.readouterr().err
+    monkeypatch.setenv("WAYFINDER_TIMEZONE", "Mars/Olympus")
+    assert main(["--model", str(tmp_path)]) == 1  # before looking for a model or a port

@@ -3,7 +3,7 @@
 The model is trained once per run by `make test` (WAYFINDER_TEST_MODEL names it); these tests
 start the action server (.venv), the Rasa server (.venv-rasa) and the channel gateway exactly as
 `make run` does. They talk over the REST channel, the gateway's web API and Telegram, whose Bot
-API is a fake server on localhost (tests/fakes/telegram_api.py); navigators are configured.
+API is a fake server on localhost (tests/fakes/telegram_api/); navigators are configured.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import requests
 from sqlalchemy.orm import Session
 
 from benchmarks.stack import (
-    PYTHON,
-    RASA,  # noqa: F401  (for the tests that start a server of their own)
     Assistant,
     StackError,
     free_port,
@@ -30,6 +28,7 @@ from benchmarks.stack import (
     stop_processes,
     wait_until,
 )
+from bot.launch import gateway_command
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.seed import seed_directory
@@ -125,7 +124,7 @@ def _with_gateway(assistant: Assistant, port: int, telegram: FakeBotApi) -> Iter
     """Start the channel gateway beside a running assistant, as `make run` does."""
     gateway_url = f"http://127.0.0.1:{port}"
     gateway_log = assistant.logs / "gateway.log"
-    gateway = start_process([str(PYTHON), "-m", "bot.gateway"], assistant.env, gateway_log)
+    gateway = start_process(gateway_command(), assistant.env, gateway_log)
     try:
         wait_until(
             lambda: bool(requests.get(f"{gateway_url}/health", timeout=2).json()["telegram"]),

@@ -195,7 +195,8 @@ def test_with_the_action_server_down_the_user_gets_an_apology(stack: Stack) -> N
 
     import requests
 
-    from tests.e2e.conftest import RASA, ROOT, _free_port, _model, _wait_until
+    from bot.launch import rasa_server_command
+    from tests.e2e.conftest import ROOT, _free_port, _model, _wait_until
 
     port = _free_port()
     log = stack.logs / "rasa-no-actions.log"
@@ -204,9 +205,7 @@ def test_with_the_action_server_down_the_user_gets_an_apology(stack: Stack) -> N
         "WAYFINDER_ACTION_SERVER_URL": f"http://127.0.0.1:{_free_port()}/webhook",
         "WAYFINDER_TRACKER_URL": f"sqlite:///{stack.logs / 'tracker-no-actions.db'}",
     }
-    command = [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "--model",
-               str(_model()), "--endpoints", "bot/endpoints.yml", "--credentials",
-               "bot/credentials.yml"]  # fmt: skip
+    command = rasa_server_command(port, _model())
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     try:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.city import City, city_of, most_common_city, most_common_currency
+from knowledge.city import City, city_of, most_common_city, most_common_currency, priced_in
 from knowledge.models import Opportunity
 from knowledge.settings import Settings
 from tests.knowledge.transfer.factories import import_rows, row
@@ -46,13 +45,10 @@ def test_settings_win_over_the_directory(session: Session) -> None:
     assert city_of(session, settings) == City("Greater Juniper", "America/Denver", "EUR", "es_US")
 
 
-def test_imported_listings_are_priced_in_the_configured_currency(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYFINDER_CURRENCY", "EUR")
+def test_imported_listings_are_priced_in_the_configured_currency(session: Session) -> None:
+    session.info.update(priced_in("EUR"))  # as the process's session factory starts each session
     assert import_rows(session, [row(cost="12.50")]).ok
     assert session.scalar(select(Opportunity.cost_currency)) == "EUR"
-    monkeypatch.delenv("WAYFINDER_CURRENCY")
     assert most_common_currency(session) == "EUR"
     assert city_of(session, UNSET).currency == "EUR"  # the directory says so from now on
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from knowledge.handoffs import open_handoff
 from knowledge.learners import (
     REMIND_DAYS_BEFORE,
     RETRY_AFTER,
@@ -20,7 +21,6 @@ from knowledge.learners import (
     known_senders,
     mark_failed,
     mark_sent,
-    open_handoff,
     plan_of,
     remember_profile,
     remove_from_plan,

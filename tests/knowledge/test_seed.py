@@ -190,15 +190,16 @@ def test_reseeding_a_changed_listing_records_the_change(session: Session, tmp_pa
     [
         ({"topics": ["knitting"]}, "unknown topic 'knitting'"),
         ({"provider": "nobody"}, "unknown provider 'nobody'"),
-        ({"format": "telepathy"}, "'telepathy' is not one of in_person, online, hybrid"),
+        ({"format": "telepathy"}, "'telepathy' is not one of: in_person, online, hybrid"),
         ({"min_age": 15}, "min_age 15 is above max_age 14"),
-        ({"min_age": -1}, "'-1' is not a whole number"),
-        ({"schedule": {"days": ["Caturday"]}}, "unknown day 'Caturday'"),
+        ({"min_age": -1}, "min_age: -1 is negative; ages are 0 or more"),
+        ({"min_age": 500}, "min_age: 500 is not a plausible age (at most 120)"),
+        ({"schedule": {"days": ["Caturday"]}}, "'Caturday' is not a day; use Mon;Tue;"),
         ({"schedule": {"start_time": "25:00"}}, "'25:00' is not a time"),
-        ({"languages": ["english"]}, "'english' is not an ISO 639-1"),
+        ({"languages": ["english"]}, "'english' is not a two-letter ISO 639-1 code"),
         ({"cost": {"amount": -5}}, "-5 is negative"),
         ({"awards": ["ghost-badge"]}, "unknown credential 'ghost-badge'"),
-        ({"status": "maybe"}, "'maybe' is not one of active"),
+        ({"status": "maybe"}, "'maybe' is not one of: active"),
     ],
 )
 def test_seed_refuses_bad_listings_naming_file_and_entry(

@@ -11,7 +11,6 @@ guided step waits for a value (see steps.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,7 +26,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.gateway.community.common import PREFIX, Kit, field_problems
+from bot.gateway.chat_locks import ChatLocks
+from bot.gateway.community.common import Kit, field_problems
+from bot.gateway.community.constants import PREFIX, Previewed, StepKind, Verb
 from bot.gateway.community.join import Join
 from bot.gateway.community.listings import Listings
 from bot.gateway.community.members import NotMember
@@ -36,7 +37,8 @@ from bot.gateway.community.nudges import Nudges, run_jobs, send_nudges, tell_dec
 from bot.gateway.community.review import Review
 from bot.gateway.community.steps import InStep, Steps
 from bot.gateway.community.upload import Upload
-from bot.gateway.core import Gateway, Outlet
+from bot.gateway.core import Gateway
+from bot.gateway.outbox import Outlet
 from bot.gateway.texts import say
 from knowledge.community import AccessError
 from knowledge.editing.listings import ChangeRefused, StaleVersion
@@ -61,7 +63,7 @@ class Community:
         self.review = Review(self.kit)
         self.upload = Upload(self.kit)
         self.nudges = Nudges(self.kit, self.listings)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks = ChatLocks()  # by Telegram user
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register the handlers; call before the learners' (the first matching handler wins)."""
@@ -150,33 +152,33 @@ class Community:
         """The button table."""
         parsed = [int(arg) if arg.isascii() and arg.isdigit() else arg for arg in args]
         match verb, parsed:
-            case "ls", [int(page)]:
+            case Verb.LISTINGS_PAGE, [int(page)]:
                 await self.listings.pick(user, chat, page)
-            case "l", [int(listing)]:
+            case Verb.LISTING, [int(listing)]:
                 await self.listings.show(user, chat, listing)
-            case "f", [int(listing), str(field)]:
+            case Verb.FIELD, [int(listing), str(field)]:
                 await self.listings.ask(user, chat, listing, field)
-            case "t", [int(listing)]:
+            case Verb.TOGGLE, [int(listing)]:
                 await self.listings.toggle(user, chat, listing)
-            case "o", [int(listing)]:
+            case Verb.OTHER_FIELDS, [int(listing)]:
                 await self.listings.other(user, chat, listing)
-            case "v", [value]:
+            case Verb.VALUE, [value]:
                 await self._answer(user, chat, str(value))
-            case "skip", []:
+            case Verb.SKIP, []:
                 await self._skip(user, chat)
-            case "ok", []:
+            case Verb.CONFIRM, []:
                 await self._confirm(user, chat)
-            case "no", []:
+            case Verb.CANCEL, []:
                 await self._cancel(user, chat)
-            case "np", [int(provider)]:
+            case Verb.NEW_FOR_PROVIDER, [int(provider)]:
                 await self.new.for_provider(user, chat, provider)
-            case "ra", [int(request)]:
+            case Verb.APPROVE, [int(request)]:
                 await self.review.approve(user, chat, request)
-            case "rr", [int(request)]:
+            case Verb.REJECT, [int(request)]:
                 await self.review.ask_reason(user, chat, request)
-            case "rn", [int(request)]:
+            case Verb.NEXT_REQUEST, [int(request)]:
                 await self.review.show(user, chat, after=request)
-            case "n", [int(nudge), str(answer)]:
+            case Verb.NUDGE_ANSWER, [int(nudge), str(answer)]:
                 await self.nudges.answer(user, chat, nudge, answer)
             case _:
                 raise BadPayload(verb)
@@ -186,11 +188,11 @@ class Community:
         step = self.kit.steps.get(user)
         if step is None:
             await self.kit.send(chat, say("step_expired"))
-        elif step.kind == "value":
+        elif step.kind == StepKind.VALUE:
             await self.listings.value(user, chat, step, text)
-        elif step.kind == "new":
+        elif step.kind == StepKind.NEW:
             await self.new.answer(user, chat, step, text)
-        elif step.kind == "reason":
+        elif step.kind == StepKind.REASON:
             await self.review.reason(user, chat, step, text)
         else:
             await self.kit.send(chat, say("confirm_or_cancel"))
@@ -198,7 +200,7 @@ class Community:
     async def _skip(self, user: int, chat: int) -> None:
         """Skip an optional field of a new listing."""
         step = self.kit.steps.get(user)
-        if step is None or step.kind != "new":
+        if step is None or step.kind != StepKind.NEW:
             await self.kit.send(chat, say("step_expired"))
             return
         await self.new.answer(user, chat, step, None)
@@ -206,9 +208,9 @@ class Community:
     async def _confirm(self, user: int, chat: int) -> None:
         """Confirm a preview (the step is closed first, so a double tap saves once)."""
         step = self.kit.steps.take(user)
-        if step is None or step.kind != "confirm":
+        if step is None or step.kind != StepKind.CONFIRM:
             await self.kit.send(chat, say("step_expired"))
-        elif step.data["what"] == "new":
+        elif step.data["what"] == Previewed.NEW:
             await self.new.confirm(user, chat, step)
         else:
             await self.listings.confirm(user, chat, step)
@@ -223,7 +225,7 @@ class Community:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return
-        async with self._locks.setdefault(user.id, asyncio.Lock()):
+        async with self._locks.hold(user.id):
             try:
                 await work(user.id, chat.id)
             except NotMember:

@@ -10,10 +10,12 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.gateway.community.constants import PREFIX
 from bot.gateway.community.members import require_member
 from bot.gateway.community.steps import Steps
-from bot.gateway.core import Gateway, Outlet
+from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
+from bot.gateway.outbox import Outlet
 from bot.gateway.telegram_format import CALLBACK_LIMIT
 from bot.gateway.texts import say
 from knowledge.editing.fields import FIELDS, FieldChange
@@ -21,7 +23,6 @@ from knowledge.models import Member
 from knowledge.transfer.report import Problem
 
 T = TypeVar("T")
-PREFIX = "pv"  # callback data of the provider features: "pv:<verb>:<arguments>"
 MAX_PROBLEMS = 10  # listed in one message; the rest are counted
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.gateway.community.common import Kit, diff_lines, field_problems, payload
+from bot.gateway.community.constants import Previewed, StepKind, Verb
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
 from bot.gateway.texts import say
@@ -45,7 +46,7 @@ def editable(session: Session, member: Member, opportunity_id: int) -> Opportuni
 
 def choice_buttons(name: str) -> list[Button]:
     """One-tap answers for fields with a fixed set of values."""
-    return [Button(value, payload("v", value)) for value in CHOICES.get(name, ())]
+    return [Button(value, payload(Verb.VALUE, value)) for value in CHOICES.get(name, ())]
 
 
 def preview_text(title: str, changes: list[FieldChange]) -> str:
@@ -56,8 +57,8 @@ def preview_text(title: str, changes: list[FieldChange]) -> str:
 def confirm_buttons() -> list[Button]:
     """Confirm / Cancel under a preview."""
     return [
-        Button(say("button_confirm"), payload("ok")),
-        Button(say("button_cancel"), payload("no")),
+        Button(say("button_confirm"), payload(Verb.CONFIRM)),
+        Button(say("button_cancel"), payload(Verb.CANCEL)),
     ]
 
 
@@ -90,11 +91,11 @@ class Listings:
         if not found:
             await self.pick(user_id, chat_id, 0)
             return
-        buttons = [Button(title, payload("l", listing_id)) for listing_id, title in found]
+        buttons = [Button(title, payload(Verb.LISTING, listing_id)) for listing_id, title in found]
         if page > 0:
-            buttons.append(Button(say("button_previous"), payload("ls", page - 1)))
+            buttons.append(Button(say("button_previous"), payload(Verb.LISTINGS_PAGE, page - 1)))
         if (page + 1) * PAGE < total:
-            buttons.append(Button(say("button_more"), payload("ls", page + 1)))
+            buttons.append(Button(say("button_more"), payload(Verb.LISTINGS_PAGE, page + 1)))
         first = page * PAGE + 1
         text = say("listings_pick", first=first, last=first + len(found) - 1, total=total)
         await self.kit.send(chat_id, text, buttons)
@@ -123,12 +124,12 @@ class Listings:
         text, status = await self.kit.as_member(user_id, work)
         toggle = "button_reopen" if status != "active" else "button_pause"
         buttons = [
-            Button(say("button_start_date"), payload("f", opportunity_id, "start_date")),
-            Button(say("button_seats"), payload("f", opportunity_id, "seats_available")),
-            Button(say(toggle), payload("t", opportunity_id)),
-            Button(say("button_cost"), payload("f", opportunity_id, "cost")),
-            Button(say("button_description"), payload("f", opportunity_id, "description")),
-            Button(say("button_other"), payload("o", opportunity_id)),
+            Button(say("button_start_date"), payload(Verb.FIELD, opportunity_id, "start_date")),
+            Button(say("button_seats"), payload(Verb.FIELD, opportunity_id, "seats_available")),
+            Button(say(toggle), payload(Verb.TOGGLE, opportunity_id)),
+            Button(say("button_cost"), payload(Verb.FIELD, opportunity_id, "cost")),
+            Button(say("button_description"), payload(Verb.FIELD, opportunity_id, "description")),
+            Button(say("button_other"), payload(Verb.OTHER_FIELDS, opportunity_id)),
         ]
         await self.kit.send(chat_id, text + "\n" + say("listing_what"), buttons)
 
@@ -138,7 +139,7 @@ class Listings:
             user_id, lambda session, member: editable(session, member, opportunity_id).title
         )
         buttons = [
-            Button(spec.label.capitalize(), payload("f", opportunity_id, name))
+            Button(spec.label.capitalize(), payload(Verb.FIELD, opportunity_id, name))
             for name, spec in FIELDS.items()
             if name not in COMMON
         ]
@@ -155,7 +156,9 @@ class Listings:
             return listing.title, display(listing, spec.attribute)
 
         title, current = await self.kit.as_member(user_id, work)
-        self.kit.steps.set(user_id, Step("value", {"listing": opportunity_id, "field": name}))
+        self.kit.steps.set(
+            user_id, Step(StepKind.VALUE, {"listing": opportunity_id, "field": name})
+        )
         text = say(
             "ask_value", label=spec.label, title=title, current=current, example=spec.example
         )
@@ -200,8 +203,8 @@ class Listings:
             self.kit.steps.clear(user_id)
             await self.kit.send(chat_id, say("edit_no_change", title=preview.title))
             return
-        data = {"what": "edit", "listing": opportunity_id, "cells": cells}
-        self.kit.steps.set(user_id, Step("confirm", data | {"version": preview.version}))
+        data = {"what": Previewed.EDIT, "listing": opportunity_id, "cells": cells}
+        self.kit.steps.set(user_id, Step(StepKind.CONFIRM, data | {"version": preview.version}))
         await self.kit.send(
             chat_id, preview_text(preview.title, preview.changes), confirm_buttons()
         )

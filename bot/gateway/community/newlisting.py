@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.gateway.community.common import Kit, field_problems, payload
+from bot.gateway.community.constants import Previewed, StepKind, Verb
 from bot.gateway.community.listings import choice_buttons, confirm_buttons
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
@@ -46,7 +47,10 @@ class NewListing:
         elif len(providers) == 1:
             await self.begin(user_id, chat_id, *providers[0])
         else:
-            buttons = [Button(name, payload("np", provider_id)) for provider_id, name in providers]
+            buttons = [
+                Button(name, payload(Verb.NEW_FOR_PROVIDER, provider_id))
+                for provider_id, name in providers
+            ]
             await self.kit.send(chat_id, say("new_which_provider"), buttons)
 
     async def for_provider(self, user_id: int, chat_id: int, provider_id: int) -> None:
@@ -64,7 +68,9 @@ class NewListing:
 
     async def begin(self, user_id: int, chat_id: int, provider_id: int, name: str) -> None:
         """The first question."""
-        step = Step("new", {"provider": provider_id, "provider_name": name, "cells": {}, "at": 0})
+        step = Step(
+            StepKind.NEW, {"provider": provider_id, "provider_name": name, "cells": {}, "at": 0}
+        )
         self.kit.steps.set(user_id, step)
         await self.ask(chat_id, step)
 
@@ -84,7 +90,7 @@ class NewListing:
         buttons = choice_buttons(name)
         if not spec.required:
             text += "\n" + say("new_optional")
-            buttons.append(Button(say("button_skip"), payload("skip")))
+            buttons.append(Button(say("button_skip"), payload(Verb.SKIP)))
         await self.kit.send(chat_id, text, buttons)
 
     async def answer(self, user_id: int, chat_id: int, step: Step, text: str | None) -> None:
@@ -114,7 +120,8 @@ class NewListing:
             await self.ask(chat_id, step)
             return
         confirm = Step(
-            "confirm", {"what": "new", "provider": step.data["provider"], "cells": cells}
+            StepKind.CONFIRM,
+            {"what": Previewed.NEW, "provider": step.data["provider"], "cells": cells},
         )
         self.kit.steps.set(user_id, confirm)
         text = say("new_preview", provider=step.data["provider_name"], lines=_lines(values, cells))

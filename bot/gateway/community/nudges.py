@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bot.gateway.community.common import Kit, payload
+from bot.gateway.community.constants import Verb
 from bot.gateway.community.listings import Listings
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
@@ -32,9 +33,9 @@ NUDGES_PER_MEMBER = 5  # per run, so a member with many stale listings is not fl
 def nudge_message(nudge_id: int, title: str, provider: str) -> BotMessage:
     """The question and its three answers."""
     buttons = (
-        Button(say("button_still_running"), payload("n", nudge_id, "running")),
-        Button(say("button_changed"), payload("n", nudge_id, "changed")),
-        Button(say("button_ended"), payload("n", nudge_id, "ended")),
+        Button(say("button_still_running"), payload(Verb.NUDGE_ANSWER, nudge_id, "running")),
+        Button(say("button_changed"), payload(Verb.NUDGE_ANSWER, nudge_id, "changed")),
+        Button(say("button_ended"), payload(Verb.NUDGE_ANSWER, nudge_id, "ended")),
     )
     return BotMessage(say("nudge_question", title=title, provider=provider), buttons)
 

@@ -12,6 +12,7 @@ from bot.gateway.community.common import (
     file_problems,
     payload,
 )
+from bot.gateway.community.constants import StepKind, Verb
 from bot.gateway.community.nudges import tell_decisions
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
@@ -66,9 +67,9 @@ class Review:
             return
         request_id, text = found
         buttons = [
-            Button(say("button_approve"), payload("ra", request_id)),
-            Button(say("button_reject"), payload("rr", request_id)),
-            Button(say("button_next"), payload("rn", request_id)),
+            Button(say("button_approve"), payload(Verb.APPROVE, request_id)),
+            Button(say("button_reject"), payload(Verb.REJECT, request_id)),
+            Button(say("button_next"), payload(Verb.NEXT_REQUEST, request_id)),
         ]
         await self.kit.send(chat_id, text, buttons)
 
@@ -103,7 +104,7 @@ class Review:
                 raise AccessError(say("review_gone", number=request_id))
 
         await self.kit.as_member(user_id, work)
-        self.kit.steps.set(user_id, Step("reason", {"request": request_id}))
+        self.kit.steps.set(user_id, Step(StepKind.REASON, {"request": request_id}))
         await self.kit.send(chat_id, say("review_ask_reason", number=request_id))
 
     async def reason(self, user_id: int, chat_id: int, step: Step, text: str) -> None:

@@ -22,7 +22,7 @@ TIMEOUT_S = 30 * 60  # a step left this long is forgotten: the next message goes
 
 @dataclass
 class Step:
-    """One guided step: what it waits for (`kind`) and what it has gathered so far."""
+    """One guided step: what it waits for (`kind`, a StepKind) and what it has gathered so far."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)

@@ -16,7 +16,8 @@ from bot.gateway.messages import BotMessage, Button
 from bot.gateway.rasa import RasaUnavailable
 from bot.gateway.settings import GatewaySettings
 from knowledge.db import make_engine, make_sessionmaker
-from knowledge.learners import get_or_create_learner, open_handoff
+from knowledge.handoffs import open_handoff
+from knowledge.learners import get_or_create_learner
 from knowledge.migrate import upgrade
 
 NAVIGATORS = "-100200300"
@@ -104,3 +105,9 @@ def gateway(
     made = Gateway(replace(settings, handoff_timeout_s=60), sessions, rasa)  # type: ignore[arg-type]
     made.telegram = RecordingOutlet()
     return made
+
+
+def recorded(gateway: Gateway) -> RecordingOutlet:
+    """The gateway's Telegram outlet, as the recording one the fixture set."""
+    assert isinstance(gateway.telegram, RecordingOutlet)
+    return gateway.telegram

@@ -121,7 +121,7 @@ def test_the_session_travels_in_a_header_and_a_url_naming_it_is_refused(
     assert rasa.calls == [(gateway.sender_id("web", SESSION), "hi", "web")]
 
     sender = gateway.sender_id("web", SESSION)
-    asyncio.run(gateway.deliver(sender, [BotMessage("⏰ Reminder")]))
+    asyncio.run(gateway.outbox.deliver(sender, [BotMessage("⏰ Reminder")]))
     events = requests.get(
         f"{url}/api/web/events", params={"after": "0"}, headers=header, timeout=40
     )
@@ -204,7 +204,7 @@ def test_a_web_session_id_is_stored_only_as_a_keyed_hash(
         assert store.address_is_current(session, sender, "web", web.address)
     files = b"".join(path.read_bytes() for path in tmp_path.glob("gateway.db*"))
     assert SESSION.encode() not in files  # nowhere in the database, not only not in that column
-    assert asyncio.run(gateway.deliver(sender, [BotMessage("reminder")]))  # still reachable
+    assert asyncio.run(gateway.outbox.deliver(sender, [BotMessage("reminder")]))  # still reachable
 
 
 def test_after_forget_me_the_gateway_keeps_no_address_even_one_written_during_the_turn(

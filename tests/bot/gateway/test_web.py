@@ -136,7 +136,7 @@ def test_long_polls_dropped_over_http_leave_no_waiters_behind(
 ) -> None:
     url, gateway = served(web_rate_per_minute=1_000_000)
     port = int(url.rsplit(":", 1)[1])
-    for _ in range(2):  # 500 at a time (test_core drops 20,000 without the HTTP round trips)
+    for _ in range(2):  # 500 at a time (test_outbox drops 20,000 without the HTTP round trips)
         polls = []
         for _ in range(500):
             poll = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -144,10 +144,10 @@ def test_long_polls_dropped_over_http_leave_no_waiters_behind(
             head = f"GET /api/web/events?after=0 HTTP/1.1\r\nX-Wayfinder-Session: {session}\r\n"
             poll.sendall(f"{head}\r\n".encode())
             polls.append(poll)
-        eventually(lambda: len(gateway._waiters) >= 500, "the polls did not start waiting")
+        eventually(lambda: len(gateway.outbox._waiters) >= 500, "the polls did not start waiting")
         for poll in polls:  # the widget closed, the tab navigated away, the attacker moved on
             poll.close()
-        eventually(lambda: not gateway._waiters, "dropped polls were kept waiting")
+        eventually(lambda: not gateway.outbox._waiters, "dropped polls were kept waiting")
 
 
 @pytest.mark.parametrize(

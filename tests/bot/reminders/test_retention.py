@@ -32,15 +32,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.reminders.retention import Conversations, Retention, tracker_engine
+from bot.reminders.settings import WorkerSettings
 from bot.reminders.worker import RasaClient, ReminderWorker
-from bot.settings import WorkerSettings
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.handoffs import open_handoff
 from knowledge.learners import (
     add_to_plan,
     forget_learner,
     get_or_create_learner,
     mark_sent,
-    open_handoff,
     remember_profile,
     schedule_reminder,
 )

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from sqlalchemy.orm import Session
 
+from benchmarks.evaluation import evaluate, load_judgements
 from benchmarks.relevance import city_folders, load_city
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
-from knowledge.search.evaluation import evaluate, load_judgements
 
 THRESHOLD = 0.85  # the target for every city; the demo's test floor is lower (0.80)
 CITIES = city_folders()

@@ -130,9 +130,9 @@ def test_filters_from_options_reach_the_search(
     [
         (["--near", "200,5"], 2, "latitude must be between -90 and 90, not 200"),
         (["--near", "here"], 2, "expected LAT,LON"),
-        (["--age", "-3"], 2, "age must be between 0 and 120, not -3"),
-        (["--max-cost", "-1"], 2, "cost cannot be negative"),
-        (["--days", "Caturday"], 2, "unknown day 'Caturday'"),
+        (["--age", "-3"], 2, "argument --age: -3 is negative; ages are 0 or more"),
+        (["--max-cost", "-1"], 2, "argument --max-cost: -1 is negative; write 0 for free"),
+        (["--days", "Caturday"], 2, "argument --days: 'Caturday' is not a day; use Mon;Tue;"),
         (["--language", "spanish"], 2, "two-letter ISO 639-1 code"),
         (["--neighborhood", "Rivrside Pk"], 1, "unknown neighbourhood 'Rivrside Pk'; did you mean"),
         (["--topic", "zorbulation"], 1, "unknown topic 'zorbulation'"),

@@ -46,17 +46,18 @@ def test_a_listing_never_confirmed_is_not_ranked_down(directory: Directory) -> N
     assert not result.results[0].stale and result.results[0].score == result.results[1].score
 
 
-def test_the_days_come_from_the_setting_unless_given(
+def test_the_days_come_from_the_caller_never_from_the_environment(
     directory: Directory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory.listing("Alpha Coders", assured_date=TODAY - timedelta(days=30))
     directory.listing("Beta Coders", assured_date=LATELY)
-    monkeypatch.delenv("FRESHNESS_DAYS", raising=False)
-    assert directory.titles("coding") == ["Alpha Coders", "Beta Coders"]  # 30 < 60 days
-    monkeypatch.setenv("FRESHNESS_DAYS", "20")
-    assert directory.titles("coding") == ["Beta Coders", "Alpha Coders"]
-    given = search(directory.session, SearchQuery("coding"), today=TODAY, freshness_days=45)
-    assert [hit.title for hit in given.results] == ["Alpha Coders", "Beta Coders"]
+    monkeypatch.setenv("FRESHNESS_DAYS", "20")  # the process's settings pass it; search ignores it
+    assert directory.titles("coding") == ["Alpha Coders", "Beta Coders"]  # 30 < 60, the default
+    given = search(directory.session, SearchQuery("coding"), today=TODAY, freshness_days=20)
+    assert [hit.title for hit in given.results] == ["Beta Coders", "Alpha Coders"]
+    monkeypatch.setenv("FRESHNESS_DAYS", "45")
+    again = search(directory.session, SearchQuery("coding"), today=TODAY, freshness_days=20)
+    assert [hit.title for hit in again.results] == ["Beta Coders", "Alpha Coders"]
 
 
 def test_stale_means_confirmed_more_than_the_days_ago() -> None:

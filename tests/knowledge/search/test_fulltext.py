@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import Actor
 from knowledge.models import Credential, Opportunity
 from knowledge.search import fulltext
@@ -15,7 +16,7 @@ from knowledge.search.fulltext import Phrase, indexed_words, near_misses, typo_v
 from knowledge.search.plan import Plan
 from knowledge.search.retrieval import CANDIDATE_LIMIT, Scope, fetch_candidates
 from knowledge.taxonomy import is_near_miss
-from knowledge.writes import create_opportunities, get_or_create_credential, upsert_opportunity
+from knowledge.writes import get_or_create_credential, upsert_opportunity
 from tests.knowledge.search.conftest import CENTRE, TODAY, Directory, km_north
 from tests.knowledge.transfer.factories import import_rows, row
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import delete, select
 
+from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import Actor
 from knowledge.models import Opportunity, SearchEntry
 from knowledge.search.index import (
@@ -16,7 +17,6 @@ from knowledge.search.index import (
 )
 from knowledge.text import lemmas, words
 from knowledge.writes import (
-    create_opportunities,
     get_or_create_credential,
     get_or_create_provider,
     upsert_opportunity,

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchmarks.evaluation import JUDGEMENTS, evaluate, load_judgements
 from knowledge.db import make_engine
 from knowledge.models import Base, Opportunity
-from knowledge.search.evaluation import JUDGEMENTS, evaluate, load_judgements, ndcg_at_k
 from knowledge.seed import seed_directory
 
 THRESHOLD = 0.80
@@ -51,16 +51,3 @@ def test_every_judged_listing_exists_and_is_visible(demo_city: Session) -> None:
 
 def test_judgements_file_is_where_the_benchmark_looks() -> None:
     assert Path(__file__).with_name("judgements.yml") == JUDGEMENTS
-
-
-def test_ndcg_is_one_for_the_ideal_order_and_lower_otherwise() -> None:
-    grades = {"a": 3, "b": 2, "c": 1}
-    assert ndcg_at_k(["a", "b", "c"], grades) == pytest.approx(1.0)
-    assert ndcg_at_k(["c", "b", "a"], grades) < ndcg_at_k(["a", "c", "b"], grades) < 1.0
-    assert ndcg_at_k(["x", "y"], grades) == 0.0
-    # gains are 2^grade - 1 and the discount log2(rank + 1): one perfect hit in second place
-    assert ndcg_at_k(["x", "a"], {"a": 3}) == pytest.approx(1 / 1.5849625, rel=1e-6)
-
-
-def test_ndcg_only_counts_the_top_k() -> None:
-    assert ndcg_at_k(["x", "y", "z", "w", "v", "a"], {"a": 3}, k=5) == 0.0

@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from knowledge.cli import main
+from knowledge.db import make_engine
+from knowledge.models import Opportunity
 from knowledge.transfer.csv_format import COLUMNS
 from tests.knowledge.transfer.factories import csv_text, row
 
@@ -45,6 +49,17 @@ def test_import_prints_a_summary_and_is_idempotent(
     assert "  new provider: Eastside Library" in out
     assert main(["directory", "import", str(path)]) == 0
     assert capsys.readouterr().out == f"Imported {path}: 0 created, 0 updated, 2 unchanged.\n"
+
+
+def test_import_prices_listings_in_the_configured_currency(
+    migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYFINDER_CURRENCY", "eur")
+    assert main(["directory", "import", str(write_csv(tmp_path, row(cost="12.50")))]) == 0
+    engine = make_engine(migrated)
+    with Session(engine) as session:
+        assert session.scalars(select(Opportunity.cost_currency)).all() == ["EUR"]
+    engine.dispose()
 
 
 def test_import_with_problems_exits_1_and_lists_them_on_stderr(

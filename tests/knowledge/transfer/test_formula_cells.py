@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.cli import main
 from knowledge.models import Opportunity, Pathway, Topic
-from knowledge.transfer.csv_cells import FORMULA_STARTS, neutralise, restore
+from knowledge.transfer.csv_cells import FORMULA_STARTS, neutralise, read_records, restore
 from knowledge.transfer.pathways_csv import export_pathways, import_pathways
 from knowledge.transfer.taxonomy_csv import export_taxonomy, import_taxonomy
 from knowledge.writes import get_or_create_topic
@@ -145,3 +145,10 @@ def test_taxonomy_cells_are_neutralised_and_round_trip(session: Session) -> None
     assert again.problems == [] and again.added == again.removed == {}
     topic = session.scalars(select(Topic)).one()
     assert sorted(synonym.term for synonym in topic.synonyms) == ["-plus", "@at"]
+
+
+def test_a_nul_is_refused_naming_its_line_on_every_python() -> None:
+    """Python 3.10's csv reader refused a NUL; 3.11's passes it into the cell."""
+    assert read_records("title\r\nok\n") == [["title"], ["ok"]]
+    with pytest.raises(csv.Error, match=r"^near line 3: line contains NUL$"):
+        read_records('title\nok\n"a\x00b"\n')

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
+from bot.nlu_lookups import build_lookup_files, stale_lookup_files, write_lookup_files
 from knowledge.history import Actor
-from knowledge.lookups import build_lookup_files, stale_lookup_files, write_lookup_files
 from knowledge.seed import seed_directory
 from knowledge.writes import get_or_create_topic
 from tests.knowledge.test_seed import write_seed
@@ -81,6 +81,6 @@ def test_writing_is_stable_and_a_new_topic_makes_the_files_stale(
 
 
 def test_committed_lookup_files_match_the_demo_city(demo_session: Session) -> None:
-    from knowledge.lookups import LOOKUPS_DIR
+    from bot.nlu_lookups import LOOKUPS_DIR
 
     assert stale_lookup_files(demo_session, LOOKUPS_DIR) == [], "run `wayfinder nlu lookups`"

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import apply_changes, deferred_history, flush_history, history_of
 from knowledge.models import ChangeRecord, Location, Opportunity, Provider
 from knowledge.writes import (
-    create_opportunities,
     get_or_create_credential,
     get_or_create_neighbourhood,
     get_or_create_provider,

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from knowledge.search.engine import search
 from knowledge.search.query import SearchQuery
+from knowledge.settings import PROJECT_ROOT
 
-JUDGEMENTS = (
-    Path(__file__).resolve().parents[2] / "tests" / "knowledge" / "search" / "judgements.yml"
-)
+JUDGEMENTS = PROJECT_ROOT / "tests" / "knowledge" / "search" / "judgements.yml"
 QUERY_FIELDS = {
     "text", "topics", "age", "neighbourhood", "near", "radius_km", "free_only", "max_cost",
     "days", "when", "format", "language", "upcoming_days",

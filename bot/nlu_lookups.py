@@ -1,4 +1,7 @@
-"""NLU lookup tables generated from the directory, so the assistant knows the city's words."""
+"""NLU lookup tables generated from the directory, so the assistant knows the city's words.
+
+Written into nlu_data/lookups/ by `wayfinder nlu lookups` (run by `make train`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.settings import PROJECT_ROOT
 from knowledge.goals import career_index
 from knowledge.models import Neighbourhood, Provider, Topic
-from knowledge.settings import PROJECT_ROOT
 from knowledge.taxonomy import GENERIC_WORDS, Taxonomy, load_taxonomy, starter_index
 from knowledge.text import fold
 
@@ -26,11 +29,16 @@ class _Literal(str):
     """A string YAML writes as a `|` block, as Rasa's training data format expects."""
 
 
+class _NluDumper(yaml.SafeDumper):
+    """yaml's safe dumper plus _Literal blocks, so yaml's own dumper stays as it was."""
+
+
 def _literal(dumper: yaml.SafeDumper, value: _Literal) -> yaml.ScalarNode:
+    """A _Literal as a `|` block."""
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
 
 
-yaml.add_representer(_Literal, _literal, Dumper=yaml.SafeDumper)
+_NluDumper.add_representer(_Literal, _literal)
 
 
 def _examples(values: list[str]) -> _Literal:
@@ -40,7 +48,8 @@ def _examples(values: list[str]) -> _Literal:
 
 def _document(what: str, blocks: list[dict[str, object]]) -> str:
     """One Rasa NLU training-data file with a do-not-edit header."""
-    body = yaml.safe_dump({"version": "3.1", "nlu": blocks}, sort_keys=False, allow_unicode=True)
+    document = {"version": "3.1", "nlu": blocks}
+    body = yaml.dump(document, Dumper=_NluDumper, sort_keys=False, allow_unicode=True)
     return HEADER.format(what=what) + body
 
 

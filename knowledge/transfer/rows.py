@@ -1,0 +1,301 @@
+"""One row of listing cells (a spreadsheet row, an HSDS service, a chat or API edit) turned into
+checked, typed values, every problem reported against its row and column.
+
+Each value is checked by the listing fields' own rules (knowledge.listing_fields); this module
+adds what a row needs: required cells, rules across two cells, and repeated rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from knowledge.listing_fields import (
+    MAX_LENGTHS,
+    FieldError,
+    format_time,
+    parse_age,
+    parse_choice,
+    parse_coordinate,
+    parse_cost,
+    parse_date,
+    parse_list,
+    parse_seats,
+    parse_text,
+    parse_time,
+    parse_whole_number,
+)
+from knowledge.models import CREDENTIAL_TYPES, FORMATS, PROVIDER_KINDS, STATUSES
+from knowledge.transfer.report import Problem
+
+_Value = TypeVar("_Value")
+
+
+@dataclass
+class OpportunityRow:
+    """One listing as read from a row; cells that failed to parse are None."""
+
+    row: int
+    external_id: str | None = None
+    title: str = ""
+    provider: str = ""
+    provider_kind: str | None = None  # empty or absent: unknown
+    description: str = ""
+    topics: list[str] = field(default_factory=list)
+    min_age: int | None = None
+    max_age: int | None = None
+    cost: Decimal | None = None
+    cost_notes: str | None = None
+    format: str = ""
+    address: str | None = None
+    neighbourhood: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    days: list[str] = field(default_factory=list)
+    start_time: time | None = None
+    end_time: time | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    application_deadline: date | None = None
+    languages: list[str] = field(default_factory=list)
+    credential: str | None = None
+    credential_type: str | None = None
+    enroll_url: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    version: int | None = None  # the listing's version in the export the row came from
+    extras: dict[str, Any] = field(default_factory=dict)  # HSDS-only fields, by model attribute
+    provider_details: dict[str, Any] = field(default_factory=dict)  # for a new provider
+    location_details: dict[str, Any] = field(default_factory=dict)  # for a new location
+    failed: set[str] = field(default_factory=set)  # columns with a problem (reported already)
+
+    @property
+    def has_location(self) -> bool:
+        """Whether any location cell is filled in."""
+        return any(
+            value is not None
+            for value in (
+                self.address,
+                self.neighbourhood,
+                self.city,
+                self.latitude,
+                self.longitude,
+            )
+        )
+
+
+def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[Problem]]:
+    """Check and convert one row's cells; returns the values and every problem found."""
+    cell = Cells(cells, row)
+    result = OpportunityRow(
+        row=row,
+        external_id=cell.text("external_id"),
+        title=cell.text("title", required=True) or "",
+        provider=cell.text("provider", required=True) or "",
+        provider_kind=cell.choice("provider_kind", PROVIDER_KINDS),
+        description=cell.text("description", required=True) or "",
+        topics=cell.topics(),
+        min_age=cell.age("min_age"),
+        max_age=cell.age("max_age"),
+        cost=cell.cost(),
+        cost_notes=cell.text("cost_notes"),
+        format=cell.choice("format", FORMATS, required=True) or "",
+        address=cell.text("address"),
+        neighbourhood=cell.text("neighborhood"),
+        city=cell.text("city"),
+        latitude=cell.coordinate("latitude", 90),
+        longitude=cell.coordinate("longitude", 180),
+        days=cell.days(),
+        start_time=cell.time("start_time"),
+        end_time=cell.time("end_time"),
+        start_date=cell.date("start_date"),
+        end_date=cell.date("end_date"),
+        application_deadline=cell.date("application_deadline"),
+        languages=cell.languages(),
+        credential=cell.text("credential"),
+        credential_type=cell.choice("credential_type", CREDENTIAL_TYPES),
+        enroll_url=cell.text("enroll_url"),
+        contact_phone=cell.text("contact_phone"),
+        contact_email=cell.text("contact_email"),
+        version=cell.version(),
+    )
+    _check_together(result, cell)
+    if "status" in cells:
+        result.extras["status"] = cell.choice("status", STATUSES) or "active"
+    if "eligibility" in cells:
+        result.extras["eligibility"] = cell.text("eligibility")
+    if "assured_date" in cells:
+        result.extras["assured_date"] = cell.date("assured_date")
+    result.failed = {problem.column for problem in cell.problems if problem.column}
+    return result, cell.problems
+
+
+def _check_together(row: OpportunityRow, cell: Cells) -> None:
+    """Rules that compare two cells of the same row."""
+    if row.min_age is not None and row.max_age is not None and row.max_age < row.min_age:
+        cell.fail("max_age", f"{row.max_age} is below min_age {row.min_age}")
+    if row.start_date and row.end_date and row.end_date < row.start_date:
+        cell.fail("end_date", f"{row.end_date} is before start_date {row.start_date}")
+    if row.start_time and row.end_time and row.end_time <= row.start_time:
+        cell.fail(
+            "end_time",
+            f"{format_time(row.end_time)} is not after start_time {format_time(row.start_time)}",
+        )
+    if row.credential_type and not cell.filled("credential"):
+        cell.fail("credential_type", "is filled in but credential is empty; name the credential")
+    for present, absent in (("latitude", "longitude"), ("longitude", "latitude")):
+        if cell.filled(present) and not cell.filled(absent):
+            cell.fail(absent, f"{present} is given, so {absent} is needed too (or clear both)")
+
+
+class Cells:
+    """One row's cells, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, cells: Mapping[str, str], row: int) -> None:
+        self.cells = {column: (value or "").strip() for column, value in cells.items()}
+        self.row = row
+        self.problems: list[Problem] = []
+
+    def fail(self, column: str, message: str) -> None:
+        """Record a problem with one cell."""
+        self.problems.append(Problem(message, self.row, column))
+
+    def filled(self, column: str) -> bool:
+        """Whether the cell has anything in it."""
+        return bool(self.cells.get(column))
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        """A trimmed text cell; empty means unknown (None)."""
+        value = self.cells.get(column, "")
+        if not value:
+            if required:
+                self.fail(column, "is required but empty")
+            return None
+        limit = MAX_LENGTHS.get(column)
+        if limit is not None and len(value) > limit:  # refused in the field's own words
+            return self.parsed(column, parse_text, column, value)
+        return value
+
+    def parsed(self, column: str, parse: Callable[..., _Value], *args: Any) -> _Value | None:
+        """`parse(*args)`, or None with the refusal recorded against the column."""
+        try:
+            return parse(*args)
+        except FieldError as error:
+            self.fail(column, str(error))
+            return None
+
+    def value(
+        self, column: str, parse: Callable[..., _Value], *args: Any, required: bool = False
+    ) -> _Value | None:
+        """A filled cell through one of the listing fields' parsers; empty means unknown."""
+        value = self.text(column, required=required)
+        if value is None:
+            return None
+        try:
+            return parse(value, *args)
+        except FieldError as error:
+            self.fail(column, str(error))
+            return None
+
+    def choice(self, column: str, allowed: Sequence[str], *, required: bool = False) -> str | None:
+        """One of a fixed set of words, ignoring case and accepting spaces or hyphens for '_'."""
+        return self.value(column, parse_choice, allowed, required=required)
+
+    def listed(self, column: str) -> list[str]:
+        """A `;`-separated list cell (topics, days, languages), each refused part recorded."""
+        values, refusals = parse_list(column, self.cells.get(column, ""))
+        for message in refusals:
+            self.fail(column, message)
+        return values
+
+    def topics(self) -> list[str]:
+        """Topic names (matched to the taxonomy later), at least one."""
+        problems = len(self.problems)
+        topics = self.listed("topics")
+        if not topics and len(self.problems) == problems:
+            self.fail("topics", "is required but empty")
+        return topics
+
+    def days(self) -> list[str]:
+        """Meeting days as Mon…Sun in week order."""
+        return self.listed("days")
+
+    def languages(self) -> list[str]:
+        """ISO 639-1 codes in the order given, lower-case, without repeats."""
+        return self.listed("languages")
+
+    def whole_number(self, column: str) -> int | None:
+        """A whole number such as 12."""
+        return self.value(column, parse_whole_number)
+
+    def version(self) -> int | None:
+        """The version an export wrote (1 or more); empty for a row the export did not write."""
+        value = self.whole_number("version")
+        if value is not None and value < 1:
+            self.fail(
+                "version",
+                f"{value} is not a version; keep the number the export wrote, or leave it empty "
+                "for a new listing",
+            )
+            return None
+        return value
+
+    def age(self, column: str) -> int | None:
+        """An age in years, 0 to MAX_AGE."""
+        return self.value(column, parse_age)
+
+    def seats(self, column: str) -> int | None:
+        """Seats left, 0 (full) or more."""
+        return self.value(column, parse_seats)
+
+    def cost(self) -> Decimal | None:
+        """A price such as 25 or 12.50; 0 means free."""
+        return self.value("cost", parse_cost)
+
+    def coordinate(self, column: str, bound: int) -> float | None:
+        """A latitude (±90) or longitude (±180) in decimal degrees."""
+        return self.value(column, parse_coordinate, column, bound)
+
+    def date(self, column: str) -> date | None:
+        """A calendar date written YYYY-MM-DD."""
+        return self.value(column, parse_date)
+
+    def time(self, column: str) -> time | None:
+        """A clock time written HH:MM (24-hour)."""
+        return self.value(column, parse_time)
+
+
+def check_duplicates(rows: Sequence[OpportunityRow]) -> list[Problem]:
+    """Rows that would write the same listing: same external_id, or same provider and title."""
+    problems = []
+    by_id: dict[str, int] = {}
+    by_name: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.external_id:
+            first = by_id.setdefault(row.external_id, row.row)
+            if first != row.row:
+                problems.append(
+                    Problem(
+                        f"{row.external_id!r} is already used in row {first}",
+                        row.row,
+                        "external_id",
+                    )
+                )
+        elif row.title and row.provider:
+            key = (row.provider.lower(), row.title.lower())
+            first = by_name.setdefault(key, row.row)
+            if first != row.row:
+                problems.append(
+                    Problem(
+                        f"{row.title!r} by {row.provider!r} is already in row {first}; rows "
+                        "without external_id are matched by provider and title, so give them "
+                        "external_ids",
+                        row.row,
+                        "title",
+                    )
+                )
+    return problems
