@@ -29,15 +29,16 @@ TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml
 TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
 TEST_WORK := var/test
 
-.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa conversation e2e bench clean
+.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa unit-browser conversation e2e bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
 		awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
-	@echo "Creating $(VENV) (our code, Python 3.10)…"
-	@test -x $(PY) || "$$(scripts/find-python310)" -m venv $(VENV)
+	@echo "Creating $(VENV) (our code, Python 3.12)…"
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
+		|| "$$(scripts/find-python 3.12)" -m venv --clear $(VENV) # a .venv of another Python is made anew
 	@$(PY) -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) -m pip install $(PIP_FLAGS) --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
@@ -45,8 +46,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@touch $@
 
 $(VENV_RASA)/.installed: requirements-rasa.txt
-	@echo "Creating $(VENV_RASA) (the Rasa server, Python 3.10; takes a few minutes)…"
-	@test -x $(VENV_RASA)/bin/python || "$$(scripts/find-python310)" -m venv $(VENV_RASA)
+	@echo "Creating $(VENV_RASA) (the Rasa server, Python 3.10 as Rasa 3.6 needs; takes a few minutes)…"
+	@$(VENV_RASA)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null \
+		|| "$$(scripts/find-python 3.10)" -m venv --clear $(VENV_RASA)
 	@$(VENV_RASA)/bin/python -m pip install $(PIP_FLAGS) -r requirements-rasa.txt 2>&1 | grep -v '^WARNING: Location' || true
 	@$(VENV_RASA)/bin/rasa --version >/dev/null # fail loudly if the install broke
 	@touch $@
@@ -91,8 +93,8 @@ lint: $(VENV)/.installed ## ruff on all Python code
 typecheck: $(VENV)/.installed ## mypy --strict on our packages
 	@$(VENV)/bin/mypy knowledge actions bot benchmarks
 
-unit: $(VENV)/.installed browser ## the pytest suite without the servers (PYTEST_ARGS=... to filter)
-	@$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+unit: $(VENV)/.installed ## the pytest suite without the servers or a browser (PYTEST_ARGS=... to filter)
+	@$(VENV)/bin/pytest -m "not e2e and not browser" $(PYTEST_ARGS)
 
 $(VENV_RASA)/.dev-installed: requirements-rasa-dev.txt | $(VENV_RASA)/.installed
 	@$(VENV_RASA)/bin/python -m pip install $(PIP_FLAGS) -r requirements-rasa-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
@@ -100,6 +102,9 @@ $(VENV_RASA)/.dev-installed: requirements-rasa-dev.txt | $(VENV_RASA)/.installed
 
 unit-rasa: $(VENV_RASA)/.dev-installed ## tests of what the Rasa server loads (bot/rasa_ext), in .venv-rasa
 	@$(VENV_RASA)/bin/python -m pytest --confcutdir=tests/bot/rasa_ext -p no:cacheprovider tests/bot/rasa_ext $(PYTEST_ARGS)
+
+unit-browser: $(VENV)/.installed browser ## the web widget in headless Chromium against a stub gateway (installs the browser)
+	@$(VENV)/bin/pytest -m "browser and not e2e" $(PYTEST_ARGS)
 
 # The conversation checks share one model, trained once per run from the committed data.
 $(TEST_WORK)/model.tar.gz: $(TRAIN_INPUTS) | $(VENV_RASA)/.installed
@@ -118,7 +123,7 @@ e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: RE
 	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz WAYFINDER_TEST_CITY_MODELS=$(TEST_WORK)/cities \
 		$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-test: lint typecheck unit unit-rasa conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
+test: lint typecheck unit unit-rasa unit-browser conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
 bench: setup train ## measure the directory, the assistant and the channels under load, and each city's scripted conversations; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -16,7 +16,7 @@ ACTION_SERVER_ENV = {"SANIC_HOST": LOCALHOST}
 
 def action_server_command(port: int) -> list[str]:
     """rasa-sdk serving actions/ (start it with ACTION_SERVER_ENV, so only on localhost)."""
-    return [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)]
+    return [str(PYTHON), "-m", "bot.action_server", "-p", str(port)]
 
 
 def rasa_server_command(port: int, model: Path, token: str | None = None) -> list[str]:

@@ -1,5 +1,5 @@
-# The action server (rasa-sdk) and the reminder worker: our code on Python 3.10, like .venv.
-FROM python:3.10-slim
+# The action server (rasa-sdk) and the reminder worker: our code on Python 3.12, like .venv.
+FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt ./
@@ -13,4 +13,4 @@ RUN useradd --create-home wayfinder
 USER wayfinder
 EXPOSE 5055
 ENTRYPOINT ["python", "-m"]
-CMD ["rasa_sdk", "--actions", "actions", "-p", "5055"]
+CMD ["bot.action_server", "-p", "5055"]

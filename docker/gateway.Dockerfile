@@ -1,5 +1,5 @@
-# The channel gateway (web widget, Telegram): our code on Python 3.10, like .venv.
-FROM python:3.10-slim
+# The channel gateway (web widget, Telegram): our code on Python 3.12, like .venv.
+FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt ./

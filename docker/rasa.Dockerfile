@@ -1,5 +1,6 @@
-# The Rasa server (.venv-rasa's contents): rasa==3.6.21 on Python 3.10, with the model trained at
-# build time from the committed domain, data and lookups (run `make train` first for your city).
+# The Rasa server (.venv-rasa's contents): rasa==3.6.21 on Python 3.10 (Rasa 3.6's ceiling), with the
+# model trained at build time from the committed domain, data and lookups (run `make train` first
+# for your city). An internal service: docker-compose.yml publishes its port on loopback only.
 FROM python:3.10-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

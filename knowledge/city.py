@@ -8,7 +8,7 @@ imports its own spreadsheet is itself, not the demo city, without configuring an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -39,12 +39,12 @@ class City:
     def local(self, moment: datetime) -> datetime:
         """A time in the city; a naive time is UTC, as the database stores times."""
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(self.zone)
 
     def today(self, now: datetime | None = None) -> date:
         """The date in the city now (or at `now`)."""
-        return self.local(now or datetime.now(timezone.utc)).date()
+        return self.local(now or datetime.now(UTC)).date()
 
 
 @dataclass(frozen=True)

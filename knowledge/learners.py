@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import delete, or_, select, union
@@ -155,7 +155,7 @@ def schedule_reminder(
     opportunity: Opportunity,
     *,
     now: datetime | None = None,
-    zone: tzinfo = timezone.utc,
+    zone: tzinfo = UTC,
 ) -> ReminderPlan:
     """Remind a few days before the application deadline, else before the start date, at
     REMIND_AT in the city's time `zone` (due times are stored in UTC, like `now`).
@@ -165,7 +165,7 @@ def schedule_reminder(
     explain.
     """
     now = now or utcnow()
-    today = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone).date()
+    today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone).date()
     kind, event = (
         ("deadline", opportunity.application_deadline)
         if opportunity.application_deadline
@@ -184,7 +184,7 @@ def schedule_reminder(
     if existing is not None and existing.status == "pending":
         return ReminderPlan(existing, "exists", event)
     local = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT, tzinfo=zone)
-    due = local.astimezone(timezone.utc).replace(tzinfo=None)
+    due = local.astimezone(UTC).replace(tzinfo=None)
     due = max(due, now + timedelta(minutes=1))
     if existing is not None:  # sent or failed before: a new occurrence, with new words and key
         existing.due_at, existing.status, existing.attempts = due, "pending", 0

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Column
 
@@ -261,11 +261,8 @@ _COORDINATES: dict[tuple[str, int], float] = {}
 _LISTS: dict[tuple[str, str], tuple[str, ...]] = {}  # (column, cell) → topics, days, languages
 _REMEMBERED = 20_000  # at most, per kind
 
-_Key = TypeVar("_Key")
-_Value = TypeVar("_Value")
 
-
-def _remember(known: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
+def _remember[Key, Value](known: dict[Key, Value], key: Key, value: Value) -> Value:
     """Keep a value for the next one written the same way; returns it."""
     if len(known) >= _REMEMBERED:
         known.clear()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -52,7 +52,6 @@ from knowledge.writes import upsert_opportunity
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: same rules, faster
 SEED_ACTOR = Actor(name="seed", source="seed")
-_Value = TypeVar("_Value")
 
 
 class SeedError(ValueError):
@@ -605,7 +604,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _parsed(parse: Callable[[str], _Value], value: Any, where: str) -> _Value | None:
+def _parsed[Value](parse: Callable[[str], Value], value: Any, where: str) -> Value | None:
     """A YAML value through the listing fields' own rules (as a spreadsheet cell would be written);
     None when absent."""
     if value is None:

@@ -6,7 +6,7 @@ One record at a time; many new listings at once go through knowledge.bulk.opport
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -158,19 +158,18 @@ def create_credential(
     return credential
 
 
-_Found = TypeVar("_Found", Topic, Neighbourhood, Credential)
 FIND_BATCH = 500  # names per query, well under SQLite's limit on parameters
 
 
-def _find_many(
-    session: Session, query: type[_Found] | Select[Any], key: Any, names: Iterable[str]
-) -> dict[str, _Found]:
+def _find_many[Found: (Topic, Neighbourhood, Credential)](
+    session: Session, query: type[Found] | Select[Any], key: Any, names: Iterable[str]
+) -> dict[str, Found]:
     """Records whose `key` (a lower-cased column) is one of the names, trimmed and lower-cased;
     `query` selects the record, or the record and `key`. Like the one-name finders, the first
     record found for a name is the one it gets."""
     wanted = sorted({name.strip().lower() for name in names})
     statement = select(query, key) if isinstance(query, type) else query
-    found: dict[str, _Found] = {}
+    found: dict[str, Found] = {}
     for start in range(0, len(wanted), FIND_BATCH):
         batch = statement.where(key.in_(wanted[start : start + FIND_BATCH]))
         for record, name in session.execute(batch):

@@ -178,3 +178,24 @@ def test_the_worker_erases_conversations_where_rasa_keeps_them() -> None:
     assert len({url.set(drivername="postgresql") for url in stores}) == 1  # drivers differ
     for name in ("gateway", "reminders"):  # the privacy notice and the worker read one value
         assert "WAYFINDER_RETENTION_DAYS" in services[name]["environment"]
+
+
+def test_only_the_gateway_faces_the_network_and_rasa_stays_internal() -> None:
+    """Rasa (Python 3.10, a REST channel that answers anyone) is reached through the gateway only:
+    its port is published on the host's loopback, the other services' not at all."""
+    published = {name: service.get("ports", []) for name, service in COMPOSE["services"].items()}
+    assert published.pop("gateway") == ["8080:8080"]
+    assert published.pop("rasa") == ["127.0.0.1:5005:5005"]
+    assert all(not ports for ports in published.values()), published
+    # Host networking would put every service's port on every address of the host.
+    assert all("network_mode" not in service for service in COMPOSE["services"].values())
+
+
+def test_only_the_rasa_image_stays_on_python_310() -> None:
+    """Python 3.10 gets no security fixes after October 2026: only Rasa 3.6, which needs it."""
+    bases = {
+        path.name: re.findall(r"^FROM (\S+)", path.read_text(), re.MULTILINE)
+        for path in (ROOT / "docker").glob("*.Dockerfile")
+    }
+    assert bases.pop("rasa.Dockerfile") == ["python:3.10-slim"]
+    assert bases and all(found == ["python:3.12-slim"] for found in bases.values()), bases

@@ -26,7 +26,7 @@ def main() -> int:
     print(f"Web chat: http://{settings.host}:{settings.port}/", flush=True)
     if not settings.telegram_token:
         print("Telegram: off (set TELEGRAM_BOT_TOKEN to start the Telegram bot)", flush=True)
-    app.run(host=settings.host, port=settings.port, access_log=False, workers=1)
+    app.run(host=settings.host, port=settings.port, access_log=False, single_process=True)
     return 0
 
 

@@ -14,7 +14,7 @@ import itertools
 import logging
 from typing import Any
 
-from sanic import Blueprint, HTTPResponse, Request, Sanic, response
+from sanic import Blueprint, DefaultSanic, HTTPResponse, Request, Sanic, response
 from sanic.exceptions import SanicException
 from telegram import Update
 
@@ -38,7 +38,7 @@ HOUSEKEEPING_S = 60
 _names = itertools.count(1)
 
 
-def make_app(settings: GatewaySettings) -> Sanic:
+def make_app(settings: GatewaySettings) -> DefaultSanic:
     """The Sanic app for these settings; connections open when it starts, not here."""
     app = Sanic(f"wayfinder_gateway_{next(_names)}")
     app.config.RESPONSE_TIMEOUT = 60  # the widget's long poll holds 25 s
@@ -59,7 +59,7 @@ def make_app(settings: GatewaySettings) -> Sanic:
     app.error_handler.add(Exception, _error_json)
     allow_listed_origins(app, settings)
 
-    async def start(app: Sanic, _loop: Any) -> None:
+    async def start(app: DefaultSanic) -> None:
         """Start Telegram (when a token is set) and the housekeeping loop."""
         if settings.telegram_token:
             app.ctx.telegram = await _start_telegram(gateway, settings)
@@ -67,7 +67,7 @@ def make_app(settings: GatewaySettings) -> Sanic:
             logger.info("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off (web only)")
         app.ctx.housekeeping = asyncio.create_task(_housekeeping(gateway))
 
-    async def stop(app: Sanic, _loop: Any) -> None:
+    async def stop(app: DefaultSanic) -> None:
         """Stop Telegram and the loop; close connections."""
         app.ctx.housekeeping.cancel()
         application = app.ctx.telegram

@@ -3,14 +3,14 @@ widget and call the gateway's APIs from their pages."""
 
 from __future__ import annotations
 
-from sanic import HTTPResponse, Request, Sanic, response
+from sanic import DefaultSanic, HTTPResponse, Request, response
 from sanic.response import BaseHTTPResponse
 
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.web import SESSION_HEADER
 
 
-def allow_listed_origins(app: Sanic, settings: GatewaySettings) -> None:
+def allow_listed_origins(app: DefaultSanic, settings: GatewaySettings) -> None:
     """Answer preflights and add CORS headers for the allowed origins, on every route."""
 
     async def preflight(request: Request) -> HTTPResponse | None:

@@ -52,7 +52,7 @@ def sent_count(channel: OutputChannel | None) -> int | None:
     return None
 
 
-def response_text(app: Sanic | None, name: str) -> str | None:
+def response_text(app: Sanic[Any, Any] | None, name: str) -> str | None:
     """The first text of the response `name` in the loaded agent's domain."""
     agent = getattr(app.ctx, "agent", None) if app is not None else None
     domain = getattr(agent, "domain", None)
@@ -62,7 +62,7 @@ def response_text(app: Sanic | None, name: str) -> str | None:
     return None
 
 
-def apology_text(app: Sanic | None) -> str | None:
+def apology_text(app: Sanic[Any, Any] | None) -> str | None:
     """The first text of utter_technical_trouble in the loaded agent's domain."""
     return response_text(app, APOLOGY)
 
@@ -71,7 +71,7 @@ class WayfinderRestInput(RestInput):
     """RestInput that apologises instead of staying silent."""
 
     def __init__(self) -> None:
-        self.app: Sanic | None = None
+        self.app: Sanic[Any, Any] | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -131,7 +131,7 @@ class WayfinderRestInput(RestInput):
         """Rasa's REST blueprint around the answering handler; remembers the app for its domain."""
         blueprint: Blueprint = super().blueprint(self.answering(on_new_message))
 
-        async def remember_app(app: Sanic, _loop: Any) -> None:
+        async def remember_app(app: Sanic[Any, Any], _loop: Any) -> None:
             self.app = app
 
         blueprint.listener(remember_app, "before_server_start")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -67,7 +67,7 @@ def tracker_engine(url: str) -> Engine:
 
 def _epoch(moment: datetime) -> float:
     """A naive UTC datetime (how the directory stores time) as Rasa's event timestamp."""
-    return moment.replace(tzinfo=timezone.utc).timestamp()
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.nlu_lookups import LOOKUPS_DIR, missing_from_lookups, stale_lookup_files
 from knowledge.cli.context import CliError, Context, require_schema
@@ -26,8 +26,6 @@ from knowledge.search.query import WHENS, QueryError, SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.search.stats import DirectoryStats, directory_stats
 from knowledge.settings import PROJECT_ROOT
-
-_Value = TypeVar("_Value")
 
 
 def register(commands: Any) -> None:
@@ -267,10 +265,10 @@ def _table(counts: dict[str, int]) -> list[str]:
     return [f"  {label:<{width}}  {count:>6}" for label, count in counts.items()] or ["  none"]
 
 
-def _field(parse: Callable[[str], _Value]) -> Callable[[str], _Value]:
+def _field[Value](parse: Callable[[str], Value]) -> Callable[[str], Value]:
     """An option's type: the listing field's own rule, refused with its message."""
 
-    def parsed(value: str) -> _Value:
+    def parsed(value: str) -> Value:
         try:
             return parse(value.strip())
         except FieldError as error:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
 
 from knowledge.listing_fields import FieldError, parse_age, parse_cost, parse_day, parse_language
 from knowledge.models import FORMATS
 
 WHENS = ("weekend", "weekday", "after_school", "evening", "morning", "summer")
-_Value = TypeVar("_Value")
 
 
 class QueryError(ValueError):
@@ -76,7 +74,7 @@ class SearchQuery:
         return None if self.max_cost is None else _decimal(self.max_cost)
 
 
-def checked(name: str, parse: Callable[[str], _Value], value: str) -> _Value:
+def checked[Value](name: str, parse: Callable[[str], Value], value: str) -> Value:
     """A filter's value through the listing field's own rule, refused with its message."""
     try:
         return parse(value)

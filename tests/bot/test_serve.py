@@ -37,7 +37,7 @@ SETTINGS = ServeSettings.from_env({"WAYFINDER_RASA_PORT": "5105", "WAYFINDER_ACT
 def test_the_four_command_lines() -> None:
     model = Path("/tmp/m/model.tar.gz")
     actions, rasa, gateway, worker = children(SETTINGS, model, Path("/tmp/logs"))
-    assert actions.command[1:] == ["-m", "rasa_sdk", "--actions", "actions", "-p", "5155"]
+    assert actions.command[1:] == ["-m", "bot.action_server", "-p", "5155"]
     assert actions.command[0] == str(PROJECT_ROOT / ".venv" / "bin" / "python")
     assert actions.env_overrides == {"SANIC_HOST": "127.0.0.1"}
     assert rasa.command == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,5 +57,5 @@ def test_today_is_the_date_in_the_city() -> None:
     late = datetime(2027, 1, 9, 3, 30)  # naive = UTC, as the database stores times
     assert City(None, "UTC", "USD", "en_US").today(late) == date(2027, 1, 9)
     assert City(None, "America/New_York", "USD", "en_US").today(late) == date(2027, 1, 8)
-    aware = datetime(2027, 1, 8, 23, 0, tzinfo=timezone.utc)
+    aware = datetime(2027, 1, 8, 23, 0, tzinfo=UTC)
     assert City(None, "Asia/Tokyo", "JPY", "ja_JP").today(aware) == date(2027, 1, 9)

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -125,7 +125,7 @@ class StubGateway:
                 "id": self._next_id,
                 "text": text,
                 "buttons": buttons or [],
-                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
 
     def reply(self, session: str, text: str, payload: str | None) -> tuple[int, dict[str, Any]]:

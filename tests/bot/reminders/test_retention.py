@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -165,7 +165,7 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
 
 def talk(tracker: Engine, sender: str, moment: datetime) -> None:
     """A turn of the conversation as Rasa stores it: the user's message and the bot's answer."""
-    stamp = moment.replace(tzinfo=timezone.utc).timestamp()
+    stamp = moment.replace(tzinfo=UTC).timestamp()
     with tracker.begin() as connection:
         connection.execute(
             insert(RASA_EVENTS),
