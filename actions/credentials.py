@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
-from actions.listing import MISSING
+from actions.listing_lines import MISSING
 from actions.reread import SEARCH, as_if, taught_subject, where_to_get
 from actions.resolve import latest_entity, named_credential, resolve_or_ask
 from knowledge.models import CREDENTIAL_TYPES, Credential, Opportunity, Topic

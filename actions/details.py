@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
 from actions.form import GRADE_TO_AGE
-from actions.listing import details_of, staleness_of
 from actions.listing_facts import ATTRIBUTES, Asked, answer
+from actions.listing_lines import details_of, staleness_of
 from actions.query import as_int
 from actions.reread import SEARCH, as_if, where_to_get
 from actions.resolve import TITLE_COVERAGE, latest_entity, resolve_opportunity, title_words

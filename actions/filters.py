@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events
-from actions.listing import money
+from actions.listing_lines import money
 from knowledge.search.interpret import LANGUAGE_NAMES
 from knowledge.search.query import SearchQuery
 

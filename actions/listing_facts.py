@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from actions.listing import MISSING, ages_of, clock, cost_of, day, enrol_of, place_of
+from actions.listing_lines import MISSING, ages_of, clock, cost_of, day, enrol_of, place_of
 from knowledge.languages import ISO_639_1
 from knowledge.models import Credential, Opportunity
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
-from actions.listing import TITLE_IN_BUTTON, short
+from actions.listing_lines import TITLE_IN_BUTTON, short
 from actions.query import as_int
 from actions.search import KEEP, PAGE, load_listings, show_page
 from actions.settings import action_settings

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.children import young_learner
 from actions.city import current_city
-from actions.listing import day, enrol_of
+from actions.listing_lines import day, enrol_of
 from actions.resolve import current_learner, latest_entity, resolve_or_ask
 from knowledge.learners import add_to_plan, find_learner, schedule_reminder
 from knowledge.models import Reminder

@@ -17,16 +17,16 @@ from actions.children import young_learner
 from actions.city import current_city
 from actions.context import LONG_MESSAGE, RESETS, SEARCH_ACTION
 from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
-from actions.listing import TITLE_IN_BUTTON, numbered, short
+from actions.listing_lines import TITLE_IN_BUTTON, numbered, short
 from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
 from actions.resolve import current_learner
 from actions.settings import action_settings
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
 from knowledge.search.engine import search
-from knowledge.search.plan import UnknownPlace, UnknownTopic
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchResult
+from knowledge.search.search_plan import UnknownPlace, UnknownTopic
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 PAGE = 5

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.cached_directories import DATA_DIR, sqlite_directory
 from benchmarks.load import (
     LoadResult,
     Send,
@@ -35,7 +36,6 @@ from benchmarks.load import (
 )
 from benchmarks.machine import describe_machine
 from benchmarks.stack import free_port, run_assistant
-from benchmarks.store import DATA_DIR, sqlite_directory
 from bot.launch import RASA
 from knowledge.settings import PROJECT_ROOT
 

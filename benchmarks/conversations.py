@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.cached_directories import DATA_DIR
 from benchmarks.city_model import (
     CityError,
     CityModel,
@@ -36,7 +37,6 @@ from benchmarks.conversation_run import (
 from benchmarks.conversation_script import ScriptError, load_script, shown_path
 from benchmarks.machine import Machine, describe_machine
 from benchmarks.stack import StackError, run_assistant
-from benchmarks.store import DATA_DIR
 from knowledge.settings import PROJECT_ROOT
 
 TARGET_PASS_RATE = 0.95  # issue #12: on every city

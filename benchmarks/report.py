@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from benchmarks.cached_directories import size_label
 from benchmarks.import_timing import TARGET_ROWS_PER_S, ImportRun
 from benchmarks.machine import Machine
 from benchmarks.relevance import TARGET_NDCG, Relevance
 from benchmarks.search_timing import TARGET_P95_MS, SearchRun
-from benchmarks.store import size_label
 
 # Where the search speed target applies: the largest directory each backend is meant for.
 TARGET_SIZES = {"sqlite": 100_000, "postgresql": 1_000_000}

@@ -13,15 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from benchmarks.csvfile import write_import_csv
-from benchmarks.generate import DEFAULT_SEED, GENERATOR_VERSION
-from benchmarks.import_timing import ImportRun, median_run, time_import
-from benchmarks.listing import REFERENCE_DATE
-from benchmarks.machine import describe_machine
-from benchmarks.relevance import Relevance, measure_all
-from benchmarks.report import Findings, Generation, render
-from benchmarks.search_timing import REPEATS, load_queries, time_search
-from benchmarks.store import (
+from benchmarks.cached_directories import (
     DATA_DIR,
     DEFAULT_WORKERS,
     Prepared,
@@ -34,6 +26,14 @@ from benchmarks.store import (
     size_label,
     sqlite_directory,
 )
+from benchmarks.csvfile import write_import_csv
+from benchmarks.generate import DEFAULT_SEED, GENERATOR_VERSION
+from benchmarks.import_timing import ImportRun, median_run, time_import
+from benchmarks.listing import REFERENCE_DATE
+from benchmarks.machine import describe_machine
+from benchmarks.relevance import Relevance, measure_all
+from benchmarks.report import Findings, Generation, render
+from benchmarks.search_timing import REPEATS, load_queries, time_search
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.settings import PROJECT_ROOT

@@ -1,5 +1,5 @@
 """The /api/v1 routes: each checks the token and its rate, reads the request, runs one step in
-the database (bot.api.store) and answers JSON; every refusal is bot.api.errors' shape."""
+the database (bot.api.queries) and answers JSON; every refusal is bot.api.errors' shape."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from sanic import Blueprint, HTTPResponse, Request, response
 from sqlalchemy.exc import IntegrityError
 
-from bot.api import API_PREFIX, store
+from bot.api import API_PREFIX, queries
 from bot.api.auth import (
     FailedAuthentications,
     TokenBuckets,
@@ -24,11 +24,11 @@ from bot.api.errors import ApiError
 from bot.api.inputs import csv_body, import_options, json_body, page_of, version_of
 from bot.api.openapi import document_json
 from bot.transactions import DatabaseRunner
-from knowledge.editing.listings import StaleVersion
+from knowledge.editing.member_edits import StaleVersion
 
 logger = logging.getLogger(__name__)
 RACE = "another request changed the same records at the same moment; send yours again"
-Handler = Callable[..., Awaitable[store.Answer]]
+Handler = Callable[..., Awaitable[queries.Answer]]
 
 
 def api_blueprint(database: DatabaseRunner, rate_per_minute: int) -> Blueprint:
@@ -71,18 +71,18 @@ def api_blueprint(database: DatabaseRunner, rate_per_minute: int) -> Blueprint:
 
         return run
 
-    async def db(step: Callable[..., store.Answer], *args: Any) -> store.Answer:
-        """One step of bot.api.store in its own transaction."""
+    async def db(step: Callable[..., queries.Answer], *args: Any) -> queries.Answer:
+        """One step of bot.api.queries in its own transaction."""
         return await database(lambda session: step(session, *args))
 
     async def written(
-        step: Callable[..., store.Answer], member_id: int, listing_id: int, *args: Any
-    ) -> store.Answer:
+        step: Callable[..., queries.Answer], member_id: int, listing_id: int, *args: Any
+    ) -> queries.Answer:
         """A write to a listing; a stale version becomes 409 with the listing as it is now."""
         try:
             return await db(step, member_id, listing_id, *args)
         except StaleVersion as error:
-            return await db(store.stale, member_id, listing_id, error.expected)
+            return await db(queries.stale, member_id, listing_id, error.expected)
 
     @bp.get("/openapi.json")
     async def openapi(_request: Request) -> HTTPResponse:
@@ -91,52 +91,58 @@ def api_blueprint(database: DatabaseRunner, rate_per_minute: int) -> Blueprint:
 
     @bp.get("/opportunities")
     @member_route
-    async def list_opportunities(request: Request, member_id: int) -> store.Answer:
+    async def list_opportunities(request: Request, member_id: int) -> queries.Answer:
         """The caller's listings, a page at a time; with modified_after, only those changed."""
-        return await db(store.list_page, member_id, page_of(request))
+        return await db(queries.list_page, member_id, page_of(request))
 
     @bp.post("/opportunities")
     @member_route
-    async def create_opportunity(request: Request, member_id: int) -> store.Answer:
+    async def create_opportunity(request: Request, member_id: int) -> queries.Answer:
         """A new listing for one of the caller's providers."""
-        return await db(store.create, member_id, json_body(request), date.today())
+        return await db(queries.create, member_id, json_body(request), date.today())
 
     @bp.get("/opportunities/<listing_id:int>")
     @member_route
-    async def read_opportunity(_request: Request, member_id: int, listing_id: int) -> store.Answer:
+    async def read_opportunity(
+        _request: Request, member_id: int, listing_id: int
+    ) -> queries.Answer:
         """One listing, with its version as ETag."""
-        return await db(store.read_listing, member_id, listing_id)
+        return await db(queries.read_listing, member_id, listing_id)
 
     @bp.patch("/opportunities/<listing_id:int>")
     @member_route
-    async def update_opportunity(request: Request, member_id: int, listing_id: int) -> store.Answer:
+    async def update_opportunity(
+        request: Request, member_id: int, listing_id: int
+    ) -> queries.Answer:
         """Change the fields sent; the version read must still be current."""
         body = json_body(request)
         version = version_of(request, body, required=True)
         assert version is not None
-        return await written(store.update, member_id, listing_id, body, version, date.today())
+        return await written(queries.update, member_id, listing_id, body, version, date.today())
 
     @bp.post("/opportunities/<listing_id:int>/close")
     @member_route
-    async def close_opportunity(request: Request, member_id: int, listing_id: int) -> store.Answer:
+    async def close_opportunity(
+        request: Request, member_id: int, listing_id: int
+    ) -> queries.Answer:
         """The listing ended: it becomes inactive and learners stop seeing it."""
         body = json_body(request) if request.body else None
         version = version_of(request, body, required=False)
         if body:
             raise ApiError(400, 'closing takes no fields; send {} or {"version": 3}')
-        return await written(store.close, member_id, listing_id, version, date.today())
+        return await written(queries.close, member_id, listing_id, version, date.today())
 
     @bp.post("/imports")
     @member_route
-    async def import_spreadsheet(request: Request, member_id: int) -> store.Answer:
+    async def import_spreadsheet(request: Request, member_id: int) -> queries.Answer:
         """The directory spreadsheet as CSV: every row written, or none (the report says why)."""
         data = csv_body(request)
-        return await db(store.upload, member_id, data, import_options(request))
+        return await db(queries.upload, member_id, data, import_options(request))
 
     @bp.get("/requests/<request_id:int>")
     @member_route
-    async def change_request(_request: Request, member_id: int, request_id: int) -> store.Answer:
+    async def change_request(_request: Request, member_id: int, request_id: int) -> queries.Answer:
         """A change waiting for review: its state, and the reason when rejected."""
-        return await db(store.request_state, member_id, request_id)
+        return await db(queries.request_state, member_id, request_id)
 
     return bp

@@ -26,8 +26,8 @@ from bot.gateway.core import Gateway
 from bot.gateway.cors import allow_listed_origins
 from bot.gateway.internal import internal_blueprint
 from bot.gateway.rasa import RasaClient
+from bot.gateway.records import purge_outbox, purge_receipts
 from bot.gateway.settings import WEBHOOK_PATH, GatewaySettings
-from bot.gateway.store import purge_outbox, purge_receipts
 from bot.gateway.telegram_bot import build_application, set_commands
 from bot.gateway.web import blueprint, load_json
 from knowledge.city import priced_in

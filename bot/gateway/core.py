@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import store
+from bot.gateway import records
 from bot.gateway.handoff import HANDOFF_OPENED, HandoffRelay
 from bot.gateway.messages import BotMessage, merged
 from bot.gateway.outbox import Outbox, Outlet
@@ -72,7 +72,7 @@ class Gateway:
 
     def sender_id(self, channel: str, address: str) -> str:
         """The pseudonymous id of a chat or web session."""
-        return store.pseudonym(self.settings.pseudonym_key, channel, address)
+        return records.pseudonym(self.settings.pseudonym_key, channel, address)
 
     async def converse(
         self, channel: str, address: str, text: str, metadata: dict[str, Any] | None = None
@@ -83,12 +83,12 @@ class Gateway:
         BOT_API_SECONDS.set(0.0)
         if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
             return [BotMessage(self.privacy_note())]
-        kept = store.kept_address(self.settings.pseudonym_key, channel, address)
+        kept = records.kept_address(self.settings.pseudonym_key, channel, address)
 
         def arrive(session: Session) -> tuple[Handoff | None, bool]:
             return (
                 open_handoff_of(session, sender),
-                store.address_is_current(session, sender, channel, kept),
+                records.address_is_current(session, sender, channel, kept),
             )
 
         try:
@@ -137,6 +137,8 @@ class Gateway:
     async def _remember(self, sender: str, channel: str, address: str) -> None:
         """Keep where the sender is; a failure is logged (the conversation goes on)."""
         try:
-            await self.db(lambda session: store.remember_address(session, sender, channel, address))
+            await self.db(
+                lambda session: records.remember_address(session, sender, channel, address)
+            )
         except SQLAlchemyError:
             logger.exception("could not record the address of %s", sender)

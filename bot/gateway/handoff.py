@@ -13,7 +13,7 @@ from datetime import timedelta
 from functools import partial
 
 from bot.api.auth import TokenBuckets
-from bot.gateway import store
+from bot.gateway import records
 from bot.gateway.messages import BotMessage
 from bot.gateway.outbox import Outbox
 from bot.gateway.texts import say
@@ -75,7 +75,7 @@ class HandoffRelay:
         for sender in await self.db(handoffs.unposted_handoffs):  # oldest first: a queue
             if self._navigator_posts.wait(REQUESTS_BUCKET):
                 break  # the rest wait for the next round
-            address = await self.db(partial(store.address_of, sender_id=sender))
+            address = await self.db(partial(records.address_of, sender_id=sender))
             channel = address.channel if address else "unknown"
             posted += await self.post_new(sender, channel)
         return posted

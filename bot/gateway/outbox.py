@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.gateway import store
+from bot.gateway import records
 from bot.gateway.messages import BotMessage
 from bot.transactions import DatabaseRunner
 from knowledge.models import ChannelAddress, utcnow
@@ -75,7 +75,7 @@ class Outbox:
         resumes at the first that was not. The sending goes on when the caller hangs up (a
         worker's time-out); a retry that comes meanwhile gets DeliveryBusy.
         """
-        address = await self.db(lambda session: store.address_of(session, sender_id))
+        address = await self.db(lambda session: records.address_of(session, sender_id))
         if address is None:
             return False
         if key is None:
@@ -96,7 +96,7 @@ class Outbox:
             receipt, moment = f"{key}/{index}", utcnow()
             try:
                 claim = await self.db(
-                    partial(store.claim_delivery, key=receipt, sender_id=sender_id, now=moment)
+                    partial(records.claim_delivery, key=receipt, sender_id=sender_id, now=moment)
                 )
             except IntegrityError:  # another request claimed it a moment ago
                 claim = "busy"
@@ -107,9 +107,9 @@ class Outbox:
             try:
                 await self._send(sender_id, address, [message], receipt)
             except Exception:
-                await self.db(partial(store.release_delivery, key=receipt, claimed_at=moment))
+                await self.db(partial(records.release_delivery, key=receipt, claimed_at=moment))
                 raise
-            await self.db(partial(store.mark_delivered, key=receipt))
+            await self.db(partial(records.mark_delivered, key=receipt))
 
     async def _send(
         self,
@@ -128,9 +128,9 @@ class Outbox:
 
         def queue(session: Session) -> None:
             for message in messages:
-                store.queue_outbox(session, sender_id, message.as_json())
+                records.queue_outbox(session, sender_id, message.as_json())
             if receipt is not None:
-                store.mark_delivered(session, receipt)
+                records.mark_delivered(session, receipt)
 
         await self.db(queue)
         waiter = self._waiters.get(sender_id)
@@ -152,7 +152,7 @@ class Outbox:
         try:
             while True:
                 waiter.event.clear()  # before the read: a message queued after it wakes us
-                found = await self.db(lambda s: store.outbox_after(s, sender_id, after))
+                found = await self.db(lambda s: records.outbox_after(s, sender_id, after))
                 remaining = deadline - loop.time()
                 if found or remaining <= 0:
                     return found

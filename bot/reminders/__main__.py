@@ -14,7 +14,7 @@ from bot.reminders.worker import (
     Deliverer,
     GatewayDeliverer,
     LogDeliverer,
-    RasaClient,
+    RasaIntentTrigger,
     ReminderWorker,
 )
 from knowledge.db import make_engine, make_sessionmaker
@@ -37,7 +37,7 @@ def main() -> int:
     sessions = make_sessionmaker(engine)
     worker = ReminderWorker(
         sessions,
-        RasaClient(settings.rasa_url, settings.rasa_token),
+        RasaIntentTrigger(settings.rasa_url, settings.rasa_token),
         deliverer,
         retention=Retention(sessions, Conversations(tracker), settings.retention_days),
     )

@@ -121,7 +121,7 @@ class RasaUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class RasaClient:
+class RasaIntentTrigger:
     """The one call the worker makes to Rasa's HTTP API (`rasa run --enable-api`)."""
 
     url: str
@@ -179,7 +179,7 @@ class ReminderWorker:
     """Takes due reminders from the database and fires them into their conversations."""
 
     sessions: sessionmaker[Session]
-    rasa: RasaClient
+    rasa: RasaIntentTrigger
     deliverer: Deliverer = field(default_factory=LogDeliverer)
     batch: int = 50
     retention: Retention | None = None  # erases what no one touched for long, once a day
@@ -266,6 +266,8 @@ def run_once(
     now: Callable[[], datetime] | None = None,
 ) -> tuple[int, int]:
     """One pass with default settings; returns (sent, failed)."""
-    worker = ReminderWorker(sessions, RasaClient(rasa_url, token), deliverer or LogDeliverer())
+    worker = ReminderWorker(
+        sessions, RasaIntentTrigger(rasa_url, token), deliverer or LogDeliverer()
+    )
     tally = worker.run_once(now)
     return tally.sent, tally.failed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.cli import freshness, search, seed, transfer
+from knowledge.cli import search, seed, stale, transfer
 
-SUBCOMMAND_MODULES: tuple[Any, ...] = (seed, transfer, search, freshness)
+SUBCOMMAND_MODULES: tuple[Any, ...] = (seed, transfer, search, stale)
 
 
 def register(groups: Any) -> None:

@@ -14,7 +14,7 @@ from knowledge.cli.context import CliError, Context, require_schema
 from knowledge.cli.organiser import add_actor_option, organiser, shorten
 from knowledge.community import AccessError
 from knowledge.editing.fields import BY_ATTRIBUTE, display
-from knowledge.editing.listings import ChangeRefused, StaleVersion
+from knowledge.editing.member_edits import ChangeRefused, StaleVersion
 from knowledge.editing.revert import revert_change
 from knowledge.history import history_of
 from knowledge.models import ChangeRecord, Opportunity

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from knowledge.cli.context import CliError, Context, require_schema
 from knowledge.cli.organiser import add_actor_option, organiser, shorten
 from knowledge.community import AccessError
-from knowledge.editing.listings import ChangeRefused, StaleVersion, checked
+from knowledge.editing.member_edits import ChangeRefused, StaleVersion, checked
 from knowledge.editing.review import (
     Pending,
     approve_request,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.community import AccessError
 from knowledge.editing.fields import BY_ATTRIBUTE, parse_fields
-from knowledge.editing.listings import ChangeRefused, apply_values
+from knowledge.editing.member_edits import ChangeRefused, apply_values
 from knowledge.history import Actor, as_text
 from knowledge.models import ChangeRecord, Opportunity
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.community import AccessError, may_edit
 from knowledge.editing.fields import FieldChange, diff, parse_fields
-from knowledge.editing.listings import (
+from knowledge.editing.member_edits import (
     ChangeRefused,
     Outcome,
     actor_for,

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.community import AccessError
-from knowledge.editing.listings import actor_for
+from knowledge.editing.member_edits import actor_for
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity, Provider
 from knowledge.transfer.csv_import import parse_csv
-from knowledge.transfer.known import fold
+from knowledge.transfer.existing_records import fold
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport
 from knowledge.transfer.rows import OpportunityRow

@@ -64,7 +64,7 @@ class HandoffPost(Base):
 
 class DeliveryReceipt(Base):
     """One proactive message under an idempotency key: claimed while it is being sent, then
-    delivered, so a retried delivery never sends it again (bot.gateway.store)."""
+    delivered, so a retried delivery never sends it again (bot.gateway.records)."""
 
     __tablename__ = "delivery_receipt"
 

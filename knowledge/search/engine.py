@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from knowledge.search.explain import FEW, explain
 from knowledge.search.filters import filter_groups
-from knowledge.search.plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.ranking import Candidate, Scored, rank, subject_words
 from knowledge.search.reasons import reason
@@ -22,6 +21,7 @@ from knowledge.search.retrieval import (
     fetch_unmentioned,
     index_ready,
 )
+from knowledge.search.search_plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.words import Mentions, mentions, with_near_misses
 from knowledge.settings import DEFAULT_FRESHNESS_DAYS
 from knowledge.taxonomy import Taxonomy, load_taxonomy

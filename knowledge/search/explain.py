@@ -15,10 +15,10 @@ from knowledge.models import Opportunity, mask_to_days
 from knowledge.search.filters import GROUPS, filter_groups
 from knowledge.search.geo import haversine_km
 from knowledge.search.interpret import LANGUAGES
-from knowledge.search.plan import Plan
 from knowledge.search.reasons import age_range, cost_label
 from knowledge.search.result import Explanation, Relaxation
 from knowledge.search.retrieval import Scope, count_matches
+from knowledge.search.search_plan import Plan
 from knowledge.taxonomy import Taxonomy
 
 FEW = 3  # fewer results than this come with an explanation

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from knowledge.models import Opportunity, days_to_mask
 from knowledge.search.geo import Source, within_km
-from knowledge.search.plan import Plan, summer_window
+from knowledge.search.search_plan import Plan, summer_window
 
 # The groups a relaxation may drop one at a time, in the order explanations list them.
 GROUPS = ("age", "cost", "place", "time", "format", "language", "upcoming")

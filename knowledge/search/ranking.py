@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from knowledge.search.freshness import is_stale
 from knowledge.search.geo import haversine_km
 from knowledge.search.index import TITLE_END
 from knowledge.search.interpret import is_generic
-from knowledge.search.plan import Plan, summer_window
+from knowledge.search.last_confirmed import is_stale
+from knowledge.search.search_plan import Plan, summer_window
 from knowledge.taxonomy import Taxonomy, is_near_miss
 
 # Weights: a listing filed under the topic asked for always outranks one that only mentions it.

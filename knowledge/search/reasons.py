@@ -6,8 +6,8 @@ from decimal import Decimal
 from itertools import pairwise
 
 from knowledge.models import DAYS, mask_to_days
-from knowledge.search.plan import Plan
 from knowledge.search.ranking import Candidate, Scored
+from knowledge.search.search_plan import Plan
 from knowledge.search.words import Mention, Mentions
 from knowledge.taxonomy import Taxonomy
 

@@ -17,8 +17,8 @@ from knowledge.models.opportunity import opportunity_topic
 from knowledge.search import fulltext
 from knowledge.search.filters import filter_groups, visible
 from knowledge.search.geo import Source, squared_km
-from knowledge.search.plan import Plan
 from knowledge.search.ranking import Candidate, subject_words
+from knowledge.search.search_plan import Plan
 
 CANDIDATE_LIMIT = 100  # ranked in Python; the total is exact below it, "100 or more" at it
 COUNT_CAP = 1000  # relaxation counts in explanations are exact up to here

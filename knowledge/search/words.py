@@ -14,8 +14,8 @@ from knowledge.models.opportunity import opportunity_award
 from knowledge.search.fulltext import near_misses
 from knowledge.search.index import TITLE_END
 from knowledge.search.interpret import is_generic
-from knowledge.search.plan import Plan
 from knowledge.search.ranking import Candidate, subject_words
+from knowledge.search.search_plan import Plan
 from knowledge.text import content_text, lemma, words
 
 MAX_MENTIONS = 2  # words a reason names

@@ -12,7 +12,7 @@ from knowledge.models import Opportunity
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_cells import SheetWriter
 from knowledge.transfer.csv_format import COLUMNS
-from knowledge.transfer.listings import all_listings, first_physical
+from knowledge.transfer.exported_listings import all_listings, first_physical
 
 PROGRESS_CHUNK = 500  # rows written between two progress reports
 

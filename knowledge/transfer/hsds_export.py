@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 from knowledge.languages import ISO_639_1
 from knowledge.models import Location, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
+from knowledge.transfer.exported_listings import all_listings
 from knowledge.transfer.ids import stable_id
-from knowledge.transfer.listings import all_listings
 
 TAXONOMY = "wayfinder-topics"
 HSDS_STATUS = {"temporarily_closed": "temporarily closed"}  # HSDS spells it with a space

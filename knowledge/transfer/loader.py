@@ -1,7 +1,8 @@
 """Writing checked rows into the directory: match what exists, create what is new, all or nothing.
 
-Everything rows refer to is loaded once (knowledge.transfer.known), so a 10,000-row file costs a
-handful of queries; new listings are inserted in bulk and history records written in batches.
+Everything rows refer to is loaded once (knowledge.transfer.existing_records), so a 10,000-row
+file costs a handful of queries; new listings are inserted in bulk and history records written
+in batches.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import Actor, apply_changes, deferred_history, flush_history
 from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
-from knowledge.transfer.known import Directory, Listing, fold, preload
+from knowledge.transfer.existing_records import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
 from knowledge.transfer.rows import OpportunityRow
 from knowledge.writes import (

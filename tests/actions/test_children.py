@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.plan import ActionSaveOpportunity
+from actions.learner_plan import ActionSaveOpportunity
 from actions.reminders import ActionSetReminder
 from actions.search import ActionSearchOpportunities
 from knowledge.models import Learner, Opportunity, PlanItem, Reminder

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.listing import cost_of
+from actions.listing_lines import cost_of
 from actions.query import summary_of
 from actions.session_start import ActionSessionStart
 from knowledge.db import make_engine

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.details import ActionOpportunityDetails
-from actions.listing import day
+from actions.listing_lines import day
 from knowledge.models import Opportunity
 from tests.actions.conftest import Configure, Run, tracker
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from actions.city import current_city
 from actions.details import ActionOpportunityDetails, attributes_asked, mention_text, message_text
-from actions.listing import day
 from actions.listing_facts import ATTRIBUTES
+from actions.listing_lines import day
 from knowledge.models import Career, Credential, Location, Opportunity, Provider
 from knowledge.vocabulary.questions import question_words
 from tests.actions.conftest import Run, entity, slot_events, tracker

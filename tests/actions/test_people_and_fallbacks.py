@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from actions.clarify import ActionClarify
 from actions.form import ValidateSearchForm
+from actions.learner_plan import ActionSaveOpportunity
 from actions.people import ActionForgetMe, ActionHandoff, age_band
-from actions.plan import ActionSaveOpportunity
 from actions.search import ActionSearchOpportunities
 from actions.session_start import ActionSessionStart
 from knowledge.models import Handoff, Learner, Opportunity, PlanItem

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.plan import ActionRemoveFromPlan, ActionSaveOpportunity, ActionShowPlan
+from actions.learner_plan import ActionRemoveFromPlan, ActionSaveOpportunity, ActionShowPlan
 from actions.reminders import ActionDeliverReminder, ActionSetReminder
 from knowledge.models import Opportunity, PlanItem, Reminder
 from tests.actions.conftest import Run, entity, slot_events, tracker

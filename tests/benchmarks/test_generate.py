@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from benchmarks.bulk import write_generated
+from benchmarks.cached_directories import sqlite_directory
 from benchmarks.city import distance_km
 from benchmarks.generate import DirectoryGenerator, Generated, parallel_chunks
-from benchmarks.store import sqlite_directory
 from knowledge.db import make_engine
 from knowledge.models import Location, Neighbourhood, Opportunity, SearchEntry
 from knowledge.models.opportunity import opportunity_location, opportunity_topic

@@ -11,8 +11,8 @@ from typing import Any
 
 import requests
 
-from bot.gateway.store import pseudonym
-from bot.reminders.worker import GatewayDeliverer, RasaClient, ReminderWorker
+from bot.gateway.records import pseudonym
+from bot.reminders.worker import GatewayDeliverer, RasaIntentTrigger, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
 from tests.e2e.conftest import GATEWAY_TOKEN, NAVIGATORS, PSEUDONYM_KEY, Stack
 from tests.fakes.telegram_api import FakeBotApi, iter_buttons
@@ -130,7 +130,9 @@ def _deliver_due_reminders(stack: Stack) -> tuple[int, int]:
     """One pass of the reminder worker, a year from now, delivering through the gateway."""
     sessions = make_sessionmaker(make_engine(stack.database_url))
     worker = ReminderWorker(
-        sessions, RasaClient(stack.rasa_url), GatewayDeliverer(stack.gateway_url, GATEWAY_TOKEN)
+        sessions,
+        RasaIntentTrigger(stack.rasa_url),
+        GatewayDeliverer(stack.gateway_url, GATEWAY_TOKEN),
     )
     tally = worker.run_once(lambda: datetime.now() + timedelta(days=400))
     return tally.sent, tally.failed

@@ -27,11 +27,11 @@ from telegram.ext import (
 )
 
 from bot.gateway.chat_locks import ChatLocks
-from bot.gateway.community.common import Kit, field_problems
+from bot.gateway.community.common import CommunityContext, field_problems
 from bot.gateway.community.constants import PREFIX, Previewed, StepKind, Verb
 from bot.gateway.community.join import Join
-from bot.gateway.community.listings import Listings
 from bot.gateway.community.members import NotMember
+from bot.gateway.community.mylistings import Listings
 from bot.gateway.community.newlisting import NewListing
 from bot.gateway.community.nudges import Nudges, run_jobs, send_nudges, tell_decisions
 from bot.gateway.community.review import Review
@@ -41,7 +41,7 @@ from bot.gateway.core import Gateway
 from bot.gateway.outbox import Outlet
 from bot.gateway.texts import say
 from knowledge.community import AccessError
-from knowledge.editing.listings import ChangeRefused, StaleVersion
+from knowledge.editing.member_edits import ChangeRefused, StaleVersion
 
 __all__ = ["Community", "run_jobs", "send_nudges", "tell_decisions"]
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Community:
     """The provider and organiser handlers, bound to one gateway and one outlet."""
 
     def __init__(self, gateway: Gateway, outlet: Outlet, steps: Steps | None = None) -> None:
-        self.kit = Kit(gateway, outlet, steps or Steps())
+        self.kit = CommunityContext(gateway, outlet, steps or Steps())
         self.join = Join(self.kit)
         self.listings = Listings(self.kit)
         self.new = NewListing(self.kit)

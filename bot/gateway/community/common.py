@@ -35,7 +35,7 @@ def payload(*parts: object) -> str:
 
 
 @dataclass
-class Kit:
+class CommunityContext:
     """The gateway (database, settings), where messages go, and the members' open steps."""
 
     gateway: Gateway

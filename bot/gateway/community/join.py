@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.gateway.community.common import Kit
+from bot.gateway.community.common import CommunityContext
 from bot.gateway.texts import say
 from knowledge.community import AccessError, redeem_invite
 
@@ -13,7 +13,7 @@ from knowledge.community import AccessError, redeem_invite
 class Join:
     """Redeeming invite codes in chat."""
 
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: CommunityContext) -> None:
         self.kit = kit
 
     async def join(self, user_id: int, chat_id: int, code: str, name: str | None) -> None:

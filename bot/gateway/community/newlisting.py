@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.gateway.community.common import Kit, field_problems, payload
+from bot.gateway.community.common import CommunityContext, field_problems, payload
 from bot.gateway.community.constants import Previewed, StepKind, Verb
-from bot.gateway.community.listings import choice_buttons, confirm_buttons
+from bot.gateway.community.mylistings import choice_buttons, confirm_buttons
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
 from bot.gateway.texts import say
 from knowledge.community import AccessError
 from knowledge.editing.fields import FIELDS, check_together, diff, parse_fields
-from knowledge.editing.listings import create_listing, require_member_of
+from knowledge.editing.member_edits import create_listing, require_member_of
 from knowledge.models import Member, Provider
 
 ASKED = (
@@ -33,7 +33,7 @@ ASKED = (
 class NewListing:
     """The guided creation of a listing."""
 
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: CommunityContext) -> None:
         self.kit = kit
 
     async def start(self, user_id: int, chat_id: int) -> None:

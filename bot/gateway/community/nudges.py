@@ -15,15 +15,15 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.gateway.community.common import Kit, payload
+from bot.gateway.community.common import CommunityContext, payload
 from bot.gateway.community.constants import Verb
-from bot.gateway.community.listings import Listings
+from bot.gateway.community.mylistings import Listings
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
 from bot.gateway.texts import say
 from knowledge.editing.fields import FIELDS
-from knowledge.editing.freshness import answer_nudge, due_nudges, record_nudge
 from knowledge.editing.review import decisions_to_tell, mark_told
+from knowledge.editing.stale_nudges import answer_nudge, due_nudges, record_nudge
 from knowledge.models import ChangeRequest, Member
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ async def run_jobs(gateway: Gateway) -> None:
 class Nudges:
     """A member's tap on a nudge's answer."""
 
-    def __init__(self, kit: Kit, listings: Listings) -> None:
+    def __init__(self, kit: CommunityContext, listings: Listings) -> None:
         self.kit = kit
         self.listings = listings
 

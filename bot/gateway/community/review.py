@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.gateway.community.common import (
-    Kit,
+    CommunityContext,
     diff_lines,
     field_problems,
     file_problems,
@@ -18,7 +18,7 @@ from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
 from bot.gateway.texts import say
 from knowledge.community import AccessError
-from knowledge.editing.listings import ChangeRefused
+from knowledge.editing.member_edits import ChangeRefused
 from knowledge.editing.review import (
     MAX_REASON,
     Pending,
@@ -44,7 +44,7 @@ def _text(pending: Pending, waiting: int) -> str:
 class Review:
     """The organisers' review queue in chat."""
 
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: CommunityContext) -> None:
         self.kit = kit
 
     async def show(self, user_id: int, chat_id: int, after: int | None = None) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 from telegram import Document
 
-from bot.gateway.community.common import Kit, file_problems
+from bot.gateway.community.common import CommunityContext, file_problems
 from bot.gateway.community.members import member_for
 from bot.gateway.texts import say
 from knowledge.editing.spreadsheet import import_for_member
@@ -45,7 +45,7 @@ class Imported:
 class Upload:
     """Documents in private chats: members' spreadsheets; anyone else gets the media answer."""
 
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: CommunityContext) -> None:
         self.kit = kit
 
     async def document(

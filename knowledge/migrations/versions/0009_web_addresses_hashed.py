@@ -4,7 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06 08:00:00
 
-The gateway now keeps a web session only as a keyed hash (bot.gateway.store.kept_address): the
+The gateway now keeps a web session only as a keyed hash (bot.gateway.records.kept_address): the
 id itself lets whoever holds it read and write that conversation. Ids stored before are blanked
 here (nothing sends to a web address: the outbox is found by sender id); each session's next
 message writes its hash.

@@ -4,7 +4,9 @@ authentications per client address."""
 
 from __future__ import annotations
 
+import math
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,10 +122,13 @@ def slow_api(template_db: tuple[Path, Seeded], tmp_path: Path) -> Iterator[Api]:
 
 
 def test_each_token_is_limited_to_its_rate_with_retry_after(slow_api: Api) -> None:
+    started = time.monotonic()
     answers = [slow_api.call("GET", "/opportunities", "librarian") for _ in range(4)]
+    elapsed = time.monotonic() - started
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     refused = answers[-1]
-    assert int(refused.headers["Retry-After"]) == 20  # one request comes back every 20 s
+    # One request comes back every 20 s, less the time the four calls took (a busy machine: > 1 s).
+    assert 20 - math.ceil(elapsed) <= int(refused.headers["Retry-After"]) <= 20
     assert "at most 3 a minute" in refused.json()["error"]
     assert slow_api.call("GET", "/opportunities", "librarian2").status_code == 200  # own bucket
     assert slow_api.call("GET", "/openapi.json", None).status_code == 200  # no token, no limit

@@ -54,7 +54,7 @@ def test_when_rasa_is_down_the_user_gets_an_apology_not_silence(
 def test_the_address_is_written_when_new_or_moved_and_last_seen_hourly(
     sessions: sessionmaker[Session],
 ) -> None:
-    from bot.gateway.store import remember_address
+    from bot.gateway.records import remember_address
 
     start = datetime(2026, 12, 1, 9, 0)
     with sessions.begin() as session:
@@ -101,7 +101,7 @@ def test_a_failed_address_write_is_logged_and_the_reply_still_comes(
     def broken(*_args: Any) -> None:
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    with patch("bot.gateway.core.store.remember_address", broken):
+    with patch("bot.gateway.core.records.remember_address", broken):
         replies = asyncio.run(gateway.converse("web", "f" * 20, "hello"))
     assert [r.text for r in replies] == ["you said hello"]
     assert "could not record the address" in caplog.text

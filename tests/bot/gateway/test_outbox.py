@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import store
+from bot.gateway import records
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.outbox import DeliveryBusy
@@ -246,7 +246,7 @@ def test_a_claim_left_by_a_gateway_that_died_is_taken_over_once_it_expires(
 ) -> None:
     sender = on_telegram(gateway)
     with sessions.begin() as session:  # the first message was being sent when a gateway died
-        died = utcnow() - store.CLAIM_EXPIRES - timedelta(seconds=1)
+        died = utcnow() - records.CLAIM_EXPIRES - timedelta(seconds=1)
         session.add(DeliveryReceipt(key=f"{KEY}/0", sender_id=sender, claimed_at=died))
         fresh = utcnow()  # …and another gateway is sending the second right now
         session.add(DeliveryReceipt(key=f"{KEY}/1", sender_id=sender, claimed_at=fresh))
@@ -258,16 +258,16 @@ def test_a_claim_left_by_a_gateway_that_died_is_taken_over_once_it_expires(
 def test_receipts_outlive_the_workers_retries_and_are_purged_after(
     sessions: sessionmaker[Session],
 ) -> None:
-    assert sum(RETRY_AFTER, timedelta()) + store.CLAIM_EXPIRES < store.RECEIPT_KEEP
+    assert sum(RETRY_AFTER, timedelta()) + records.CLAIM_EXPIRES < records.RECEIPT_KEEP
     now = utcnow()
     with sessions.begin() as session:
         for age, key in (
-            (store.RECEIPT_KEEP + timedelta(hours=1), "old/0"),
+            (records.RECEIPT_KEEP + timedelta(hours=1), "old/0"),
             (timedelta(), "new/0"),
         ):
             session.add(DeliveryReceipt(key=key, sender_id="tg-1", claimed_at=now - age))
     with sessions.begin() as session:
-        assert store.purge_receipts(session, now) == 1
+        assert records.purge_receipts(session, now) == 1
         assert session.scalars(select(DeliveryReceipt.key)).all() == ["new/0"]
 
 

@@ -17,7 +17,7 @@ import yaml
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import store
+from bot.gateway import records
 from bot.gateway.core import FORGOTTEN, PRIVACY, Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.settings import GatewaySettings, SettingsError
@@ -194,14 +194,14 @@ def test_a_web_session_id_is_stored_only_as_a_keyed_hash(
     with sessions() as session:
         web = session.get(ChannelAddress, sender)
         assert web is not None and web.address != SESSION
-        assert web.address == store.kept_address(gateway.settings.pseudonym_key, "web", SESSION)
-        assert web.address != store.kept_address(b"another key" * 4, "web", SESSION)
+        assert web.address == records.kept_address(gateway.settings.pseudonym_key, "web", SESSION)
+        assert web.address != records.kept_address(b"another key" * 4, "web", SESSION)
         telegram = session.scalars(
             select(ChannelAddress).where(ChannelAddress.channel == "telegram")
         )
         assert [row.address for row in telegram] == ["555123"]  # Telegram needs the chat id
         # A second message finds the kept address current: no write per message.
-        assert store.address_is_current(session, sender, "web", web.address)
+        assert records.address_is_current(session, sender, "web", web.address)
     files = b"".join(path.read_bytes() for path in tmp_path.glob("gateway.db*"))
     assert SESSION.encode() not in files  # nowhere in the database, not only not in that column
     assert asyncio.run(gateway.outbox.deliver(sender, [BotMessage("reminder")]))  # still reachable
@@ -282,7 +282,7 @@ def test_session_ids_stored_in_clear_before_are_dropped_and_hashed_on_return(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'before.db'}")
     upgrade(engine, "0008")  # as a gateway that kept the ids left it
-    web = store.pseudonym(settings.pseudonym_key, "web", SESSION)
+    web = records.pseudonym(settings.pseudonym_key, "web", SESSION)
     with engine.begin() as connection:
         for sender, channel, address in ((web, "web", SESSION), ("tg-1", "telegram", "555123")):
             connection.execute(
@@ -298,5 +298,5 @@ def test_session_ids_stored_in_clear_before_are_dropped_and_hashed_on_return(
     with sessions() as session:
         kept = session.get(ChannelAddress, web)
         assert kept is not None
-        assert kept.address == store.kept_address(settings.pseudonym_key, "web", SESSION)
+        assert kept.address == records.kept_address(settings.pseudonym_key, "web", SESSION)
     engine.dispose()

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.gateway.telegram_bot import SEND_ATTEMPTS
-from bot.reminders.worker import GatewayDeliverer, RasaClient, ReminderWorker
+from bot.reminders.worker import GatewayDeliverer, RasaIntentTrigger, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import ChannelAddress
 from tests.bot.reminders.conftest import LATER, FakeRasa, identity, reminder, schedule
@@ -93,7 +93,9 @@ def received(fake: FakeBotApi) -> list[str]:
 
 def worker(engine: Engine, rasa_url: str, gateway_url: str, timeout_s: float) -> ReminderWorker:
     deliverer = GatewayDeliverer(gateway_url, TOKEN, timeout_s=timeout_s)
-    return ReminderWorker(make_sessionmaker(engine), RasaClient(rasa_url, timeout_s=5), deliverer)
+    return ReminderWorker(
+        make_sessionmaker(engine), RasaIntentTrigger(rasa_url, timeout_s=5), deliverer
+    )
 
 
 def test_a_set_that_failed_on_its_second_message_resumes_there_after_restarts(

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.reminders.retention import Conversations, Retention, tracker_engine
 from bot.reminders.settings import WorkerSettings
-from bot.reminders.worker import RasaClient, ReminderWorker
+from bot.reminders.worker import RasaIntentTrigger, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.handoffs import open_handoff
 from knowledge.learners import (
@@ -348,7 +348,7 @@ def test_the_worker_loop_runs_the_sweep(stores: Stores) -> None:
     keep_everything(stores, "tg-366", 366)
     sessions = make_sessionmaker(stores.directory)
     retention = OnePass(sessions, Conversations(stores.tracker), DAYS)
-    worker = ReminderWorker(sessions, RasaClient(nobody_listens()), retention=retention)
+    worker = ReminderWorker(sessions, RasaIntentTrigger(nobody_listens()), retention=retention)
     worker.run_forever(0, retention.stop)  # one pass: reminders (none due), then retention
     assert kept(stores, "tg-366")["learner"] == 0
 

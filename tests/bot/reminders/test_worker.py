@@ -17,7 +17,7 @@ from bot.reminders.worker import (
     GatewayDeliverer,
     LogDeliverer,
     Messages,
-    RasaClient,
+    RasaIntentTrigger,
     ReminderWorker,
     run_once,
 )
@@ -54,7 +54,7 @@ class Recorder:
 
 
 def worker(sessions: sessionmaker[Session], url: str, deliverer: Recorder) -> ReminderWorker:
-    return ReminderWorker(sessions, RasaClient(url, token="s3cret", timeout_s=5), deliverer)
+    return ReminderWorker(sessions, RasaIntentTrigger(url, token="s3cret", timeout_s=5), deliverer)
 
 
 def test_a_reminder_survives_a_restart_and_is_delivered(
@@ -265,7 +265,7 @@ def test_an_outage_of_25_hours_is_ridden_out_and_the_reminder_delivered(
     sessions, nowhere = make_sessionmaker(engine), nobody_listens()
     failing = ReminderWorker(
         sessions,
-        RasaClient(nowhere if down == "rasa" else url, timeout_s=5),
+        RasaIntentTrigger(nowhere if down == "rasa" else url, timeout_s=5),
         LogDeliverer() if down == "rasa" else GatewayDeliverer(nowhere, timeout_s=5),
     )
     moment, passes = LATER, 0
@@ -303,7 +303,7 @@ def test_rasas_token_reaches_no_log_and_no_stored_error(
         fake.status = int(failure)
     engine = make_engine(database)
     reminder_id = schedule(engine, "tg-7")
-    client = RasaClient(url, token=CANARY, timeout_s=5)
+    client = RasaIntentTrigger(url, token=CANARY, timeout_s=5)
     with caplog.at_level(logging.DEBUG):  # urllib3 logs every URL it calls at DEBUG
         tally = ReminderWorker(make_sessionmaker(engine), client, Recorder()).run_once(
             now=lambda: LATER

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from knowledge.editing.listings import edit_listing
+from knowledge.editing.member_edits import edit_listing
 from knowledge.history import history_of
 from knowledge.models import ChangeRecord
 from tests.knowledge.cli.conftest import TODAY, City, Cli

@@ -7,7 +7,7 @@ import getpass
 import pytest
 from sqlalchemy.orm import Session
 
-from knowledge.editing.listings import create_listing, edit_listing
+from knowledge.editing.member_edits import create_listing, edit_listing
 from knowledge.editing.review import decisions_to_tell
 from knowledge.editing.spreadsheet import import_for_member
 from knowledge.history import history_of

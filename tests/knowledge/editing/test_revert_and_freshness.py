@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.community import AccessError
-from knowledge.editing.freshness import answer_nudge, due_nudges, record_nudge, stale_listings
-from knowledge.editing.listings import edit_listing
+from knowledge.editing.member_edits import edit_listing
 from knowledge.editing.revert import revert_change
+from knowledge.editing.stale_nudges import answer_nudge, due_nudges, record_nudge, stale_listings
 from knowledge.history import Actor, history_of
 from tests.knowledge.editing.conftest import TODAY, Directory
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.community import AccessError
 from knowledge.db import make_sessionmaker
-from knowledge.editing.listings import ChangeRefused, create_listing, edit_listing
+from knowledge.editing.member_edits import ChangeRefused, create_listing, edit_listing
 from knowledge.editing.review import (
     approve_request,
     decisions_to_tell,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.community import AccessError
-from knowledge.editing.listings import edit_listing
+from knowledge.editing.member_edits import edit_listing
 from knowledge.editing.review import approve_request, reviewer_for
 from knowledge.editing.spreadsheet import import_for_member
 from knowledge.transfer import export_csv

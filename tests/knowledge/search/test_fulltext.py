@@ -13,8 +13,8 @@ from knowledge.history import Actor
 from knowledge.models import Credential, Opportunity
 from knowledge.search import fulltext
 from knowledge.search.fulltext import Phrase, indexed_words, near_misses, typo_variants
-from knowledge.search.plan import Plan
 from knowledge.search.retrieval import CANDIDATE_LIMIT, Scope, fetch_candidates
+from knowledge.search.search_plan import Plan
 from knowledge.taxonomy import is_near_miss
 from knowledge.writes import get_or_create_credential, upsert_opportunity
 from tests.knowledge.search.conftest import CENTRE, TODAY, Directory, km_north

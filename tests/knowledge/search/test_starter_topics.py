@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 
 from knowledge.search.interpret import interpret
-from knowledge.search.plan import make_plan
 from knowledge.search.query import SearchQuery
+from knowledge.search.search_plan import make_plan
 from knowledge.taxonomy import StarterIndex, Taxonomy
 from knowledge.vocabulary import StarterVocabulary
 from knowledge.vocabulary.starter import parse_careers, parse_concepts

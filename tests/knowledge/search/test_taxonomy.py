@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.models import TopicSynonym
-from knowledge.search.plan import UnknownPlace, UnknownTopic
+from knowledge.search.search_plan import UnknownPlace, UnknownTopic
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 from knowledge.text import words
 from tests.knowledge.search.conftest import CENTRE, Directory

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.cli import main
 from knowledge.db import make_engine
-from knowledge.editing.listings import edit_listing
+from knowledge.editing.member_edits import edit_listing
 from knowledge.models import Member, Opportunity, Provider, Topic
 from tests.knowledge.transfer.factories import csv_text, row
 

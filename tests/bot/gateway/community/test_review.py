@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.community import tell_decisions
 from bot.gateway.texts import say
-from knowledge.editing.listings import edit_listing
+from knowledge.editing.member_edits import edit_listing
 from knowledge.editing.review import reject_request
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.community import AccessError
-from knowledge.editing.listings import Outcome, close_listing, confirm_listing
+from knowledge.editing.member_edits import Outcome, close_listing, confirm_listing
 from knowledge.models import FreshnessNudge, Member, Opportunity, membership, utcnow
 
 NUDGE_AGAIN_DAYS = 14

@@ -8,7 +8,7 @@ from typing import Any
 
 from knowledge.cli.context import Context, require_schema
 from knowledge.cli.organiser import shorten
-from knowledge.editing.freshness import (
+from knowledge.editing.stale_nudges import (
     NUDGE_AGAIN_DAYS,
     due_nudges,
     reachable_on_telegram,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.children import young_learner
-from actions.listing import numbered, short
+from actions.listing_lines import numbered, short
 from actions.query import as_list
 from actions.resolve import (
     by_name,

@@ -11,7 +11,7 @@ def is_stale(assured: date | None, *, today: date, days: int) -> bool:
     A listing never confirmed does not count: there is no date to warn about, and a directory
     imported without confirmation dates would otherwise sink wholesale below any confirmed
     listing, ranking by where a listing came from rather than by how old it is. Organisers still
-    see never-confirmed listings as stale (knowledge.editing.freshness), so they get nudged.
+    see never-confirmed listings as stale (knowledge.editing.stale_nudges), so they get nudged.
     """
     return assured is not None and assured < today - timedelta(days=days)
 

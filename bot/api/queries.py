@@ -20,7 +20,7 @@ from bot.api.errors import ApiError, FieldProblem, from_problems, invalid
 from bot.api.fields import JSON_NAMES, cells_from_json, checked_text, listing_json, request_json
 from bot.api.inputs import MAX_ID, ImportOptions, Page, encode_cursor, row_id
 from knowledge.community import AccessError, find_provider_named, may_edit
-from knowledge.editing.listings import (
+from knowledge.editing.member_edits import (
     ChangeRefused,
     Outcome,
     StaleVersion,

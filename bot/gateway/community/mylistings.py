@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.gateway.community.common import Kit, diff_lines, field_problems, payload
+from bot.gateway.community.common import CommunityContext, diff_lines, field_problems, payload
 from bot.gateway.community.constants import Previewed, StepKind, Verb
 from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
 from bot.gateway.texts import say
 from knowledge.community import AccessError, publishes_directly
 from knowledge.editing.fields import FIELDS, FieldChange, diff, display
-from knowledge.editing.listings import ChangeRefused, checked, edit_listing, require_editor
+from knowledge.editing.member_edits import ChangeRefused, checked, edit_listing, require_editor
 from knowledge.models import FORMATS, Member, Opportunity
 
 PAGE = 8  # listings per page of /mylistings
@@ -65,7 +65,7 @@ def confirm_buttons() -> list[Button]:
 class Listings:
     """The guided edit of an existing listing."""
 
-    def __init__(self, kit: Kit) -> None:
+    def __init__(self, kit: CommunityContext) -> None:
         self.kit = kit
 
     async def pick(self, user_id: int, chat_id: int, page: int = 0) -> None:

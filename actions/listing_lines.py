@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from knowledge.city import FALLBACK_CURRENCY
 from knowledge.models import Opportunity
-from knowledge.search.freshness import is_stale
+from knowledge.search.last_confirmed import is_stale
 from knowledge.search.reasons import cost_label
 
 MISSING = "—"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.editing.freshness import record_nudge
+from knowledge.editing.stale_nudges import record_nudge
 from knowledge.history import Actor
 from knowledge.models import Provider
 from knowledge.writes import get_or_create_topic

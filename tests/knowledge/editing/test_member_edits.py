@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.community import AccessError
-from knowledge.editing.listings import (
+from knowledge.editing.member_edits import (
     ChangeRefused,
     StaleVersion,
     close_listing,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from knowledge.search.engine import search
-from knowledge.search.freshness import is_stale
+from knowledge.search.last_confirmed import is_stale
 from knowledge.search.query import SearchQuery
 from tests.knowledge.search.conftest import TODAY, Directory
 
