@@ -34,7 +34,7 @@ from knowledge.taxonomy import load_taxonomy
 
 # Ages a search can be for: a baby's months read as 0 ("18 months old" → 1); 0 typed on its own,
 # a negative number or more than a lifetime is asked again.
-MIN_AGE, MAX_AGE = 1, 110
+LEARNER_MIN_AGE, LEARNER_MAX_AGE = 1, 110
 GRADE_TO_AGE = 5  # kindergarten (grade 0) is about 5 years old, grade 7 about 12
 ANYTHING = re.compile(r"\b(any ?thing|whatever|not sure|no idea|don'?t know|anything at all)\b")
 FILTER_ENTITIES = ("cost", "schedule", "location", "format", "language", "latitude", "provider")
@@ -199,7 +199,7 @@ class ValidateSearchForm(FormValidationAction):
         if age is not None and _negative(text, age):
             age = -age
         baby = age == 0 and MONTHS.search(text.lower()) is not None
-        if age is None or not (MIN_AGE <= age <= MAX_AGE or baby):
+        if age is None or not (LEARNER_MIN_AGE <= age <= LEARNER_MAX_AGE or baby):
             given = str(age) if age is not None else str(value)[:40]
             dispatcher.utter_message(response="utter_invalid_age", given=given)
             return {"age": None}
