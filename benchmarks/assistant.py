@@ -36,7 +36,7 @@ from benchmarks.load import (
 )
 from benchmarks.machine import describe_machine
 from benchmarks.stack import free_port, run_assistant
-from bot.launch import RASA
+from bot.launch import RASA, train_command
 from knowledge.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "wayfinder.tar.gz"
@@ -126,8 +126,7 @@ def measure_training(work: Path) -> tuple[float, float]:
     """(seconds, peak RSS MB) of a full `rasa train` of our bot from scratch (no cache)."""
     started = time.perf_counter()
     subprocess.run(
-        [str(RASA), "train", "--domain", "bot/domain", "--data", "nlu_data", "bot/data",
-         "--config", "config.yml", "--out", str(work / "trained"), "--force"],
+        [*train_command(work / "trained"), "--force"],
         cwd=PROJECT_ROOT,
         env={**os.environ, "HOME": str(work)},  # a fresh ~/.rasa cache: nothing is reused
         check=True,

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from benchmarks.stack import log_tail
-from bot.launch import RASA
+from bot.launch import train_command
 from bot.nlu_lookups import write_lookup_files
 from knowledge.db import make_engine
 from knowledge.settings import PROJECT_ROOT
@@ -130,10 +130,7 @@ def training_fingerprint(nlu_data: Path) -> str:
 
 def train(nlu_data: Path, out: Path, log: Path) -> Path:
     """`rasa train` of the domain, the dialogue data and this NLU data, as `make train` does."""
-    command = [
-        str(RASA), "train", "--domain", "bot/domain", "--data", str(nlu_data), "bot/data",
-        "--config", "config.yml", "--out", str(out), "--fixed-model-name", MODEL_NAME,
-    ]  # fmt: skip
+    command = [*train_command(out, nlu_data), "--fixed-model-name", MODEL_NAME]
     with log.open("wb") as output:
         finished = subprocess.run(
             command, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, check=False

@@ -14,6 +14,17 @@ LOCALHOST = "127.0.0.1"
 ACTION_SERVER_ENV = {"SANIC_HOST": LOCALHOST}
 
 
+def training_data_args(nlu_data: str | Path = "nlu_data") -> list[str]:
+    """What a model learns from (as the Makefile's TRAIN_ARGS): the domain, the NLU examples
+    (a city's own folder for a city's model), the dialogue, the pipeline."""
+    return ["--domain", "bot/domain", "--data", str(nlu_data), "bot/data", "--config", "config.yml"]
+
+
+def train_command(out: Path, nlu_data: str | Path = "nlu_data") -> list[str]:
+    """`rasa train` of the assistant into the folder `out` (run in the project folder)."""
+    return [str(RASA), "train", *training_data_args(nlu_data), "--out", str(out)]
+
+
 def action_server_command(port: int) -> list[str]:
     """rasa-sdk serving actions/ (start it with ACTION_SERVER_ENV, so only on localhost)."""
     return [str(PYTHON), "-m", "bot.action_server", "-p", str(port)]

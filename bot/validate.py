@@ -18,10 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.launch import RASA
+from bot.launch import RASA, training_data_args
 from bot.settings import PROJECT_ROOT
 
-TRAIN_ARGS = ["--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--config", "config.yml"]
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found")
 PAYLOAD = re.compile(r"[\"']/(\w+)\{")  # a button payload written in an action: '/intent{'
@@ -85,7 +84,7 @@ def problems(output: str, named: set[str], buttons: frozenset[str] = frozenset()
 def main(argv: Iterable[str] = ()) -> int:
     """Run the validator; print what is wrong; exit 1 if anything is."""
     result = subprocess.run(
-        [str(RASA), "data", "validate", *TRAIN_ARGS, *argv],
+        [str(RASA), "data", "validate", *training_data_args(), *argv],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -10,11 +11,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.city import priced_in
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.listing_fields import FieldError
 from knowledge.settings import Settings
 
 
 class CliError(Exception):
     """A refusal the user can act on; printed without a traceback."""
+
+
+def field_option[Value](parse: Callable[[str], Value]) -> Callable[[str], Value]:
+    """An option's type: the listing field's own rule (knowledge.listing_fields), refused with
+    its message, so `--age 500` reads the same in every command as in a spreadsheet."""
+
+    def parsed(value: str) -> Value:
+        try:
+            return parse(value.strip())
+        except FieldError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parsed
 
 
 @dataclass

@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.context import CliError, Context, field_option, require_schema
 from knowledge.cli.organiser import user_name
 from knowledge.goals import resolve_goal
 from knowledge.history import Actor
+from knowledge.listing_fields import parse_age
 from knowledge.pathway_builder import (
     build_pathway,
     close_options,
@@ -55,7 +56,9 @@ def register(groups: Any) -> None:
         help="the path the assistant gives for a goal: the city's own, or one built from listings",
     )
     shower.add_argument("goal", help='a career or field in any words, e.g. "plumber"')
-    shower.add_argument("--age", type=int, help="the learner's age, to mark what opens when")
+    shower.add_argument(
+        "--age", type=field_option(parse_age), help="the learner's age, to mark what opens when"
+    )
     shower.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
     shower.set_defaults(handler=run_show)
 
@@ -103,8 +106,6 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
 
 def run_show(args: argparse.Namespace, context: Context) -> int:
     """Print the path for a goal the way the assistant would choose it."""
-    if args.age is not None and not 0 <= args.age <= 120:
-        raise CliError(f"age must be between 0 and 120, not {args.age}")
     require_schema(context)
     today = args.today or date.today()
     freshness = context.settings.freshness_days

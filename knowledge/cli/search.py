@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bot.nlu_lookups import LOOKUPS_DIR, missing_from_lookups, stale_lookup_files
-from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.context import CliError, Context, field_option, require_schema
 from knowledge.listing_fields import (
-    FieldError,
     parse_age,
     parse_cost,
     parse_date,
@@ -39,7 +37,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("text", nargs="?", default="", help="what you are looking for")
     parser.add_argument("--topic", action="append", default=[], help="a topic (repeatable)")
-    parser.add_argument("--age", type=_field(parse_age), help="the learner's age in years")
+    parser.add_argument("--age", type=field_option(parse_age), help="the learner's age in years")
     place = parser.add_mutually_exclusive_group()
     place.add_argument(
         "--neighborhood", "--neighbourhood", dest="neighbourhood", help="neighbourhood or alias"
@@ -54,7 +52,7 @@ def register(commands: Any) -> None:
         "--format", choices=FORMATS, help="online, in_person or hybrid (hybrid matches both)"
     )
     parser.add_argument(
-        "--language", type=_field(parse_language), metavar="CODE", help="ISO 639-1, e.g. es"
+        "--language", type=field_option(parse_language), metavar="CODE", help="ISO 639-1, e.g. es"
     )
     parser.add_argument("--days", type=_days, metavar="Sat,Sun", help="meets on any of these days")
     parser.add_argument(
@@ -67,7 +65,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--upcoming", type=_count, metavar="DAYS", help="starts within DAYS")
     parser.add_argument("--limit", type=_count, default=5, help="results to show (default 5)")
     parser.add_argument("--offset", type=_count, default=0, help="results to skip (paging)")
-    parser.add_argument("--today", type=_field(parse_date), help="pretend today is YYYY-MM-DD")
+    parser.add_argument(
+        "--today", type=field_option(parse_date), help="pretend today is YYYY-MM-DD"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of results")
     parser.set_defaults(handler=run_search)
 
@@ -265,18 +265,6 @@ def _table(counts: dict[str, int]) -> list[str]:
     return [f"  {label:<{width}}  {count:>6}" for label, count in counts.items()] or ["  none"]
 
 
-def _field[Value](parse: Callable[[str], Value]) -> Callable[[str], Value]:
-    """An option's type: the listing field's own rule, refused with its message."""
-
-    def parsed(value: str) -> Value:
-        try:
-            return parse(value.strip())
-        except FieldError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    return parsed
-
-
 def _point(value: str) -> tuple[float, float]:
     """LAT,LON within the valid ranges."""
     try:
@@ -310,13 +298,13 @@ def _radius(value: str) -> float:
 def _max_cost(value: str) -> Decimal:
     """A cost a listing could have ($ allowed), kept as written for the query."""
     amount = value.strip().lstrip("$")
-    _field(parse_cost)(amount)
+    field_option(parse_cost)(amount)
     return Decimal(amount)
 
 
 def _days(value: str) -> tuple[str, ...]:
     """Comma-separated days (Sat,Sun or saturday) in week order."""
-    days = {_field(parse_day)(part) for part in value.split(",") if part.strip()}
+    days = {field_option(parse_day)(part) for part in value.split(",") if part.strip()}
     return tuple(day for day in DAYS if day in days)
 
 

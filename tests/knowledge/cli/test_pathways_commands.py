@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from knowledge.listing_fields import FieldError, parse_age
 from knowledge.models import Pathway
 from tests.knowledge.cli.conftest import City, Cli
 
@@ -54,7 +56,9 @@ def test_a_bad_sheet_exits_1_with_every_problem_on_stderr(
     assert cli("pathways", "import", str(tmp_path / "missing.csv"))[0] == 1
 
 
-def test_show_prints_the_built_path_for_a_goal_in_any_words(city: City, cli: Cli) -> None:
+def test_show_prints_the_built_path_for_a_goal_in_any_words(
+    city: City, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = cli("pathways", "show", "how do i become a robotics technician", "--age", "8")
     assert code == 0
     assert out.splitlines() == [
@@ -63,4 +67,9 @@ def test_show_prints_the_built_path_for_a_goal_in_any_words(city: City, cli: Cli
     ]
     code, out, _ = cli("pathways", "show", "zorblax wrangler")
     assert code == 0 and out.startswith("Nothing matches 'zorblax wrangler'.")
-    assert cli("pathways", "show", "plumber", "--age", "200")[0] == 1
+    with pytest.raises(SystemExit) as stopped:  # refused as `wayfinder directory search` does
+        cli("pathways", "show", "plumber", "--age", "200")
+    with pytest.raises(FieldError) as refused:
+        parse_age("200")
+    assert stopped.value.code == 2
+    assert f"argument --age: {refused.value}\n" in capsys.readouterr().err
