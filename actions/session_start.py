@@ -47,6 +47,10 @@ class ActionSessionStart(DirectoryAction):
                 "location": learner.neighbourhood,
                 "language": learner.language,
                 "topic": list(learner.interests) or None,
+                "chat_language": learner.chat_language,
+                "chat_language_chosen": learner.chat_language_chosen
+                if learner.chat_language
+                else None,
             }
             events += [
                 SlotSet(name, value)

@@ -54,6 +54,12 @@ def get_or_create_learner(session: Session, sender_id: str, channel: str | None 
     return learner
 
 
+def remember_chat_language(session: Session, learner: Learner, code: str, *, chosen: bool) -> None:
+    """Keep the language we chat in, so a new conversation or channel starts in it."""
+    learner.chat_language = code
+    learner.chat_language_chosen = chosen
+
+
 def remember_profile(
     session: Session,
     learner: Learner,

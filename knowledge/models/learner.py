@@ -29,7 +29,11 @@ class Learner(Base):
     channel: Mapped[str | None] = mapped_column(String(40))
     age: Mapped[int | None]
     neighbourhood: Mapped[str | None] = mapped_column(String(120))
-    language: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(2))  # of programs: a search filter
+    # The language we chat in (a locales/ folder's code) and whether the learner chose it (a
+    # button, "¿hablas español?") rather than we guessed it; a guess may change, a choice sticks.
+    chat_language: Mapped[str | None] = mapped_column(String(35))
+    chat_language_chosen: Mapped[bool] = mapped_column(default=False)
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     credentials_held: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

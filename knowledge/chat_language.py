@@ -1,0 +1,84 @@
+"""Which language to chat in, message by message: one rule for every channel (issue #15).
+
+In order: the learner's explicit choice (a language button, "¿hablas español?", /language),
+which sticks until they choose again; then what the message itself is written in, when it is
+long enough to tell; then the language we were already using (from this conversation or the
+profile); then the channel's hint (Telegram's or the browser's language); then the source
+language. A short message ("ok", "gracias", "taller") never changes the language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from knowledge.locales import SOURCE_LANGUAGE, supported, supported_languages
+from knowledge.text import fold
+
+# Words a message needs before what it is written in may change the conversation's language:
+# one or two words are too often shared ("taller", "no", "ok") or names ("Riverside").
+MIN_WORDS_TO_SWITCH = 3
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class ChatLanguage:
+    """The conversation's language and whether the learner chose it."""
+
+    code: str
+    chosen: bool
+
+
+def named_language(value: object) -> str | None:
+    """The supported language an entity value names: a code ('es', 'es-MX') or a language's own
+    or English name ('Español', 'spanish'), read without case or accents."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = supported(value)
+    if code is not None:
+        return code
+    folded = fold(value.strip())
+    for language in supported_languages():
+        if folded in (fold(language.name), fold(language.native_name)):
+            return language.code
+    return None
+
+
+def language_named_in(text: str) -> str | None:
+    """The one supported language a message names in words ("español", "english please"), by its
+    own or English name; None when it names none or several."""
+    said = {fold(word) for word in _WORD.findall(text)}
+    found = {
+        language.code
+        for language in supported_languages()
+        if said & {fold(language.name), fold(language.native_name)}
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def word_count(text: str) -> int:
+    """Words of letters: numbers, emoji and punctuation do not count."""
+    return len(_WORD.findall(text))
+
+
+def next_language(
+    current: ChatLanguage | None,
+    *,
+    text: str,
+    named: str | None = None,
+    hint: str | None = None,
+    detect: Callable[[str], str | None] | None = None,
+) -> ChatLanguage:
+    """The language for this message and on: see the module's docstring for the order."""
+    if named is not None and supported(named):
+        return ChatLanguage(str(supported(named)), chosen=True)
+    if current is not None and current.chosen:
+        return current
+    if detect is not None and word_count(text) >= MIN_WORDS_TO_SWITCH:
+        detected = supported(detect(text))
+        if detected is not None:
+            return ChatLanguage(detected, chosen=False)
+    if current is not None:
+        return current
+    hinted = supported(hint)
+    return ChatLanguage(hinted or SOURCE_LANGUAGE, chosen=False)

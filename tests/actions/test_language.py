@@ -1,0 +1,115 @@
+"""The chat's language in the actions: set each message, kept, answered when chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.language import ActionChooseLanguage, ActionSetLanguage
+from actions.session_start import ActionSessionStart
+from knowledge.learners import get_or_create_learner, remember_chat_language
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes, supported_languages
+from knowledge.models import Learner
+from tests.actions.conftest import Run, entity, slot_events, tracker
+
+OTHER = next(code for code in supported_codes() if code != SOURCE_LANGUAGE)
+SPANISH_SENTENCE = "hola, busco clases de arte para mi hija de 8 años"
+
+
+def with_hint(t: Tracker, hint: str) -> Tracker:
+    """The tracker with the channel's language hint in the latest message's metadata."""
+    t.latest_message["metadata"] = {"language_hint": hint}
+    return t
+
+
+def chat_language_of(db: Session, sender: str = "test-user") -> tuple[Any, Any]:
+    """What the learner's profile keeps."""
+    db.expire_all()
+    learner = db.scalar(select(Learner).where(Learner.sender_id == sender))
+    return (learner.chat_language, learner.chat_language_chosen) if learner else (None, None)
+
+
+def test_a_spanish_sentence_sets_spanish_and_keeps_it(
+    directory: str, db: Session, run: Run
+) -> None:
+    _, events = run(ActionSetLanguage(), with_hint(tracker(SPANISH_SENTENCE), "en-US"))
+    assert slot_events(events) == {"chat_language": OTHER, "chat_language_chosen": False}
+    assert chat_language_of(db) == (OTHER, False)
+
+
+def test_the_hint_decides_a_short_first_message(directory: str, run: Run) -> None:
+    _, events = run(ActionSetLanguage(), with_hint(tracker("hola", intent="greet"), f"{OTHER}-MX"))
+    assert slot_events(events)["chat_language"] == OTHER
+
+
+def test_nothing_is_set_when_nothing_changes(directory: str, run: Run) -> None:
+    t = tracker("gracias", intent="thank", slots={"chat_language": OTHER})
+    assert run(ActionSetLanguage(), t)[1] == []
+
+
+def test_a_chosen_language_is_chosen_and_answered(directory: str, db: Session, run: Run) -> None:
+    t = tracker(
+        "¿hablas español?",
+        intent="choose_language",
+        entities=[entity("language", OTHER)],
+        slots={"chat_language": SOURCE_LANGUAGE},
+    )
+    _, events = run(ActionSetLanguage(), t)
+    assert slot_events(events) == {"chat_language": OTHER, "chat_language_chosen": True}
+    assert chat_language_of(db) == (OTHER, True)
+    messages, _ = run(ActionChooseLanguage(), t)
+    assert [m["response"] for m in messages] == ["utter_language_chosen"]
+
+
+def test_a_chosen_language_survives_a_long_message_in_another(directory: str, run: Run) -> None:
+    t = tracker(
+        "I am looking for art classes for my daughter",
+        slots={"chat_language": OTHER, "chat_language_chosen": True},
+    )
+    assert run(ActionSetLanguage(), t)[1] == []
+
+
+def test_asking_for_the_language_without_naming_one_offers_them_all(
+    directory: str, run: Run
+) -> None:
+    messages, _ = run(ActionChooseLanguage(), tracker("/language", intent="choose_language"))
+    assert messages[0]["response"] == "utter_choose_language"
+    titles = [button["title"] for button in messages[0]["buttons"]]
+    assert titles == [language.native_name for language in supported_languages()]
+    assert all("choose_language" in button["payload"] for button in messages[0]["buttons"])
+
+
+def test_a_child_speaking_for_themselves_keeps_no_profile(
+    directory: str, db: Session, run: Run
+) -> None:
+    t = tracker(SPANISH_SENTENCE, slots={"age": 10.0, "relation": "self"})
+    assert slot_events(run(ActionSetLanguage(), t)[1])["chat_language"] == OTHER
+    assert chat_language_of(db) == (None, None)
+
+
+def test_a_reminder_from_the_worker_changes_nothing(directory: str, run: Run) -> None:
+    t = tracker("", intent="EXTERNAL_reminder", slots={"chat_language": OTHER})
+    assert run(ActionSetLanguage(), t)[1] == []
+
+
+def test_a_new_session_starts_in_the_profile_language(
+    directory: str, db: Session, run: Run
+) -> None:
+    learner = get_or_create_learner(db, "test-user")
+    remember_chat_language(db, learner, OTHER, chosen=True)
+    db.commit()
+    _, events = run(ActionSessionStart(), tracker("", intent="session_start"))
+    slots = slot_events(events)
+    assert (slots["chat_language"], slots["chat_language_chosen"]) == (OTHER, True)
+
+
+def test_a_bare_language_name_chooses_it(directory: str, run: Run) -> None:
+    native = next(
+        language.native_name for language in supported_languages() if language.code == OTHER
+    )
+    t = tracker(native.lower(), intent="choose_language", slots={"chat_language": SOURCE_LANGUAGE})
+    assert slot_events(run(ActionSetLanguage(), t)[1])["chat_language"] == OTHER
+    assert run(ActionChooseLanguage(), t)[0][0]["response"] == "utter_language_chosen"
