@@ -11,6 +11,9 @@ COPY nlu_data ./nlu_data
 COPY bot ./bot
 RUN rasa train --domain bot/domain --data nlu_data bot/data --config config.yml \
         --out /app/models --fixed-model-name wayfinder
+# Every response in the learner's language (bot.rasa_ext.localized_nlg reads them at start-up);
+# after training, so a change of wording does not retrain the model.
+COPY locales ./locales
 RUN useradd --create-home wayfinder && chown -R wayfinder /app
 USER wayfinder
 EXPOSE 5005

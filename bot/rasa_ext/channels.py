@@ -24,6 +24,9 @@ from sanic import Blueprint, Sanic
 logger = logging.getLogger(__name__)
 APOLOGY = "utter_technical_trouble"
 EMPTY = "utter_empty_message"
+# Where a message's metadata says the learner's language (bot/gateway): the conversation's, else
+# the channel's guess (Telegram's or the browser's language).
+LANGUAGE_KEYS = ("chat_language", "language_hint")
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -52,9 +55,20 @@ def sent_count(channel: OutputChannel | None) -> int | None:
     return None
 
 
-def response_text(app: Sanic[Any, Any] | None, name: str) -> str | None:
-    """The first text of the response `name` in the loaded agent's domain."""
+def response_text(
+    app: Sanic[Any, Any] | None, name: str, metadata: dict[str, Any] | None = None
+) -> str | None:
+    """The first text of the response `name`: in the learner's language when the gateway said
+    which (the message's metadata) and the agent's NLG speaks it, else the loaded domain's."""
     agent = getattr(app.ctx, "agent", None) if app is not None else None
+    localized = getattr(getattr(agent, "nlg", None), "first_text", None)
+    if callable(localized):
+        language = next(
+            (metadata.get(key) for key in LANGUAGE_KEYS if metadata and metadata.get(key)), None
+        )
+        found = localized(name, language)
+        if found is not None:
+            return str(found)
     domain = getattr(agent, "domain", None)
     for variation in (domain.responses if domain is not None else {}).get(name, []):
         if variation.get("text"):
@@ -62,9 +76,9 @@ def response_text(app: Sanic[Any, Any] | None, name: str) -> str | None:
     return None
 
 
-def apology_text(app: Sanic[Any, Any] | None) -> str | None:
-    """The first text of utter_technical_trouble in the loaded agent's domain."""
-    return response_text(app, APOLOGY)
+def apology_text(app: Sanic[Any, Any] | None, metadata: dict[str, Any] | None = None) -> str | None:
+    """The first text of utter_technical_trouble, in the learner's language when known."""
+    return response_text(app, APOLOGY, metadata)
 
 
 class WayfinderRestInput(RestInput):
@@ -105,7 +119,7 @@ class WayfinderRestInput(RestInput):
 
         async def answered(message: UserMessage) -> None:
             if not (message.text or "").strip():
-                empty = response_text(self.app, EMPTY)
+                empty = response_text(self.app, EMPTY, message.metadata)
                 if empty is not None:
                     await message.output_channel.send_text_message(message.sender_id or "", empty)
                     return
@@ -118,7 +132,7 @@ class WayfinderRestInput(RestInput):
             after = sent_count(message.output_channel)
             if before is None or after is None or after > before:
                 return
-            text = apology_text(self.app)
+            text = apology_text(self.app, message.metadata)
             if text is None:
                 logger.error("no %s in the loaded domain: the user got no reply", APOLOGY)
                 return

@@ -165,3 +165,24 @@ def test_without_the_response_an_empty_message_still_gets_an_answer() -> None:
         domain=Domain.from_yaml(DOMAIN.as_yaml().replace("utter_empty_message", "utter_other")),
     )
     assert texts(post(agent, {"sender": "e", "message": " "})[1]) == [APOLOGY]
+
+
+def test_the_apology_and_didnt_catch_that_are_in_the_learners_language() -> None:
+    """The gateway's metadata names the language; the localized NLG has the text in it."""
+    from bot.rasa_ext.localized_nlg import LocalizedNLG
+
+    domain = Domain.from_path("bot/domain")
+    nlg = LocalizedNLG(endpoint_config=None, domain=domain)
+    nlg.responses = domain.responses
+    agent = FakeAgent(silent, domain=domain)
+    agent.nlg = nlg  # type: ignore[attr-defined]
+    spanish = nlg.first_text("utter_technical_trouble", "es")
+    english = nlg.first_text("utter_technical_trouble", "en")
+    assert spanish and english and spanish != english
+    for metadata in ({"chat_language": "es"}, {"language_hint": "es-MX"}):
+        body = {"sender": "a", "message": "hola", "metadata": metadata}
+        assert texts(post(agent, body)[1]) == [spanish]
+    assert texts(post(agent, {"sender": "a", "message": "hi"})[1]) == [english]
+    empty = nlg.first_text("utter_empty_message", "es")
+    body = {"sender": "a", "message": " ", "metadata": {"chat_language": "es"}}
+    assert texts(post(agent, body)[1]) == [empty]
