@@ -8,6 +8,7 @@ COPY pyproject.toml README.md ./
 COPY knowledge ./knowledge
 COPY actions ./actions
 COPY bot ./bot
+COPY locales ./locales
 RUN pip install --no-cache-dir --no-deps .
 RUN useradd --create-home wayfinder
 USER wayfinder

@@ -8,6 +8,8 @@ COPY pyproject.toml README.md ./
 COPY knowledge ./knowledge
 COPY actions ./actions
 COPY bot ./bot
+# The gateway's, the widget's and Telegram's words in every language (knowledge.locales).
+COPY locales ./locales
 RUN pip install --no-cache-dir --no-deps .
 RUN useradd --create-home wayfinder
 USER wayfinder

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from bot.gateway.texts import privacy_text, say
 from bot.gateway.timings import BOT_API_SECONDS, RASA_SECONDS, Timings
 from knowledge.handoffs import open_handoff_of
 from knowledge.learners import forget_learner
+from knowledge.locales import supported
 from knowledge.models import Handoff
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,16 @@ T = TypeVar("T")
 FORGOTTEN = "forgotten"
 # The help's "Privacy" button and Telegram's /privacy: answered by the gateway, no intent needed.
 PRIVACY = "/privacy"
+# The channel's guess at the learner's language (Telegram's language_code, the browser's
+# navigator.language), passed to the assistant in the message's metadata (actions/language.py).
+HINT = "language_hint"
+_TAG = re.compile(r"[A-Za-z0-9-]{2,35}")  # a BCP 47 tag's characters, at a length one may have
+
+
+def language_hint(tag: object) -> str | None:
+    """A channel's language tag when it looks like one ('es-MX'), else None: it goes to the
+    assistant and into our pages, so anything else is dropped."""
+    return tag if isinstance(tag, str) and _TAG.fullmatch(tag) else None
 
 
 class Gateway:
@@ -75,27 +87,39 @@ class Gateway:
         return records.pseudonym(self.settings.pseudonym_key, channel, address)
 
     async def converse(
-        self, channel: str, address: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        address: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        hint: str | None = None,
     ) -> list[BotMessage]:
-        """One user message: to the navigator while a handoff is open, else to the assistant."""
+        """One user message: to the navigator while a handoff is open, else to the assistant;
+        `hint` is the channel's guess at the learner's language, a BCP 47 tag."""
         sender = self.sender_id(channel, address)
         RASA_SECONDS.set(0.0)
         BOT_API_SECONDS.set(0.0)
-        if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
-            return [BotMessage(self.privacy_note())]
+        hint = language_hint(hint)
+        if hint is not None:  # whatever else the channel sent goes on unchanged
+            metadata = {**(metadata or {}), HINT: hint}
         kept = records.kept_address(self.settings.pseudonym_key, channel, address)
 
-        def arrive(session: Session) -> tuple[Handoff | None, bool]:
+        def arrive(session: Session) -> tuple[Handoff | None, bool, str | None]:
             return (
                 open_handoff_of(session, sender),
                 records.address_is_current(session, sender, channel, kept),
+                records.chat_language_of(session, sender),
             )
 
         try:
-            handoff, current = await self.db(arrive)  # reads only: no wait for a writer
+            handoff, current, stored = await self.db(arrive)  # reads only: no wait for a writer
         except SQLAlchemyError:  # the database is down: the assistant may still answer
             logger.exception("could not read the state of %s", sender)
-            handoff, current = None, True
+            handoff, current, stored = None, True, None
+        language = supported(stored) or supported(hint)  # for our own words; None: English
+        if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
+            return [BotMessage(self.privacy_note(language))]
         # A new or moved address is written while Rasa thinks: the write may queue behind
         # the action server's, and the reply needs only the read above.
         remembering = (
@@ -103,12 +127,12 @@ class Gateway:
         )
         try:
             if await self.handoffs.relayed(handoff, text):
-                return [BotMessage(say("handoff_relayed"))]
+                return [BotMessage(say("handoff_relayed", language))]
             started = time.perf_counter()
             try:
                 replies = merged(await self.rasa.send(sender, text, channel, metadata))
             except RasaUnavailable:
-                return [BotMessage(say("rasa_unavailable"))]
+                return [BotMessage(say("rasa_unavailable", language))]
             finally:
                 RASA_SECONDS.set(time.perf_counter() - started)
         finally:
@@ -127,12 +151,29 @@ class Gateway:
                 logger.exception("could not post a handoff request for %s", sender)
         return replies
 
-    def privacy_note(self) -> str:
+    def privacy_note(self, language: str | None = None) -> str:
         """The reply to "Privacy": the notice's address when learners can reach the gateway by one,
-        else the notice itself."""
+        else the notice itself; in the learner's language either way."""
         if self.settings.public_url:
-            return say("privacy_link", url=f"{self.settings.public_url}/privacy")
-        return privacy_text(self.settings.retention_days)
+            page = f"{self.settings.public_url}/privacy"
+            if language is not None:
+                page += f"?lang={language}"
+            return say("privacy_link", language, url=page)
+        return privacy_text(self.settings.retention_days, language)
+
+    async def chat_language(
+        self, channel: str, address: str, hint: str | None = None
+    ) -> str | None:
+        """The language to speak to a learner in, outside a turn (a stale button, a photo, the
+        widget's interface after a reply): their profile's, else the channel's hint, else None
+        (the source language)."""
+        sender = self.sender_id(channel, address)
+        try:
+            stored = await self.db(lambda session: records.chat_language_of(session, sender))
+        except SQLAlchemyError:
+            logger.exception("could not read the chat language of %s", sender)
+            stored = None
+        return supported(stored) or supported(language_hint(hint))
 
     async def _remember(self, sender: str, channel: str, address: str) -> None:
         """Keep where the sender is; a failure is logged (the conversation goes on)."""

@@ -132,7 +132,9 @@ class HandoffRelay:
         # the relay of the learner's messages ("usually within one working day").
         if handoff.status == "open":
             await self.db(lambda session: handoffs.touch_handoff(session, handoff.id))
-        await self.outbox.deliver(sender, [BotMessage(say("handoff_navigator_reply", text=text))])
+        language = handoff.learner.chat_language  # the navigator's words are theirs, untranslated
+        reply = say("handoff_navigator_reply", language, text=text)
+        await self.outbox.deliver(sender, [BotMessage(reply)])
         return NavigatorResult(None)
 
     async def close(self, handoff_id: int, by: str) -> bool:
@@ -144,8 +146,9 @@ class HandoffRelay:
             await self._post_closed(handoff_id)
             return True
         key = "handoff_closed_by_navigator" if by == NAVIGATOR else "handoff_closed_timeout"
+        notice = BotMessage(say(key, closed.learner.chat_language))
         try:
-            await self.outbox.deliver(closed.learner.sender_id, [BotMessage(say(key))])
+            await self.outbox.deliver(closed.learner.sender_id, [notice])
         except Exception:  # the handoff is closed either way; the learner hears it next time
             logger.exception("could not tell learner of handoff %s that it closed", handoff_id)
         return True

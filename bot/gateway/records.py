@@ -1,5 +1,5 @@
-"""The gateway's records: channel addresses, the web outbox and delivery receipts (the handoff's
-are knowledge.handoffs').
+"""The gateway's records: channel addresses, the web outbox, delivery receipts and the learner's
+chat language (the handoff's are knowledge.handoffs').
 
 Query functions take a `session`; the caller (bot.gateway.core, .outbox) owns the transaction.
 """
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from knowledge.models import (
     ChannelAddress,
     DeliveryReceipt,
+    Learner,
     OutboxMessage,
     utcnow,
 )
@@ -82,6 +83,12 @@ def _needs_write(found: ChannelAddress, channel: str, address: str, moment: date
 def address_of(session: Session, sender_id: str) -> ChannelAddress | None:
     """Where a sender's messages go, if they have written to us (and not asked to be forgotten)."""
     return session.get(ChannelAddress, sender_id)
+
+
+def chat_language_of(session: Session, sender_id: str) -> str | None:
+    """The language the learner chats in, as their profile keeps it (None: not known yet)."""
+    query = select(Learner.chat_language).where(Learner.sender_id == sender_id)
+    return session.scalars(query).first()
 
 
 def queue_outbox(session: Session, sender_id: str, message: dict[str, Any]) -> int:

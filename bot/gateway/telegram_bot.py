@@ -42,19 +42,23 @@ from bot.gateway.messages import BotMessage
 from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
 from bot.gateway.texts import say
 from bot.gateway.timings import BOT_API_SECONDS
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes, text
 
 logger = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
 CHANNEL = "telegram"
 SEND_ATTEMPTS = 3
 # Commands learners can type; each becomes the intent it names (Rasa reads "/intent" payloads).
+# What the menu says of each (and of /start) is in locales/<language>/telegram.yml.
 COMMANDS = {
-    "help": ("/help", "What I can do"),
-    "plan": ("/show_plan", "Your saved plan"),
-    "forget": ("/forget_me", "Delete everything I know about you"),
-    "human": ("/talk_to_human", "Talk to a person"),
-    "privacy": ("/privacy", "What I keep about you"),  # the gateway answers it (core.PRIVACY)
+    "help": "/help",
+    "plan": "/show_plan",
+    "forget": "/forget_me",
+    "human": "/talk_to_human",
+    "privacy": "/privacy",  # the gateway answers it (core.PRIVACY)
+    "language": "/choose_language",
 }
+COMMANDS_BOOK = "telegram"
 MEDIA = (
     filters.PHOTO
     | filters.VOICE
@@ -110,12 +114,14 @@ class TelegramOutlet:
         self.application = application
         self.stash = PayloadStash()
 
-    async def send(self, address: str, messages: Sequence[BotMessage]) -> None:
-        """Deliver messages in order to one chat."""
+    async def send(
+        self, address: str, messages: Sequence[BotMessage], language: str | None = None
+    ) -> None:
+        """Deliver messages in order to one chat; `language` is the location button's."""
         for message in messages:
             markup: Any = keyboard(message.buttons, self.stash)
             if markup is None and wants_location(message):
-                markup = location_keyboard()
+                markup = location_keyboard(language)
             if not message.text:
                 continue
             pieces = split(message.text)
@@ -160,9 +166,9 @@ def wants_location(message: BotMessage) -> bool:
     return bool(message.custom.get(ASKS_FOR_PLACE))
 
 
-def location_keyboard() -> ReplyKeyboardMarkup:
+def location_keyboard(language: str | None = None) -> ReplyKeyboardMarkup:
     """A one-tap 'share my location' button under the text field."""
-    button = KeyboardButton(say("share_location_button"), request_location=True)
+    button = KeyboardButton(say("share_location_button", language), request_location=True)
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
@@ -203,10 +209,10 @@ class TelegramChannel:
         await self._converse(update, words or "/greet")
 
     async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/help, /plan, /forget, /human, /privacy: the payload each names."""
+        """/help, /plan, /forget, /human, /privacy, /language: the payload each names."""
         assert update.effective_message is not None
         name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]
-        await self._converse(update, COMMANDS[name][0])
+        await self._converse(update, COMMANDS[name])
 
     async def text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message."""
@@ -232,13 +238,13 @@ class TelegramChannel:
                 logger.info("could not remove a keyboard: %s", error)
         payload = self.outlet.stash.payload_for(query.data or "")
         if payload is None:
-            await self._reply(update, [BotMessage(say("stale_button"))])
+            await self._say(update, "stale_button")
             return
         await self._converse(update, payload)
 
     async def media(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Photos, voice, stickers, files: say what we can read instead of staying silent."""
-        await self._reply(update, [BotMessage(say("unsupported_media"))])
+        await self._say(update, "unsupported_media")
 
     async def navigator_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A navigator's message in the group: a reply to a request goes to its learner."""
@@ -256,9 +262,7 @@ class TelegramChannel:
         logger.error("a Telegram update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await self.outlet.send(
-                    str(update.effective_chat.id), [BotMessage(say("rasa_unavailable"))]
-                )
+                await self._say(update, "rasa_unavailable")
             except TelegramError:
                 logger.warning("could not send the apology either")
 
@@ -282,11 +286,15 @@ class TelegramChannel:
             started = time.perf_counter()
             # "typing…" goes out while the assistant thinks, not before it starts.
             typing = asyncio.create_task(self._typing(chat.id))
-            replies = await self.gateway.converse(CHANNEL, str(chat.id), text)
+            hint = language_code(update)
+            replies = await self.gateway.converse(CHANNEL, str(chat.id), text, hint=hint)
             waiting = time.perf_counter()
             await typing  # still on its way to the Bot API only if Telegram is slower than Rasa
             BOT_API_SECONDS.set(BOT_API_SECONDS.get() + time.perf_counter() - waiting)
-            await self._reply(update, replies)
+            language = None  # only the location button has words of ours, in the turn's language
+            if any(wants_location(reply) for reply in replies):
+                language = await self.gateway.chat_language(CHANNEL, str(chat.id), hint)
+            await self._reply(update, replies, language)
             self.gateway.timings.record(CHANNEL, time.perf_counter() - started)
 
     async def _typing(self, chat_id: int) -> None:
@@ -296,10 +304,25 @@ class TelegramChannel:
         except TelegramError as error:
             logger.info("no typing indicator for a chat: %s", error)
 
-    async def _reply(self, update: Update, messages: Sequence[BotMessage]) -> None:
+    async def _say(self, update: Update, key: str) -> None:
+        """One of the gateway's own texts, in the learner's language, to the update's chat."""
+        assert update.effective_chat is not None
+        chat = str(update.effective_chat.id)
+        language = await self.gateway.chat_language(CHANNEL, chat, language_code(update))
+        await self._reply(update, [BotMessage(say(key, language))])
+
+    async def _reply(
+        self, update: Update, messages: Sequence[BotMessage], language: str | None = None
+    ) -> None:
         """Send messages to the update's chat."""
         assert update.effective_chat is not None
-        await self.outlet.send(str(update.effective_chat.id), messages)
+        await self.outlet.send(str(update.effective_chat.id), messages, language)
+
+
+def language_code(update: Update) -> str | None:
+    """The language the learner's Telegram app is set to (a BCP 47 tag), the channel's hint."""
+    user = update.effective_user
+    return user.language_code if user is not None else None
 
 
 def build_application(
@@ -328,7 +351,14 @@ def build_application(
 
 
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The command menu Telegram shows learners."""
-    commands = [BotCommand("start", "Start over")]
-    commands += [BotCommand(name, about) for name, (_, about) in COMMANDS.items()]
-    await application.bot.set_my_commands(commands)
+    """The command menu Telegram shows learners: one per language for apps set to it, and the
+    source language's for everyone else."""
+    for code in supported_codes():
+        await application.bot.set_my_commands(command_menu(code), language_code=code)
+    await application.bot.set_my_commands(command_menu(SOURCE_LANGUAGE))
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """/start and the learners' commands, described in `language`."""
+    names = ["start", *COMMANDS]
+    return [BotCommand(name, text(language, COMMANDS_BOOK, name)) for name in names]

@@ -1,31 +1,27 @@
-"""The gateway's own words (texts.yml), loaded once; a missing key fails loudly at start."""
+"""The gateway's own words, in the learner's language: locales/<language>/gateway.yml through
+knowledge.locales (English when a language lacks a text; a key English lacks fails loudly)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.locales import SOURCE_LANGUAGE, supported, text
 
-TEXTS = Path(__file__).with_name("texts.yml")
-
-
-@lru_cache(maxsize=1)
-def _texts() -> dict[str, str]:
-    """Every text by key."""
-    loaded: Any = yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
-    return {str(key): str(value) for key, value in loaded.items()}
+BOOK = "gateway"
 
 
-def say(key: str, **values: Any) -> str:
-    """A text with its {placeholders} filled in."""
-    return _texts()[key].format(**values)
+def say(key: str, language: str | None = None, /, **values: Any) -> str:
+    """A text in `language` (a supported code or tag; None: English), placeholders filled in
+    (here, not by locales.text, whose own parameters' names a placeholder may share: {name})."""
+    found = text(language, BOOK, key)
+    return found.format(**values) if values else found
 
 
-def privacy_sections(retention_days: int) -> list[tuple[str, list[str]]]:
+def privacy_sections(
+    retention_days: int, language: str | None = None
+) -> list[tuple[str, list[str]]]:
     """The privacy notice as (heading, lines) blocks, so the page and the chat say the same."""
-    notice = say("privacy_notice", days=retention_days)
+    notice = say("privacy_notice", language, days=retention_days)
     sections = []
     for block in notice.split("\n\n"):
         heading, *lines = block.strip().splitlines()
@@ -33,10 +29,15 @@ def privacy_sections(retention_days: int) -> list[tuple[str, list[str]]]:
     return sections
 
 
-def privacy_text(retention_days: int) -> str:
+def privacy_text(retention_days: int, language: str | None = None) -> str:
     """The privacy notice as one chat message."""
-    parts = [say("privacy_title"), say("privacy_intro")]
-    for heading, lines in privacy_sections(retention_days):
+    parts = [say("privacy_title", language), say("privacy_intro", language)]
+    for heading, lines in privacy_sections(retention_days, language):
         items = [f"• {line[2:]}" if line.startswith("- ") else line for line in lines]
         parts.append("\n".join([heading, *items]))
     return "\n\n".join(parts)
+
+
+def language_of(tag: str | None) -> str:
+    """The supported language a tag names, else the source language (for pages' lang=)."""
+    return supported(tag) or SOURCE_LANGUAGE

@@ -1,13 +1,17 @@
 """The web widget's side of the gateway: the demo page, the widget's files and its JSON API.
 
-POST /api/web/messages  {"text"} or {"payload", "text"} → {"messages"[, "forgotten": true]}
+POST /api/web/messages  {"text"} or {"payload", "text"}, optionally "language_hint" (the browser's
+     language) → {"messages"[, "language"][, "forgotten": true]}
 GET  /api/web/events?after=N  long poll for proactive messages → {"messages"}
-GET  /privacy  the privacy notice, a plain page
+GET  /privacy[?lang=es]  the privacy notice, a plain page (else in the Accept-Language's language)
+GET  /widget.js  the widget, with its interface's words in every language (locales/*/widget.yml)
 The session id travels in the X-Wayfinder-Session header, never in a URL: URLs end up in proxy
 logs and browser history, and the id opens the conversation. (A POST may still carry it as the
 body's "session", as widgets before the header did.) Replies to a message carry "id": null;
-proactive ones an increasing id, the widget's cursor. "forgotten" says "forget me" ran: the
-widget then wipes what it keeps and starts a new session.
+proactive ones an increasing id, the widget's cursor. "language" is the conversation's language
+after the turn (the learner's profile's, else the browser's when supported): the widget labels
+itself in it. "forgotten" says "forget me" ran: the widget then wipes what it keeps and starts a
+new session.
 Each client address may call /api/web/* WAYFINDER_WEB_RATE_PER_MINUTE times a minute (429 past it).
 """
 
@@ -25,9 +29,10 @@ from sanic import Blueprint, HTTPResponse, Request, response
 
 from bot.api.auth import TokenBuckets
 from bot.api.errors import ApiError
-from bot.gateway.core import FORGOTTEN, Gateway
+from bot.gateway.core import FORGOTTEN, Gateway, language_hint
 from bot.gateway.messages import BotMessage
-from bot.gateway.texts import privacy_sections, say
+from bot.gateway.texts import language_of, privacy_sections, say
+from knowledge.locales import SOURCE_LANGUAGE, book, supported, supported_codes
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 FILES = {
@@ -36,6 +41,9 @@ FILES = {
     "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
     "/widget.css": ("widget.css", "text/css; charset=utf-8"),
 }
+# Where widget.js takes its interface's words: the gateway puts every language's in its place.
+STRINGS_MARK = "/* @wayfinder-strings */ {}"
+WIDGET_BOOK = "widget"
 SESSION = re.compile(r"[A-Za-z0-9_-]{16,128}")
 SESSION_HEADER = "X-Wayfinder-Session"
 MAX_TEXT = 2000
@@ -61,7 +69,9 @@ def blueprint(gateway: Gateway) -> Blueprint:
             buckets.take(client_address(request))
         except ApiError as refused:  # the API's bucket speaks to API clients: say it our way
             wait = refused.headers.get("Retry-After", "60")
-            body = {"error": say("web_too_many", seconds=wait)}
+            # No database read for a flood: the browser's language, not the learner's profile.
+            language = accepted_language(request.headers.get("Accept-Language"))
+            body = {"error": say("web_too_many", language, seconds=wait)}
             return response.json(body, status=429, headers={"Retry-After": wait})
         return None
 
@@ -80,9 +90,13 @@ def blueprint(gateway: Gateway) -> Blueprint:
             text = _message(body)
         except BadRequest as error:
             return _error(str(error), 400)
+        hint = language_hint(body.get("language_hint"))  # anything but a short tag is dropped
         started = time.perf_counter()
-        replies = await gateway.converse("web", session, text)
+        replies = await gateway.converse("web", session, text, hint=hint)
         out: dict[str, Any] = {"messages": [_out(reply, None) for reply in replies]}
+        language = await gateway.chat_language("web", session, hint)  # as the turn left it
+        if language is not None:
+            out["language"] = language
         if any(reply.custom.get(FORGOTTEN) for reply in replies):
             out["forgotten"] = True
         answer = response.json(out)
@@ -106,16 +120,21 @@ def blueprint(gateway: Gateway) -> Blueprint:
         )
 
     @bp.get("/privacy")
-    async def privacy(_request: Request) -> HTTPResponse:
-        """The privacy notice: what is kept, for how long, who sees it, how to erase it."""
-        return response.html(privacy_page(gateway.settings.retention_days))
+    async def privacy(request: Request) -> HTTPResponse:
+        """The privacy notice: what is kept, for how long, who sees it, how to erase it; in the
+        language `lang` names, else the browser's."""
+        language = supported(request.args.get("lang")) or accepted_language(
+            request.headers.get("Accept-Language")
+        )
+        page = privacy_page(gateway.settings.retention_days, language)
+        return response.html(page, headers={"Vary": "Accept-Language"})
 
     return bp
 
 
 # The notice's page: readable without the widget, script or any outside file.
 PAGE = """<!doctype html>
-<html lang="en">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -137,11 +156,11 @@ li {{ margin: 0.4rem 0; }}
 """
 
 
-def privacy_page(retention_days: int) -> str:
+def privacy_page(retention_days: int, language: str | None = None) -> str:
     """The notice as a plain, self-contained page (no script, no outside resources)."""
-    title = html.escape(say("privacy_title"))
-    body = [f"<h1>{title}</h1>", f"<p>{html.escape(say('privacy_intro'))}</p>"]
-    for heading, lines in privacy_sections(retention_days):
+    title = html.escape(say("privacy_title", language))
+    body = [f"<h1>{title}</h1>", f"<p>{html.escape(say('privacy_intro', language))}</p>"]
+    for heading, lines in privacy_sections(retention_days, language):
         body.append(f"<h2>{html.escape(heading)}</h2>")
         items: list[str] = []
         for line in [*lines, ""]:  # the empty line closes a list at the end
@@ -153,7 +172,38 @@ def privacy_page(retention_days: int) -> str:
                 items = []
             if line:
                 body.append(f"<p>{html.escape(line)}</p>")
-    return PAGE.format(title=title, body="\n".join(body))
+    return PAGE.format(language=language_of(language), title=title, body="\n".join(body))
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The supported language a browser's Accept-Language prefers most ('es-MX,es;q=0.9,en;q=0.8'
+    → 'es'), or None."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((header or "").split(",")[:20]):
+        tag, _, weight = item.strip().partition(";")
+        try:
+            quality = float(weight.strip().removeprefix("q=")) if weight else 1.0
+        except ValueError:
+            continue
+        code = supported(tag.strip())
+        if code is not None and quality > 0:
+            ranked.append((-quality, position, code))
+    return min(ranked)[2] if ranked else None
+
+
+def widget_strings() -> dict[str, dict[str, str]]:
+    """The widget's interface words by language, each complete (English where one lacks a text)."""
+    source = {str(key): str(value) for key, value in book(SOURCE_LANGUAGE, WIDGET_BOOK).items()}
+    return {
+        code: source | {str(k): str(v) for k, v in book(code, WIDGET_BOOK).items()}
+        for code in supported_codes()
+    }
+
+
+def widget_script(source: bytes) -> bytes:
+    """widget.js with its interface's words in place (ASCII JSON: safe in any script)."""
+    strings = json.dumps(widget_strings(), ensure_ascii=True, sort_keys=True)
+    return source.replace(STRINGS_MARK.encode(), strings.encode(), 1)
 
 
 def _file_handler(name: str, content_type: str) -> Any:
@@ -163,7 +213,10 @@ def _file_handler(name: str, content_type: str) -> Any:
         path = WEB_ROOT / name
         if not path.exists():
             return _error(f"{name} is missing from bot/web", 404)
-        return response.raw(path.read_bytes(), content_type=content_type)
+        body = path.read_bytes()
+        if name == "widget.js":
+            body = widget_script(body)
+        return response.raw(body, content_type=content_type)
 
     serve.__name__ = f"serve_{name.replace('.', '_')}"
     return serve

@@ -15,13 +15,20 @@
  *        errors: 4xx/5xx {"error": "human-readable message"}
  *   GET  {gateway}/api/web/events?after=LAST_BOT_ID   (long poll, ~25 s)
  *        -> {"messages": [...]}   proactive messages: reminders, a navigator's replies
- *   GET  {gateway}/privacy   the privacy notice (the panel links to it)
+ *   GET  {gateway}/privacy?lang=LANGUAGE   the privacy notice (the panel links to it)
+ *   A message's body also carries "language_hint", the browser's language (navigator.language);
+ *   a reply may carry "language", the conversation's language after that turn.
  *   Every API call names its session in the X-Wayfinder-Session header, never in the URL: URLs
  *   are logged by proxies and kept in history, and the id opens the conversation.
  *
  * On a shared computer (a library's), the next person must not find the last one's chat: after
  * "forget me" the widget wipes what it stored and starts a new session, and "New chat" does the
  * same on request (after a confirmation).
+ *
+ * The widget's own words (labels, placeholder, screen-reader texts, error lines) are not in this
+ * file: the gateway serves it with every language's (locales/<language>/widget.yml) in STRINGS.
+ * It speaks the conversation's language once the gateway names it, else the browser's, else
+ * English; a change of language mid-conversation relabels it at once.
  *
  * Plain ES2017 with no dependencies and no build step, so a library's web team can read what
  * they embed. Everything lives inside this closure; the only global is window.Wayfinder.
@@ -34,6 +41,10 @@
     return;
   }
 
+  // {language: {key: text}}, put in place by the gateway when it serves this file.
+  var STRINGS = /* @wayfinder-strings */ {};
+  var SOURCE_LANGUAGE = "en";
+  var LANGUAGE_KEY = "wayfinder.language";
   var SESSION_KEY = "wayfinder.session";
   var SESSION_HEADER = "X-Wayfinder-Session";
   var HISTORY_KEY = "wayfinder.history";
@@ -165,7 +176,40 @@
     }
   }
 
+  /* ---------- language ---------- */
+
+  // The language STRINGS has for a tag ("es-MX" -> "es"), or null.
+  function supportedLanguage(tag) {
+    if (typeof tag !== "string") {
+      return null;
+    }
+    var primary = tag.split(/[-_]/)[0].toLowerCase();
+    return Object.prototype.hasOwnProperty.call(STRINGS, primary) ? primary : null;
+  }
+
+  // What the browser is set to, as a tag the gateway accepts (short, letters, digits and -).
+  function browserTag() {
+    var tag = window.navigator.language;
+    return typeof tag === "string" && /^[A-Za-z0-9-]{2,35}$/.test(tag) ? tag : null;
+  }
+
+  function browserLanguage() {
+    var tags = window.navigator.languages || [window.navigator.language];
+    for (var i = 0; i < tags.length; i += 1) {
+      var found = supportedLanguage(tags[i]);
+      if (found) {
+        return found;
+      }
+    }
+    return null;
+  }
+
+  function startingLanguage() {
+    return supportedLanguage(storage.getItem(LANGUAGE_KEY)) || browserLanguage() || SOURCE_LANGUAGE;
+  }
+
   var state = {
+    language: startingLanguage(),
     session: loadSession(),
     history: loadHistory(),
     conversation: 0, // bumped by startOver, so a reply to the old session is not shown in the new
@@ -184,6 +228,39 @@
   });
 
   /* ---------- DOM helpers ---------- */
+
+  // One of the widget's texts in the current language (English where it lacks one), with its
+  // {placeholders} filled in.
+  function t(key, values) {
+    var book = STRINGS[state.language] || STRINGS[SOURCE_LANGUAGE] || {};
+    var text = typeof book[key] === "string" ? book[key] : "";
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name)
+        ? String(values[name])
+        : whole;
+    });
+  }
+
+  // Gives an element one of the widget's texts, as its text or as `attribute`; the element keeps
+  // the key, so that a change of language can relabel it.
+  function label(node, key, attribute) {
+    node.setAttribute("data-wf-label", key);
+    if (attribute) {
+      node.setAttribute("data-wf-label-attribute", attribute);
+    }
+    paint(node);
+    return node;
+  }
+
+  function paint(node) {
+    var text = t(node.getAttribute("data-wf-label"));
+    var attribute = node.getAttribute("data-wf-label-attribute");
+    if (attribute) {
+      node.setAttribute(attribute, text);
+    } else {
+      node.textContent = text;
+    }
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -262,46 +339,39 @@
     "aria-controls": "wf-panel",
   });
   launcher.appendChild(el("span", { class: "wf-launcher-icon", "aria-hidden": "true" }));
-  launcher.appendChild(el("span", { class: "wf-launcher-text" }, "Ask Wayfinder"));
+  launcher.appendChild(label(el("span", { class: "wf-launcher-text" }), "launcher"));
 
   var panel = el("div", {
     id: "wf-panel",
     class: "wf-panel",
     role: "dialog",
-    "aria-label": "Wayfinder chat",
     "aria-describedby": "wf-intro",
   });
+  label(panel, "panel_label", "aria-label");
   panel.hidden = true;
 
   var header = el("div", { class: "wf-header" });
   var titles = el("div", { class: "wf-titles" });
-  titles.appendChild(el("h2", { class: "wf-title" }, "Wayfinder"));
-  titles.appendChild(el("p", { class: "wf-subtitle" }, "Find learning near you"));
-  var closeButton = el("button", { type: "button", class: "wf-close", "aria-label": "Close chat" });
+  titles.appendChild(label(el("h2", { class: "wf-title" }), "title"));
+  titles.appendChild(label(el("p", { class: "wf-subtitle" }), "subtitle"));
+  var closeButton = el("button", { type: "button", class: "wf-close" });
+  label(closeButton, "close", "aria-label");
   closeButton.appendChild(el("span", { "aria-hidden": "true" }, "\u00d7"));
   header.appendChild(titles);
   header.appendChild(closeButton);
 
   var scroller = el("div", { class: "wf-scroll" });
-  var intro = el(
-    "p",
-    { id: "wf-intro", class: "wf-intro" },
-    "Ask about classes, clubs, badges and courses near you \u2014 for yourself or your " +
-      "family. Try \u201ccoding for my 12-year-old\u201d or just say hi."
-  );
+  var intro = label(el("p", { id: "wf-intro", class: "wf-intro" }), "intro");
   var log = el("div", {
     id: "wf-log",
     class: "wf-log",
     role: "log",
     "aria-live": "polite",
-    "aria-label": "Conversation",
   });
+  label(log, "log_label", "aria-label");
   // Outside the log on purpose: screen readers should hear the replies, not every dot animation.
-  var typing = el("div", {
-    class: "wf-typing",
-    role: "status",
-    "aria-label": "Wayfinder is typing",
-  });
+  var typing = el("div", { class: "wf-typing", role: "status" });
+  label(typing, "typing", "aria-label");
   for (var d = 0; d < 3; d += 1) {
     typing.appendChild(el("span", { class: "wf-dot", "aria-hidden": "true" }));
   }
@@ -311,17 +381,18 @@
   scroller.appendChild(typing);
 
   var form = el("form", { class: "wf-form", autocomplete: "off" });
-  var label = el("label", { for: "wf-input", class: "wf-visually-hidden" }, "Message Wayfinder");
+  var inputLabel = el("label", { for: "wf-input", class: "wf-visually-hidden" });
+  label(inputLabel, "input_label");
   var input = el("input", {
     id: "wf-input",
     class: "wf-input",
     type: "text",
     maxlength: String(MAX_TEXT_LENGTH),
-    placeholder: "Type a message\u2026",
     enterkeyhint: "send",
   });
-  var sendButton = el("button", { type: "submit", class: "wf-send" }, "Send");
-  form.appendChild(label);
+  label(input, "placeholder", "placeholder");
+  var sendButton = label(el("button", { type: "submit", class: "wf-send" }), "send");
+  form.appendChild(inputLabel);
   form.appendChild(input);
   form.appendChild(sendButton);
 
@@ -329,17 +400,18 @@
   var footer = el("div", { class: "wf-footer" });
   var privacyLink = el("a", {
     class: "wf-privacy",
-    href: gateway + "/privacy",
     target: "_blank",
     rel: "noopener noreferrer",
   });
-  privacyLink.appendChild(document.createTextNode("Privacy"));
-  privacyLink.appendChild(el("span", { class: "wf-visually-hidden" }, " (opens in a new tab)"));
-  var newChatButton = el(
-    "button",
-    { type: "button", class: "wf-new", "aria-controls": "wf-confirm", "aria-expanded": "false" },
-    "New chat"
-  );
+  privacyLink.appendChild(label(el("span"), "privacy"));
+  privacyLink.appendChild(label(el("span", { class: "wf-visually-hidden" }), "new_tab"));
+  var newChatButton = el("button", {
+    type: "button",
+    class: "wf-new",
+    "aria-controls": "wf-confirm",
+    "aria-expanded": "false",
+  });
+  label(newChatButton, "new_chat");
   footer.appendChild(privacyLink);
   footer.appendChild(newChatButton);
 
@@ -352,16 +424,11 @@
   });
   confirmBar.hidden = true;
   confirmBar.appendChild(
-    el(
-      "p",
-      { id: "wf-confirm-text", class: "wf-confirm-text" },
-      "Start a new chat? This conversation will be cleared from this browser. It does not " +
-        "delete what Wayfinder keeps: for that, say \u201cforget me\u201d."
-    )
+    label(el("p", { id: "wf-confirm-text", class: "wf-confirm-text" }), "confirm_text")
   );
   var confirmActions = el("div", { class: "wf-confirm-actions" });
-  var confirmYes = el("button", { type: "button", class: "wf-confirm-yes" }, "Start new chat");
-  var confirmNo = el("button", { type: "button", class: "wf-confirm-no" }, "Cancel");
+  var confirmYes = label(el("button", { type: "button", class: "wf-confirm-yes" }), "confirm_yes");
+  var confirmNo = label(el("button", { type: "button", class: "wf-confirm-no" }), "confirm_no");
   confirmActions.appendChild(confirmYes);
   confirmActions.appendChild(confirmNo);
   confirmBar.appendChild(confirmActions);
@@ -375,6 +442,29 @@
   // reading and Tab order; CSS places the panel above it.
   root.appendChild(launcher);
   root.appendChild(panel);
+
+  // Every text of the widget in `language`: on start, and when the conversation changes language.
+  // The lang attribute tells screen readers how to pronounce it.
+  function relabel() {
+    root.setAttribute("lang", state.language);
+    Array.prototype.forEach.call(root.querySelectorAll("[data-wf-label]"), paint);
+    privacyLink.href = gateway + "/privacy?lang=" + encodeURIComponent(state.language);
+  }
+
+  // The language the gateway says the conversation is in now, kept for the next visit.
+  function useLanguage(tag) {
+    var language = supportedLanguage(tag);
+    if (!language) {
+      return;
+    }
+    storage.setItem(LANGUAGE_KEY, language);
+    if (language !== state.language) {
+      state.language = language;
+      relabel();
+    }
+  }
+
+  relabel();
 
   /* ---------- rendering ---------- */
 
@@ -391,9 +481,8 @@
   function renderEntry(entry) {
     var item = el("div", { class: "wf-msg wf-msg-" + entry.role });
     // Colour and side tell sighted users who spoke; screen readers get it said.
-    item.appendChild(
-      el("span", { class: "wf-visually-hidden" }, entry.role === "user" ? "You: " : "Wayfinder: ")
-    );
+    var speaker = el("span", { class: "wf-visually-hidden" });
+    item.appendChild(label(speaker, entry.role === "user" ? "you" : "bot"));
     var body = el("div", { class: "wf-text" });
     if (entry.role === "bot") {
       appendLinkified(body, entry.text);
@@ -403,7 +492,8 @@
     item.appendChild(body);
 
     if (entry.buttons && entry.buttons.length) {
-      var group = el("div", { class: "wf-buttons", role: "group", "aria-label": "Choices" });
+      var group = el("div", { class: "wf-buttons", role: "group" });
+      label(group, "choices", "aria-label");
       entry.buttons.forEach(function (button) {
         var node = el("button", { type: "button", class: "wf-choice" }, button.title);
         node.disabled = entry.used;
@@ -505,7 +595,7 @@
           if (!response.ok) {
             throw new GatewayError(
               (data && typeof data.error === "string" && data.error) ||
-                "Wayfinder could not answer (error " + response.status + "). Please try again."
+                t("error_status", { status: response.status })
             );
           }
           return data || {};
@@ -521,9 +611,9 @@
       return err.message;
     }
     if (timedOut) {
-      return "Wayfinder is taking too long to answer. Please try again.";
+      return t("error_slow");
     }
-    return "Can\u2019t reach Wayfinder right now. Check your connection and try again.";
+    return t("error_offline");
   }
 
   function setSending(sending) {
@@ -554,6 +644,10 @@
     if (payload) {
       body.payload = payload;
     }
+    var hint = browserTag();
+    if (hint) {
+      body.language_hint = hint; // the assistant's first guess at the learner's language
+    }
     var started = Date.now();
     var conversation = state.conversation;
     var headers = { "Content-Type": "application/json" };
@@ -568,6 +662,7 @@
         if (conversation !== state.conversation) {
           return true; // a new chat began meanwhile: this reply belongs to the old one
         }
+        useLanguage(data.language);
         if (data.forgotten === true) {
           // Erased on the server: erase here too. The confirmation is shown, never stored, so
           // the next person at this computer finds an empty chat.
@@ -684,6 +779,9 @@
   function startOver() {
     storage.removeItem(HISTORY_KEY);
     storage.removeItem(SESSION_KEY);
+    storage.removeItem(LANGUAGE_KEY);
+    state.language = startingLanguage(); // the next person at this computer: their browser's
+    relabel();
     reset(loadSession());
   }
 
@@ -711,10 +809,7 @@
   });
   confirmYes.addEventListener("click", function () {
     startOver();
-    systemLine(
-      "New chat started. The previous conversation was cleared from this browser.",
-      "notice"
-    );
+    systemLine(t("new_chat_started"), "notice");
     input.focus();
   });
 

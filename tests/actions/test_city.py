@@ -82,7 +82,7 @@ def test_responses_name_the_city_slot_and_read_well_without_it(domain: dict[str,
 
 def test_no_response_or_gateway_text_names_the_demo_city() -> None:
     texts = [path.read_text(encoding="utf-8") for path in (ROOT / "bot" / "domain").glob("*.yml")]
-    texts.append((ROOT / "bot" / "gateway" / "texts.yml").read_text(encoding="utf-8"))
+    texts += [path.read_text(encoding="utf-8") for path in (ROOT / "locales").glob("*/*.yml")]
     texts.append((ROOT / "bot" / "web" / "widget.js").read_text(encoding="utf-8"))
     texts += [path.read_text(encoding="utf-8") for path in (ROOT / "actions").glob("*.py")]
     assert not [text for text in texts if re.search("alder bay", text, re.IGNORECASE)]

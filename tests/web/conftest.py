@@ -2,8 +2,10 @@
 
 The stub implements the gateway's web API exactly as the widget sees it (POST
 /api/web/messages, the /api/web/events long poll, the session in the X-Wayfinder-Session header
-and never in a URL, "forgotten" after "forget me") with canned replies, and serves bot/web/ and
-the real privacy notice at its root, so the widget loads from the same origin as in production.
+and never in a URL, "forgotten" after "forget me", the conversation's "language" once a learner
+chose one) with canned replies, and serves bot/web/ (widget.js with its interface's words, as the
+gateway serves it) and the real privacy notice at its root, so the widget loads from the same
+origin as in production.
 Chromium and its driver come from Debian (`apt-get install -y chromium chromium-driver`); nothing
 is downloaded.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -26,7 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.gateway.web import privacy_page
+from bot.gateway.web import accepted_language, privacy_page, widget_script
+from knowledge.locales import supported
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -54,6 +58,7 @@ XSS_TEXT = "<img src=x onerror=alert(1)>"
 XSS_REPLY = f"{XSS_TEXT}\nMore: https://alderbay.example/programs?age=12&topic=coding."
 OUTAGE = "Wayfinder is restarting. Please try again in a minute."
 SLOW_SECONDS = 1.5
+HINT = re.compile(r"[A-Za-z0-9-]{2,35}")  # what the gateway passes on (bot.gateway.core)
 SESSION_HEADER = "X-Wayfinder-Session"
 CONFIRM_FORGET = "This deletes your profile, your saved plan, your reminders and our conversation."
 FORGET_BUTTONS = [
@@ -61,6 +66,12 @@ FORGET_BUTTONS = [
     {"title": "No, keep it", "payload": "/deny"},
 ]
 FORGOTTEN = "Done — I've deleted everything I knew about you."
+# "language" gets the assistant's language buttons; a tap chooses one for the conversation.
+LANGUAGE_BUTTONS = [
+    {"title": "English", "payload": '/choose_language{"language":"en"}'},
+    {"title": "Español", "payload": '/choose_language{"language":"es"}'},
+]
+LANGUAGE_CHOSEN = "✓ {code}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class StubGateway:
         self._proactive: dict[str, list[Message]] = {}
         self._failed_once: set[tuple[str, str]] = set()
         self.forgotten: list[str] = []  # sessions whose learner asked to be forgotten
+        self.languages: dict[str, str] = {}  # the language each session's learner chose
         self._next_id = 16
         self._changed = threading.Condition()  # guards all of the above; wakes held polls
         self._server = _Server(self)
@@ -128,8 +140,11 @@ class StubGateway:
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
 
-    def reply(self, session: str, text: str, payload: str | None) -> tuple[int, dict[str, Any]]:
-        """The canned conversation: (HTTP status, JSON body) for one user turn."""
+    def reply(
+        self, session: str, text: str, payload: str | None, hint: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """The canned conversation: (HTTP status, JSON body) for one user turn; "language" as the
+        gateway names it: the learner's choice, else the browser's `hint` when supported."""
         lowered = text.lower()
         if "error" in lowered and (session, text) not in self._failed_once:
             # Fails the first time only, so the test can retry the same text.
@@ -137,26 +152,37 @@ class StubGateway:
             return 503, {"error": OUTAGE}
         if "slow" in lowered:
             time.sleep(SLOW_SECONDS)
-        if payload == GREETING_BUTTONS[0]["payload"]:
+        chosen = re.fullmatch(r'/choose_language\{"language":"(\w+)"\}', payload or "")
+        if chosen:
+            with self._changed:
+                self.languages[session] = chosen.group(1)
+            messages = [self._message(session, LANGUAGE_CHOSEN.format(code=chosen.group(1)))]
+        elif payload == GREETING_BUTTONS[0]["payload"]:
             messages = [self._message(session, CODING_RESULTS)]
         elif "forget me" in lowered:
             messages = [self._message(session, CONFIRM_FORGET, FORGET_BUTTONS)]
         elif payload == "/affirm":
             with self._changed:
                 self.forgotten.append(session)
+            with self._changed:
+                self.languages.pop(session, None)
             return 200, {
                 "messages": [{"id": None, "text": FORGOTTEN, "buttons": []}],
                 "forgotten": True,
             }
         elif payload is not None:
             messages = [self._message(session, f"You picked {text}.")]
+        elif lowered.strip() == "language":
+            messages = [self._message(session, "🌐", LANGUAGE_BUTTONS)]
         elif "xss" in lowered:
             messages = [self._message(session, XSS_REPLY)]
         elif lowered.strip() in {"hi", "hello"}:
             messages = [self._message(session, GREETING, GREETING_BUTTONS)]
         else:
             messages = [self._message(session, f"You said: {text}")]
-        return 200, {"messages": messages}
+        with self._changed:
+            language = self.languages.get(session, supported(hint))
+        return 200, {"messages": messages} | ({"language": language} if language else {})
 
     def push(self, session: str, text: str) -> Message:
         """A proactive message (a reminder, a navigator's reply); wakes any held poll."""
@@ -211,8 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"messages": self.gateway.events(session, int(after))})
             return
         if url.path == "/privacy":
-            page = privacy_page(365).encode()
-            self._send(200, page, "text/html")
+            asked = supported(parse_qs(url.query).get("lang", [""])[0])
+            language = asked or accepted_language(self.headers.get("Accept-Language"))
+            self._send(200, privacy_page(365, language).encode(), "text/html")
             return
         if url.path == "/embed.html":
             bare = url.query == "bare"
@@ -223,7 +250,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "/" in name or not file.is_file():
             self._json(404, {"error": "not found"})
             return
-        self._send(200, file.read_bytes(), CONTENT_TYPES.get(file.suffix, "text/plain"))
+        body = widget_script(file.read_bytes()) if name == "widget.js" else file.read_bytes()
+        self._send(200, body, CONTENT_TYPES.get(file.suffix, "text/plain"))
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
@@ -241,17 +269,19 @@ class _Handler(BaseHTTPRequestHandler):
         session = self.headers.get(SESSION_HEADER)
         origin = self.headers.get("Origin")
         self.gateway.record(Call("POST", url.path, body, origin, session, self.path))
-        # The contract, strictly: a session header, a text, optionally a payload; nothing else.
-        text, payload = body.get("text"), body.get("payload")
+        # The contract, strictly: a session header, a text, optionally a payload and the browser's
+        # language; nothing else.
+        text, payload, hint = body.get("text"), body.get("payload"), body.get("language_hint")
         if (
             not session
             or not isinstance(text, str)
             or not (payload is None or isinstance(payload, str))
-            or set(body) - {"text", "payload"}
+            or not (hint is None or (isinstance(hint, str) and HINT.fullmatch(hint)))
+            or set(body) - {"text", "payload", "language_hint"}
         ):
-            self._json(400, {"error": "expected a session header and {text[, payload]}"})
+            self._json(400, {"error": "expected a session header and {text[, payload, hint]}"})
             return
-        self._json(*self.gateway.reply(session, text, payload))
+        self._json(*self.gateway.reply(session, text, payload, hint))
 
     def do_OPTIONS(self) -> None:
         # The CORS preflight a browser sends before a cross-origin JSON POST.
@@ -315,7 +345,18 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[WebDriver]:
-    """One headless Chromium for the whole run (about a second to start)."""
+    """One headless Chromium for the whole run (about a second to start), in US English."""
+    yield from _chromium("en-US")
+
+
+@pytest.fixture(scope="module")
+def spanish_browser() -> Iterator[WebDriver]:
+    """A headless Chromium set to Mexican Spanish (navigator.language, Accept-Language)."""
+    yield from _chromium("es-MX")
+
+
+def _chromium(language: str) -> Iterator[WebDriver]:
+    """A headless Chromium whose interface language is `language`, quit when done."""
     chromium = _find("WAYFINDER_CHROMIUM", "chromium", "chromium-browser")
     chromedriver = _find("WAYFINDER_CHROMEDRIVER", "chromedriver")
     if not chromium or not chromedriver:
@@ -336,9 +377,11 @@ def browser() -> Iterator[WebDriver]:
         "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
         "--disable-dev-shm-usage",
         f"--window-size={WINDOW[0]},{WINDOW[1]}",
-        "--lang=en-US",
+        f"--lang={language}",
     ):
         options.add_argument(argument)
+    # Headless Chromium reads its languages from the profile's preferences, not only --lang.
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     # Leave any alert open instead of auto-dismissing it, so the XSS test can see it.
     options.unhandled_prompt_behavior = "ignore"
     # An explicit driver path means Selenium Manager never runs (it would try to download one).
@@ -352,6 +395,11 @@ def browser() -> Iterator[WebDriver]:
 @pytest.fixture
 def page(browser: WebDriver, gateway: StubGateway) -> WebDriver:
     """demo.html with a fresh session: empty localStorage, widget mounted and open."""
+    return open_demo(browser, gateway)
+
+
+def open_demo(browser: WebDriver, gateway: StubGateway) -> WebDriver:
+    """demo.html in `browser` with a fresh session: empty localStorage, widget mounted and open."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -85,8 +85,8 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
     assert texts(page, "user") == ["hi", "Coding clubs"]
     posts = gateway.calls_for(session, MESSAGES)
     assert [p.data for p in posts] == [
-        {"text": "hi"},
-        {"payload": '/search{"topic": "coding"}', "text": "Coding clubs"},
+        {"text": "hi", "language_hint": "en-US"},  # the browser's language, the first guess
+        {"payload": '/search{"topic": "coding"}', "text": "Coding clubs", "language_hint": "en-US"},
     ]
 
     reloaded_at = len(gateway.calls)
@@ -104,7 +104,10 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
 
     send(page, "thanks")
     wait_for_bot(page, "You said: thanks")
-    assert gateway.calls_for(session, MESSAGES)[-1].data == {"text": "thanks"}
+    assert gateway.calls_for(session, MESSAGES)[-1].data == {
+        "text": "thanks",
+        "language_hint": "en-US",
+    }
 
 
 def test_bot_text_is_shown_as_text_and_only_urls_become_links(page: WebDriver) -> None:
@@ -228,4 +231,4 @@ def test_another_site_embeds_it_with_the_one_tag(browser: WebDriver, gateway: St
     assert [c.origin for c in gateway.calls_for(session, MESSAGES)] == [partner]
     # The header crossed origins (the preflight allowed it), and the notice is the gateway's.
     privacy = browser.find_element(By.CSS_SELECTOR, "a.wf-privacy")
-    assert privacy.get_attribute("href") == f"{gateway.url}/privacy"
+    assert privacy.get_attribute("href") == f"{gateway.url}/privacy?lang=en"

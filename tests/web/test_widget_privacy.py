@@ -82,7 +82,9 @@ def test_forget_me_wipes_this_browser_and_the_next_person_starts_afresh(
     sent_before = len(gateway.calls_for(old, MESSAGES))
     send(page, "hello")
     wait_for_bot(page, GREETING)
-    assert [c.data for c in gateway.calls_for(new, MESSAGES)] == [{"text": "hello"}]
+    assert [c.data for c in gateway.calls_for(new, MESSAGES)] == [
+        {"text": "hello", "language_hint": "en-US"}
+    ]
     assert len(gateway.calls_for(old, MESSAGES)) == sent_before  # the old id is gone for good
 
 
@@ -123,7 +125,7 @@ def test_new_chat_asks_first_and_then_starts_over(page: WebDriver, gateway: Stub
     assert shows_nothing(page)
     send(page, "hello")
     wait_for_bot(page, GREETING)
-    assert gateway.calls_for(new, MESSAGES)[-1].data == {"text": "hello"}
+    assert gateway.calls_for(new, MESSAGES)[-1].data == {"text": "hello", "language_hint": "en-US"}
 
 
 def test_a_new_chat_in_another_tab_clears_this_one(page: WebDriver, gateway: StubGateway) -> None:
@@ -141,7 +143,7 @@ def test_a_new_chat_in_another_tab_clears_this_one(page: WebDriver, gateway: Stu
     wait(page).until(lambda d: texts(d, "bot") == [], "the first tab still shows the old chat")
     send(page, "hello")
     wait_for_bot(page, GREETING)
-    assert gateway.calls_for(new, MESSAGES)[-1].data == {"text": "hello"}
+    assert gateway.calls_for(new, MESSAGES)[-1].data == {"text": "hello", "language_hint": "en-US"}
     kept = json.loads(str(stored_history(page)))
     assert [entry["text"] for entry in kept] == ["hello", GREETING]  # nothing of the old chat
 
@@ -166,7 +168,7 @@ def test_the_privacy_link_is_in_view_reachable_by_keyboard_and_opens_the_notice(
 ) -> None:
     link = page.find_element(By.CSS_SELECTOR, "a.wf-privacy")
     assert link.is_displayed()  # at first contact, before any message
-    assert link.get_attribute("href") == f"{gateway.url}/privacy"
+    assert link.get_attribute("href") == f"{gateway.url}/privacy?lang=en"
     assert link.accessible_name == "Privacy (opens in a new tab)"
     assert link.get_attribute("rel") == "noopener noreferrer"
 

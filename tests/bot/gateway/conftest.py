@@ -51,12 +51,14 @@ class ScriptedRasa:
 
     sessions: sessionmaker[Session]
     calls: list[tuple[str, str, str]] = field(default_factory=list)
+    metadata: list[dict[str, Any] | None] = field(default_factory=list)  # of each call
     down: bool = False
 
     async def send(
         self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
         self.calls.append((sender_id, text, channel))
+        self.metadata.append(metadata)
         if self.down:
             raise RasaUnavailable("connection refused")
         if text == "/talk_to_human":
@@ -105,6 +107,13 @@ def gateway(
     made = Gateway(replace(settings, handoff_timeout_s=60), sessions, rasa)  # type: ignore[arg-type]
     made.telegram = RecordingOutlet()
     return made
+
+
+def speaks(sessions: sessionmaker[Session], sender_id: str, language: str | None) -> None:
+    """The learner's profile keeps `language` as their chat language (as action_set_language
+    leaves it)."""
+    with sessions.begin() as session:
+        get_or_create_learner(session, sender_id).chat_language = language
 
 
 def recorded(gateway: Gateway) -> RecordingOutlet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.texts import say
 from knowledge.models import ChannelAddress
-from tests.bot.gateway.conftest import ScriptedRasa
+from tests.bot.gateway.conftest import ScriptedRasa, speaks
 
 
 def test_a_message_reaches_the_assistant_under_a_pseudonym_and_the_address_is_kept(
@@ -107,3 +108,60 @@ def test_a_failed_address_write_is_logged_and_the_reply_still_comes(
     assert "could not record the address" in caplog.text
     with sessions() as session:
         assert session.get(ChannelAddress, gateway.sender_id("web", "f" * 20)) is None
+
+
+def test_the_channels_language_goes_to_the_assistant_beside_what_else_it_sent(
+    gateway: Gateway, rasa: ScriptedRasa
+) -> None:
+    asyncio.run(gateway.converse("web", "m" * 20, "hola", {"source": "poster"}, hint="es-MX"))
+    assert rasa.metadata[-1] == {"source": "poster", "language_hint": "es-MX"}
+    asyncio.run(gateway.converse("web", "m" * 20, "hola", {"source": "poster"}))
+    assert rasa.metadata[-1] == {"source": "poster"}  # unchanged without a hint
+
+
+@pytest.mark.parametrize(
+    "hint", ["", "e", "es MX", "es_MX<script>", "x" * 36, "español", 7, ["es"]]
+)
+def test_a_language_hint_that_is_not_a_short_tag_is_dropped(
+    gateway: Gateway, rasa: ScriptedRasa, hint: Any
+) -> None:
+    asyncio.run(gateway.converse("web", "m" * 20, "hola", hint=hint))
+    assert rasa.metadata[-1] is None
+
+
+def test_the_gateways_own_words_follow_the_profile_then_the_channels_language(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    rasa.down = True
+    english, spanish = say("rasa_unavailable"), say("rasa_unavailable", "es")
+    assert english != spanish
+
+    def apology(hint: str | None) -> str:
+        (reply,) = asyncio.run(gateway.converse("web", "l" * 20, "hola", hint=hint))
+        return reply.text
+
+    assert apology(None) == english
+    assert apology("es-MX") == spanish  # nothing kept yet: the browser's language
+    assert apology("fr-CA") == english  # not a language we speak
+    speaks(sessions, gateway.sender_id("web", "l" * 20), "en")
+    assert apology("es-MX") == english  # the learner's choice beats the browser's
+    speaks(sessions, gateway.sender_id("web", "l" * 20), "es")
+    assert apology(None) == spanish
+    assert asyncio.run(gateway.chat_language("web", "l" * 20)) == "es"
+    assert asyncio.run(gateway.chat_language("web", "n" * 20, "es-419")) == "es"
+    assert asyncio.run(gateway.chat_language("web", "n" * 20, "de")) is None
+
+
+def test_privacy_is_answered_in_the_learners_language_and_links_the_page_in_it(
+    gateway: Gateway, rasa: ScriptedRasa, sessions: sessionmaker[Session]
+) -> None:
+    speaks(sessions, gateway.sender_id("telegram", "321"), "es")
+    (notice,) = asyncio.run(gateway.converse("telegram", "321", "/privacy"))
+    assert notice.text.startswith(say("privacy_title", "es"))
+    gateway.settings = replace(gateway.settings, public_url="https://chat.example.org")
+    (link,) = asyncio.run(gateway.converse("telegram", "321", "/privacy"))
+    page = "https://chat.example.org/privacy?lang=es"
+    assert link.text == say("privacy_link", "es", url=page)
+    (english,) = asyncio.run(gateway.converse("telegram", "322", "/privacy"))
+    assert english.text == say("privacy_link", url="https://chat.example.org/privacy")
+    assert rasa.calls == []  # the gateway's to answer

@@ -19,7 +19,13 @@ from bot.gateway.texts import say
 from knowledge.handoffs import open_handoff
 from knowledge.learners import get_or_create_learner
 from knowledge.models import Handoff, utcnow
-from tests.bot.gateway.conftest import NAVIGATORS, RecordingOutlet, ScriptedRasa, recorded
+from tests.bot.gateway.conftest import (
+    NAVIGATORS,
+    RecordingOutlet,
+    ScriptedRasa,
+    recorded,
+    speaks,
+)
 
 
 def test_the_handoff_round_trip(
@@ -159,3 +165,20 @@ def test_a_hundred_requests_for_a_person_are_posted_at_the_groups_pace_oldest_fi
     with sessions() as session:
         posted = session.scalars(select(Handoff.id).where(Handoff.posted_at.is_not(None))).all()
     assert sorted(posted) == list(range(1, 2 * REQUESTS_POSTED_PER_MINUTE + 1))  # oldest first
+
+
+def test_the_relays_words_to_the_learner_are_in_their_language(
+    gateway: Gateway, sessions: sessionmaker[Session]
+) -> None:
+    speaks(sessions, gateway.sender_id("telegram", "79"), "es")
+    asyncio.run(gateway.converse("telegram", "79", "/talk_to_human"))
+    request_id = recorded(gateway).posts[-1][2]
+    relayed = asyncio.run(gateway.converse("telegram", "79", "¿hay algo los domingos?"))
+    assert [reply.text for reply in relayed] == [say("handoff_relayed", "es")]
+    asyncio.run(gateway.handoffs.from_navigator(NAVIGATORS, request_id, "Sí: ajedrez", False))
+    reply = say("handoff_navigator_reply", "es", text="Sí: ajedrez")
+    assert reply != say("handoff_navigator_reply", text="Sí: ajedrez")
+    assert recorded(gateway).sent[-1] == ("79", [BotMessage(reply)])
+    asyncio.run(gateway.handoffs.from_navigator(NAVIGATORS, request_id, "/done", True))
+    closed = BotMessage(say("handoff_closed_by_navigator", "es"))
+    assert recorded(gateway).sent[-1] == ("79", [closed])

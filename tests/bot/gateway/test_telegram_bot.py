@@ -10,13 +10,15 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 
 from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
-from bot.gateway.telegram_bot import build_application
+from bot.gateway.telegram_bot import build_application, set_commands
 from bot.gateway.texts import say
-from tests.bot.gateway.conftest import NAVIGATORS, ScriptedRasa
+from knowledge.locales import SOURCE_LANGUAGE, book, supported_codes
+from tests.bot.gateway.conftest import NAVIGATORS, ScriptedRasa, speaks
 from tests.fakes.telegram_api import FakeBotApi, JSONDict, iter_buttons
 
 CHAT = 4242
@@ -94,6 +96,7 @@ def test_start_greets_every_time_and_deep_links_search(
         ("plan", "/show_plan"),
         ("forget", "/forget_me"),
         ("human", "/talk_to_human"),
+        ("language", "/choose_language"),
     ],
 )
 def test_commands_become_their_intents(
@@ -294,3 +297,56 @@ def test_privacy_sends_the_notice_without_asking_the_assistant(
     assert rasa.calls == []
     (notice,) = sent_texts(fake)
     assert notice.startswith(say("privacy_title")) and "/forget" in notice
+
+
+def test_the_apps_language_goes_to_the_assistant_as_a_hint(
+    telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa
+) -> None:
+    fake.set_language(CHAT, "es-419")
+    run(telegram_gateway, fake.push_text(CHAT, "hola"), fake.push_command(CHAT, "help"))
+    assert rasa.metadata == [{"language_hint": "es-419"}] * 2
+    fake.set_language(CHAT, None)  # Telegram leaves it out when the app does not say
+    run(telegram_gateway, fake.push_text(CHAT, "hola"))
+    assert rasa.metadata[-1] is None
+
+
+def test_the_gateways_own_words_follow_the_learners_language(
+    telegram_gateway: Gateway, fake: FakeBotApi, sessions: sessionmaker[Session]
+) -> None:
+    fake.set_language(CHAT, "es-MX")  # before anything is kept: the app's language
+    run(telegram_gateway, fake.push_photo(CHAT))
+    assert sent_texts(fake)[-1] == say("unsupported_media", "es")
+    speaks(sessions, telegram_gateway.sender_id("telegram", str(CHAT)), "en")
+    run(telegram_gateway, fake.push_callback(CHAT, "#0123456789abcdef0123", 1))
+    assert sent_texts(fake)[-1] == say("stale_button")  # the learner chose English: it wins
+    speaks(sessions, telegram_gateway.sender_id("telegram", str(CHAT)), "es")
+    fake.set_language(CHAT, "en")
+    run(telegram_gateway, fake.push_text(CHAT, "talleres near me"))
+    keyboard = fake.calls("sendMessage")[-1].params["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["text"] == say("share_location_button", "es")
+    run(telegram_gateway, fake.push_command(CHAT, "privacy"))
+    assert sent_texts(fake)[-1].startswith(say("privacy_title", "es"))
+
+
+def test_the_command_menu_is_set_in_every_language_and_english_for_the_rest(
+    telegram_gateway: Gateway, fake: FakeBotApi
+) -> None:
+    async def scenario() -> None:
+        application = build_application(telegram_gateway, updater=False)
+        async with application:
+            await set_commands(application)
+
+    asyncio.run(scenario())
+    menus = {
+        call.params.get("language_code"): {
+            command["command"]: command["description"] for command in call.params["commands"]
+        }
+        for call in fake.calls("setMyCommands")
+    }
+    assert set(menus) == {None, *supported_codes()}
+    assert menus[None] == menus[SOURCE_LANGUAGE]
+    for code in supported_codes():
+        assert menus[code] == book(code, "telegram"), code
+        assert "language" in menus[code] and "start" in menus[code]
+    assert len({str(menu) for menu in menus.values()}) == len(supported_codes())  # translated
+    assert fake.errors() == []

@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.fakes.telegram_api.formats import utf16_length
 from tests.fakes.telegram_api.server import Server
-from tests.fakes.telegram_api.state import ApiCall, ApiError, BotApiState, Failure, user_payload
+from tests.fakes.telegram_api.state import ApiCall, ApiError, BotApiState, Failure
 from tests.fakes.telegram_api.wire import JSONDict, post_update_to
 
 _LEADING_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
@@ -178,6 +178,12 @@ class FakeBotApi(BotApiState):
         with self._lock:
             self._blocked.add(chat_id)
 
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The user's Telegram app is set to `language_code` (an IETF tag; None: not said): their
+        updates from now on carry it."""
+        with self._lock:
+            self._languages[user_id] = language_code
+
     # --- what the user does
 
     def push_update(self, payload: Mapping[str, Any]) -> JSONDict:
@@ -249,7 +255,7 @@ class FakeBotApi(BotApiState):
         """A user taps an inline button with `data` under message `message_id`."""
         with self._lock:
             chat = self._chat(chat_id, first_name)
-            user = user_payload(self._user_id(chat_id, user_id), first_name)
+            user = self._user(self._user_id(chat_id, user_id), first_name)
             message = self._messages.get((chat_id, message_id)) or self._stand_in(chat, message_id)
             query_id = str(4_000_000_000_000_000 + next(self._serials))
             self._callback_queries.add(query_id)

@@ -111,6 +111,7 @@ class BotApiState:
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._chats: dict[int, JSONDict] = {}
         self._blocked: set[int] = set()
+        self._languages: dict[int, str | None] = {}  # a user's app language, when not English
         self._callback_queries: set[str] = set()
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._files: dict[str, tuple[JSONDict, bytes]] = {}
@@ -217,6 +218,10 @@ class BotApiState:
             return user_id
         return chat_id if chat_id > 0 else GROUP_MEMBER_ID
 
+    def _user(self, user_id: int, first_name: str) -> JSONDict:
+        """A user as updates describe them, in the language their app is set to."""
+        return user_payload(user_id, first_name, self._languages.get(user_id, "en"))
+
     def _next_message_id(self, chat_id: int) -> int:
         self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
         return self._last_message_id[chat_id]
@@ -226,7 +231,7 @@ class BotApiState:
     ) -> JSONDict:
         message = {
             "message_id": self._next_message_id(chat_id),
-            "from": user_payload(self._user_id(chat_id, user_id), first_name),
+            "from": self._user(self._user_id(chat_id, user_id), first_name),
             "chat": self._chat(chat_id, first_name),
             "date": int(time.time()),
             **content,
@@ -510,9 +515,13 @@ class BotApiState:
         return found[0]
 
 
-def user_payload(user_id: int, first_name: str) -> JSONDict:
-    """A learner as Telegram describes one in updates: never a bot, English by default."""
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def user_payload(user_id: int, first_name: str, language_code: str | None = "en") -> JSONDict:
+    """A learner as Telegram describes one in updates: never a bot, English by default; with no
+    language_code when the app does not say (Telegram leaves it out then)."""
+    user: JSONDict = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def _required(params: JSONDict, name: str) -> Any:
