@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from knowledge.languages import ISO_639_1
+from knowledge.languages import LanguageCodeError, canonical_tag
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes
 from knowledge.models import DAYS, Credential, Location, Neighbourhood, Opportunity, Provider, Topic
 
 MAX_AGE = 120
@@ -28,7 +29,6 @@ MAX_SEATS = 100_000  # more is a typo (and past 2**31 the database cannot store 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # "mon", "monday", … (lower-case) → Mon…Sun, the days a listing stores.
 DAY_NAMES = {day.lower(): day for day in DAYS} | dict(zip(WEEKDAY_NAMES, DAYS, strict=True))
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -52,6 +52,7 @@ def _limits() -> dict[str, int]:
         "enroll_url": Opportunity.__table__.c.enroll_url,
         "contact_phone": Opportunity.__table__.c.enroll_phone,
         "contact_email": Opportunity.__table__.c.enroll_email,
+        "languages": Opportunity.__table__.c.languages,
     }
     return {name: _length(column) for name, column in columns.items()}
 
@@ -183,13 +184,31 @@ def parse_day(value: str) -> str:
 
 
 def parse_language(value: str) -> str:
-    """An ISO 639-1 code, lower-case."""
-    code = value.lower()
-    if not LANGUAGE_CODE.match(code):
-        raise FieldError(f"{value!r} is not a two-letter ISO 639-1 code (e.g. en, es, fr)")
-    if code not in ISO_639_1:
-        raise FieldError(f"{value!r} is not an ISO 639-1 language code")
+    """A language tag (BCP 47: ISO 639-1 or 639-3 with any script or region), in its standard
+    form: en, hmn, ase, zh-Hant, es-419."""
+    try:
+        return canonical_tag(value)
+    except LanguageCodeError as error:
+        raise FieldError(str(error)) from None
+
+
+def parse_translation_language(value: str) -> str:
+    """A language a listing's title and description may be translated into: one learners chat
+    in (a folder of locales/), other than the source language the listing is written in."""
+    code = parse_language(value)
+    others = translation_languages()
+    if code not in others:
+        chosen = ", ".join(others) or "none yet"
+        raise FieldError(
+            f"{value!r} is not a language learners chat in; listings can be translated into: "
+            f"{chosen} (a city adds a language under locales/, see docs/languages.md)"
+        )
     return code
+
+
+def translation_languages() -> tuple[str, ...]:
+    """The chat languages other than the source language, which listings may be translated to."""
+    return tuple(code for code in supported_codes() if code != SOURCE_LANGUAGE)
 
 
 def parse_topic(value: str) -> str:
@@ -221,6 +240,11 @@ def parse_list(column: str, text: str) -> tuple[list[str], list[str]]:
             values.append(value)
     if column == "days":
         values = [day for day in DAYS if day in values]
+    if column == "languages" and len(";".join(values)) > MAX_LENGTHS["languages"]:
+        refusals.append(
+            f"{';'.join(values)!r} is longer than {MAX_LENGTHS['languages']} characters; "
+            "list fewer languages"
+        )
     if not refusals:
         _remember(_LISTS, key, tuple(values))
     return values, refusals

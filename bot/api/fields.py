@@ -13,6 +13,7 @@ from typing import Any
 from bot.api import API_PREFIX
 from bot.api.errors import FieldProblem
 from knowledge.editing.fields import BY_ATTRIBUTE, FIELDS, parse_fields
+from knowledge.listing_translations import translations_of
 from knowledge.models import ChangeRequest, Opportunity
 from knowledge.transfer.hsds_export import HSDS_STATUS
 
@@ -167,6 +168,10 @@ def listing_json(opportunity: Opportunity) -> dict[str, Any]:
     }
     for name, field in FIELDS.items():
         body[JSON_NAMES[name]] = json_value(field.attribute, getattr(opportunity, field.attribute))
+    body["translations"] = {  # written through bot.api.translations
+        code: {"title": text.title, "description": text.description}
+        for code, text in sorted(translations_of(opportunity).items())
+    }
     return body
 
 

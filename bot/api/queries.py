@@ -19,11 +19,13 @@ from bot.api import API_PREFIX
 from bot.api.errors import ApiError, FieldProblem, from_problems, invalid
 from bot.api.fields import JSON_NAMES, cells_from_json, checked_text, listing_json, request_json
 from bot.api.inputs import MAX_ID, ImportOptions, Page, encode_cursor, row_id
+from bot.api.translations import check_allowed, read_translations, write_translations
 from knowledge.community import AccessError, find_provider_named, may_edit
 from knowledge.editing.member_edits import (
     ChangeRefused,
     Outcome,
     StaleVersion,
+    actor_for,
     checked,
     close_listing,
     create_listing,
@@ -150,17 +152,27 @@ def create(session: Session, member_id: int, body: dict[str, Any], today: date) 
     """A new listing for one of the caller's providers: 201, or 202 when it waits for review."""
     member = member_of(session, member_id)
     provider = provider_for(session, member, body.pop("provider", None))
-    cells = cells_for(body, None, today)
+    translations, problems = read_translations(body)
+    cells = cells_for(body, None, today, problems)
+    check_allowed(member, provider, None, translations)
     with domain_errors():
         outcome = create_listing(session, member, provider, cells, source=SOURCE, today=today)
+    if outcome.opportunity is not None:  # published (a reviewed one has no listing yet)
+        write_translations(session, outcome.opportunity, translations, actor_for(member, SOURCE))
     return outcome_answer(outcome, created=True)
 
 
-def cells_for(body: dict[str, Any], listing: Opportunity | None, today: date) -> dict[str, str]:
-    """The body as cells; when some values cannot even be cells, the others are checked too, so
-    every problem is reported at once."""
+def cells_for(
+    body: dict[str, Any],
+    listing: Opportunity | None,
+    today: date,
+    found: list[FieldProblem] | None = None,
+) -> dict[str, str]:
+    """The body as cells; when some values cannot even be cells (or `found` holds problems of
+    other parts of the body), the others are checked too, so every problem is reported at once."""
     current = None if listing is None else listing_json(listing)
     cells, problems = cells_from_json(body, current=current)
+    problems = [*(found or []), *problems]
     if problems:
         try:
             checked(cells, listing, today)
@@ -220,11 +232,15 @@ def update(
     listing = listing_for(session, member, listing_id)
     if version != listing.version:
         raise StaleVersion(listing.id, version, listing.version)
-    cells = cells_for(body, listing, today)
+    translations, problems = read_translations(body)
+    cells = cells_for(body, listing, today, problems)
+    publish = check_allowed(member, listing.provider, listing, translations)
     with domain_errors():
         outcome = edit_listing(
             session, member, listing, cells, source=SOURCE, today=today, expected_version=version
         )
+    if publish:
+        write_translations(session, listing, translations, actor_for(member, SOURCE))
     return outcome_answer(outcome)
 
 

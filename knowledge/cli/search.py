@@ -52,7 +52,10 @@ def register(commands: Any) -> None:
         "--format", choices=FORMATS, help="online, in_person or hybrid (hybrid matches both)"
     )
     parser.add_argument(
-        "--language", type=field_option(parse_language), metavar="CODE", help="ISO 639-1, e.g. es"
+        "--language",
+        type=field_option(parse_language),
+        metavar="CODE",
+        help="a language tag, e.g. es or hmn",
     )
     parser.add_argument("--days", type=_days, metavar="Sat,Sun", help="meets on any of these days")
     parser.add_argument(

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from knowledge.cli.context import CliError, Context, require_schema
+from knowledge.cli.context import CliError, Context, field_option, require_schema
 from knowledge.cli.organiser import user_name
 from knowledge.history import Actor
+from knowledge.listing_fields import parse_translation_language
 from knowledge.progress import progress_on
 from knowledge.transfer import export_badges, export_csv, export_hsds, import_file
 
@@ -53,6 +54,13 @@ def register(commands: Any) -> None:
     )
     exporter.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
     exporter.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    exporter.add_argument(
+        "--language",
+        type=field_option(parse_translation_language),
+        metavar="CODE",
+        help="HSDS only: services' names and descriptions in this language where a listing has "
+        "a translation (the original stays under x-translations)",
+    )
     exporter.set_defaults(handler=run_export)
 
 
@@ -92,25 +100,31 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
 
 def run_export(args: argparse.Namespace, context: Context) -> int:
     """Write the chosen format to a file or standard output."""
+    if args.language is not None and args.format != "hsds":
+        raise CliError("--language applies to --format hsds only (the CSV carries every language)")
     require_schema(context)
     if args.output is None:
-        _export(args.format, context, sys.stdout)
+        _export(args.format, context, sys.stdout, args.language)
         return 0
     try:
         with args.output.open("w", encoding="utf-8", newline="") as out:
-            count = _export(args.format, context, out)
+            count = _export(args.format, context, out, args.language)
     except OSError as error:
         raise CliError(f"cannot write {args.output}: {error.strerror}") from error
     print(f"Exported {count} {_noun(args.format, count)} to {args.output}.", file=sys.stderr)
     return 0
 
 
-def _export(form: str, context: Context, out: TextIO) -> int:
+def _export(form: str, context: Context, out: TextIO, language: str | None = None) -> int:
     """Write one export; returns how many listings (or achievements) it holds."""
     with context.sessions() as session, progress_on() as progress:
         if form == "csv":
             return export_csv(session, out, progress)
-        document: Any = export_hsds(session, progress) if form == "hsds" else export_badges(session)
+        document: Any = (
+            export_hsds(session, progress, language=language)
+            if form == "hsds"
+            else export_badges(session)
+        )
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
     return len(document["services"]) if form == "hsds" else len(document)

@@ -34,6 +34,7 @@ from knowledge.models.opportunity import (
     FORMATS,
     STATUSES,
     Opportunity,
+    OpportunityTranslation,
     days_to_mask,
     mask_to_days,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "Neighbourhood",
     "NeighbourhoodAlias",
     "Opportunity",
+    "OpportunityTranslation",
     "OutboxMessage",
     "Pathway",
     "PathwayStep",

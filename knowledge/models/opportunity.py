@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.models.base import Base, utcnow
@@ -138,6 +138,11 @@ class Opportunity(Base):
     requires: Mapped[list[Credential]] = relationship(secondary=opportunity_prerequisite)
     prepares_for: Mapped[list[Credential]] = relationship(secondary=opportunity_next)
     careers: Mapped[list[Career]] = relationship(secondary=opportunity_career)
+    translations: Mapped[list[OpportunityTranslation]] = relationship(
+        back_populates="opportunity",
+        cascade="all, delete-orphan",
+        order_by="OpportunityTranslation.language",
+    )
 
     @property
     def days(self) -> list[str]:
@@ -150,7 +155,7 @@ class Opportunity(Base):
 
     @property
     def language_list(self) -> list[str]:
-        """Languages as ISO 639-1 codes."""
+        """Languages taught in, as language tags (BCP 47: en, hmn, ase, zh-Hant)."""
         return [code for code in (self.languages or "").split(";") if code]
 
     @language_list.setter
@@ -159,3 +164,24 @@ class Opportunity(Base):
 
     def __repr__(self) -> str:
         return f"Opportunity({self.external_id or self.id!r}, {self.title!r})"
+
+
+class OpportunityTranslation(Base):
+    """A listing's title and description in another language than the provider wrote it in, so a
+    learner chatting in that language reads it in their own words."""
+
+    __tablename__ = "opportunity_translation"
+    __table_args__ = (UniqueConstraint("opportunity_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(35))  # a supported chat language's code
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="translations")
+
+    def __repr__(self) -> str:
+        return f"OpportunityTranslation({self.opportunity_id!r}, {self.language!r})"

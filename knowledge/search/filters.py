@@ -60,7 +60,11 @@ def filter_groups(
     if plan.format is not None:
         groups["format"] = source.format.in_(FORMATS_ACCEPTED[plan.format])
     if plan.language is not None:
-        groups["language"] = (";" + source.languages + ";").like(f"%;{plan.language};%")
+        # "es" also finds classes taught in a regional Spanish ("es-419", "es-MX").
+        taught = ";" + source.languages + ";"
+        groups["language"] = or_(
+            taught.ilike(f"%;{plan.language};%"), taught.ilike(f"%;{plan.language}-%")
+        )
     if plan.upcoming_days is not None:
         soon = today + timedelta(days=plan.upcoming_days)
         groups["upcoming"] = or_(source.start_date.is_(None), source.start_date <= soon)

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from knowledge.listing_fields import format_cost, format_date, format_float, format_time
+from knowledge.listing_fields import (
+    format_cost,
+    format_date,
+    format_float,
+    format_time,
+    translation_languages,
+)
 from knowledge.models import Opportunity
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.csv_cells import SheetWriter
-from knowledge.transfer.csv_format import COLUMNS
+from knowledge.transfer.csv_format import TRANSLATED, export_columns
 from knowledge.transfer.exported_listings import all_listings, first_physical
 
 PROGRESS_CHUNK = 500  # rows written between two progress reports
@@ -24,19 +31,20 @@ def export_csv(session: Session, out: TextIO, progress: Progress = NO_PROGRESS) 
     first physical location are written. `progress` hears of every chunk of rows written.
     """
     writer = SheetWriter(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    columns = export_columns()
+    writer.writerow(columns)
     progress.stage("Reading the directory")
     listings = all_listings(session)
     progress.stage("Writing rows", len(listings))
     for start in range(0, len(listings), PROGRESS_CHUNK):
         chunk = listings[start : start + PROGRESS_CHUNK]
-        writer.writerows(listing_cells(opportunity) for opportunity in chunk)
+        writer.writerows(listing_cells(opportunity, columns) for opportunity in chunk)
         progress.advance(len(chunk))
     return len(listings)
 
 
-def listing_cells(opportunity: Opportunity) -> list[str]:
-    """One listing's cells in column order."""
+def listing_cells(opportunity: Opportunity, columns: Sequence[str] | None = None) -> list[str]:
+    """One listing's cells in column order (the export's columns unless others are given)."""
     place = first_physical(opportunity)
     awards = sorted(opportunity.awards, key=lambda credential: credential.name.lower())
     credential = awards[0] if awards else None
@@ -71,8 +79,19 @@ def listing_cells(opportunity: Opportunity) -> list[str]:
         "contact_phone": opportunity.enroll_phone or "",
         "contact_email": opportunity.enroll_email or "",
         "version": str(opportunity.version),  # import refuses the row if the listing moved on
-    }
-    return [cells[column].strip() for column in COLUMNS]  # import trims cells too
+    } | translation_cells(opportunity)
+    return [cells[column].strip() for column in columns or export_columns()]  # import trims too
+
+
+def translation_cells(opportunity: Opportunity) -> dict[str, str]:
+    """title_<code> and description_<code> for every language listings may be translated into."""
+    given = {found.language: found for found in opportunity.translations}
+    cells = {}
+    for code in translation_languages():
+        found = given.get(code)
+        for part in TRANSLATED:
+            cells[f"{part}_{code}"] = getattr(found, part) if found else ""
+    return cells
 
 
 def _number(value: int | None) -> str:

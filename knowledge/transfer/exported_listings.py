@@ -18,6 +18,7 @@ def all_listings(session: Session) -> list[Opportunity]:
         selectinload(Opportunity.topics),
         selectinload(Opportunity.locations).selectinload(Location.neighbourhood),
         selectinload(Opportunity.awards),
+        selectinload(Opportunity.translations),
     )
     listings = list(session.scalars(query))
     listings.sort(

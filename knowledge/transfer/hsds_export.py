@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.languages import ISO_639_1
+from knowledge.languages import language_name
+from knowledge.listing_translations import translations_of
+from knowledge.locales import SOURCE_LANGUAGE
 from knowledge.models import Location, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.exported_listings import all_listings
@@ -24,8 +26,16 @@ PROGRESS_CHUNK = 500  # services made between two progress reports
 BYDAY = {"Mon": "MO", "Tue": "TU", "Wed": "WE", "Thu": "TH", "Fri": "FR", "Sat": "SA", "Sun": "SU"}
 
 
-def export_hsds(session: Session, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
-    """The whole directory as one HSDS 3.0 document; `progress` hears of the services made."""
+def export_hsds(
+    session: Session, progress: Progress = NO_PROGRESS, *, language: str | None = None
+) -> dict[str, Any]:
+    """The whole directory as one HSDS 3.0 document; `progress` hears of the services made.
+
+    With a `language` listings are translated into (es), a service whose listing has that
+    translation is written in it: its name and description are the translation's, `x-language`
+    says so, and the original is kept in x-translations under the source language (en), so an
+    HSDS consumer in that language reads its own words and importing the file back changes
+    nothing."""
     progress.stage("Reading the directory")
     providers = list(session.scalars(select(Provider)))
     providers.sort(key=lambda provider: (provider.name.lower(), provider.name))
@@ -46,7 +56,7 @@ def export_hsds(session: Session, progress: Progress = NO_PROGRESS) -> dict[str,
     services = []
     for start in range(0, len(listings), PROGRESS_CHUNK):
         chunk = listings[start : start + PROGRESS_CHUNK]
-        services += [service(item, ids, terms) for item in chunk]
+        services += [in_language(service(item, ids, terms), language) for item in chunk]
         progress.advance(len(chunk))
     return {
         "organizations": [organization(provider, ids) for provider in providers],
@@ -151,7 +161,7 @@ def service(
                         "id": stable_id("language", sid, code),
                         "service_id": sid,
                         "code": code,
-                        "name": ISO_639_1.get(code),
+                        "name": language_name(code),
                     }
                 )
                 for code in opportunity.language_list
@@ -179,6 +189,7 @@ def service(
             "x-format": opportunity.format,
             "x-application-deadline": _iso(opportunity.application_deadline),
             "x-seats-available": opportunity.seats_available,
+            "x-translations": translations(opportunity),
             "x-credentials": [
                 {
                     "id": achievement_id(credential.key or credential.name),
@@ -189,6 +200,29 @@ def service(
             ],
         }
     )
+
+
+def in_language(record: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """The service written in `language` where it has that translation (see export_hsds)."""
+    text = record["x-translations"].get(language) if language else None
+    if not text or language == SOURCE_LANGUAGE:
+        return record
+    original = {"name": record["name"], "description": record["description"]}
+    return record | {
+        "name": text["name"] or record["name"],
+        "description": text["description"] or record["description"],
+        "x-language": language,
+        "x-translations": record["x-translations"] | {SOURCE_LANGUAGE: original},
+    }
+
+
+def translations(opportunity: Opportunity) -> dict[str, dict[str, str]]:
+    """The service's name and description in other languages learners chat in, by language code
+    (HSDS 3.0 has no place for them): {"es": {"name": …, "description": …}}."""
+    return {
+        code: {"name": text.title, "description": text.description}
+        for code, text in sorted(translations_of(opportunity).items())
+    }
 
 
 def achievement_id(natural_key: str) -> str:

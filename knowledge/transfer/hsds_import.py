@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
+from knowledge.listing_fields import FieldError, parse_translation_language, translation_languages
+from knowledge.locales import SOURCE_LANGUAGE
 from knowledge.models import PROVIDER_KINDS, Location, Provider
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.hsds_export import BYDAY
@@ -53,6 +55,7 @@ HSDS_FIELDS = {
     "assured_date": "assured_date",
 }
 DAY_OF = {code: day for day, code in BYDAY.items()}
+TRANSLATED_FIELDS = {"title": "name", "description": "description"}  # column → x-translations key
 _CLOCK = re.compile(r"^(\d{1,2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -75,7 +78,7 @@ def import_hsds(
         dry_run=dry_run,
         record="service",
         field_label="field",
-        field_names=HSDS_FIELDS,
+        field_names=HSDS_FIELDS | translation_fields(),
     )
     text = read_text(source, report, expected="an HSDS JSON object with organizations and services")
     if text is None:
@@ -95,6 +98,15 @@ def import_hsds(
         progress=progress,
     )
     return report
+
+
+def translation_fields() -> dict[str, str]:
+    """Where title_<code> and description_<code> live in a service: x-translations.<code>.…"""
+    return {
+        f"{column}_{code}": f"x-translations.{code}.{key}"
+        for code in translation_languages()
+        for column, key in TRANSLATED_FIELDS.items()
+    }
 
 
 def service_rows(document: Any, report: ImportReport) -> list[OpportunityRow]:
@@ -279,9 +291,57 @@ class _ServiceReader:
             "eligibility": service.get("eligibility_description"),
             "assured_date": service.get("assured_date"),
         }
+        original = self.original()
+        values |= self.translations(has_original=original is not None)
+        if original is not None:  # written in another language (x-language): see export_hsds
+            values |= {"title": original.get("name"), "description": original.get("description")}
         if place:
             self.location_details = self.details(place, address)
         return {column: self.text(value, column) for column, value in values.items()}
+
+    def original(self) -> dict[str, Any] | None:
+        """The source-language name and description of a service written in another language
+        (its x-language), from x-translations; None for a service in the source language."""
+        language = self.service.get("x-language")
+        if language in (None, SOURCE_LANGUAGE):
+            return None
+        given = self.service.get("x-translations")
+        original = given.get(SOURCE_LANGUAGE) if isinstance(given, dict) else None
+        if not isinstance(original, dict):
+            self.report.add(
+                f"x-language is {language!r}, so x-translations.{SOURCE_LANGUAGE} must hold the "
+                "original name and description",
+                self.number,
+            )
+            return None
+        return original
+
+    def translations(self, *, has_original: bool) -> dict[str, Any]:
+        """title_<code> and description_<code> from x-translations; none when the service has no
+        x-translations (its listing's translations are left alone), else every language's (one
+        it does not name is removed)."""
+        given = self.service.get("x-translations")
+        if given is None:
+            return {}
+        if not isinstance(given, dict):
+            self.report.add("x-translations must be an object of languages", self.number)
+            return {}
+        for code in given:
+            if code == SOURCE_LANGUAGE and has_original:
+                continue  # the original of a service written in another language
+            try:
+                parse_translation_language(str(code))
+            except FieldError as error:
+                self.report.add(f"x-translations: {error}", self.number)
+        cells: dict[str, Any] = {}
+        for code in translation_languages():
+            text = given.get(code) or {}
+            if not isinstance(text, dict):
+                self.report.add(f"x-translations.{code} must be an object", self.number)
+                text = {}
+            for column, key in TRANSLATED_FIELDS.items():
+                cells[f"{column}_{code}"] = text.get(key)
+        return cells
 
     def topics(self, terms: Mapping[str, Any]) -> list[str]:
         """Names of the taxonomy terms the service's attributes point at."""

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.bulk.opportunities import create_opportunities
 from knowledge.history import Actor, apply_changes, deferred_history, flush_history
-from knowledge.models import Credential, Location, Neighbourhood, Opportunity, Provider, Topic
+from knowledge.listing_translations import TranslatedText, differs, update_translations
+from knowledge.models import (
+    Credential,
+    Location,
+    Neighbourhood,
+    Opportunity,
+    OpportunityTranslation,
+    Provider,
+    Topic,
+)
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.existing_records import Directory, Listing, fold, preload
 from knowledge.transfer.report import ImportReport
@@ -202,17 +211,29 @@ def _write(
         references.look_up(rows)
         resolved = [references.resolve(row) for row in rows]
         flush_history(session)  # new providers, topics, places, … get the ids listings link to
+        stored = _stored_translations(session, rows)
         new: list[dict[str, Any]] = []
+        new_translations: list[_Translations] = []
         changed: list[tuple[int, dict[str, Any]]] = []
+        translated: dict[int, _Translations] = {}  # listings whose translations change, by id
         for row, refs in zip(rows, resolved, strict=True):
             listing = directory.match(row)
             values = _values(row, refs, listing, directory)
             if listing is None:
                 new.append(values)
-            elif directory.unchanged(listing, values):
+                new_translations.append(row.translations)
+                continue
+            retranslated = differs(row.translations, stored.get(listing.id, {}))
+            if retranslated:
+                translated[listing.id] = row.translations
+            if directory.unchanged(listing, values) and not retranslated:
                 report.count("unchanged")
-            elif row.row in plan.outdated and not directory.unchanged(listing, _content(values)):
+            elif row.row in plan.outdated and (
+                retranslated or not directory.unchanged(listing, _content(values))
+            ):
                 report.add(outdated_problem(row, listing), row.row, "version")
+            elif directory.unchanged(listing, values):
+                report.count("updated")  # its translations only
             else:
                 changed.append((listing.id, values))
         if report.problems:
@@ -225,6 +246,54 @@ def _write(
             _update(session, batch, actor, report)
             flush_history(session)
             progress.advance(len(batch))
+        fresh = {
+            listing_id: given
+            for listing_id, given in zip(created, new_translations, strict=True)
+            if any(given.values())
+        }
+        _translate(session, fresh, actor, new_version=False)
+        _translate(session, translated, actor, new_version=True)
+        flush_history(session)
+
+
+_Translations = dict[str, TranslatedText | None]
+
+
+def _stored_translations(
+    session: Session, rows: Sequence[OpportunityRow]
+) -> dict[int, dict[str, TranslatedText]]:
+    """The directory's translations by listing id (none read when no row has translation
+    columns: a sheet without them leaves translations alone)."""
+    stored: dict[int, dict[str, TranslatedText]] = {}
+    if not any(row.translations for row in rows):
+        return stored
+    for found in session.scalars(select(OpportunityTranslation)):
+        text = TranslatedText(found.title, found.description)
+        stored.setdefault(found.opportunity_id, {})[found.language] = text
+    return stored
+
+
+def _translate(
+    session: Session, given: dict[int, _Translations], actor: Actor, *, new_version: bool
+) -> None:
+    """Write the translations rows give their listings (with history)."""
+    ids = list(given)
+    for start in range(0, len(ids), BATCH_SIZE):
+        query = (
+            select(Opportunity)
+            .where(Opportunity.id.in_(ids[start : start + BATCH_SIZE]))
+            .options(
+                selectinload(Opportunity.translations),
+                selectinload(Opportunity.provider),
+                selectinload(Opportunity.topics),
+                selectinload(Opportunity.locations),
+                selectinload(Opportunity.awards),
+            )
+        )
+        for opportunity in session.scalars(query):
+            update_translations(
+                session, opportunity, given[opportunity.id], actor, new_version=new_version
+            )
 
 
 def _update(

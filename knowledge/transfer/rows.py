@@ -27,7 +27,9 @@ from knowledge.listing_fields import (
     parse_text,
     parse_time,
     parse_whole_number,
+    translation_languages,
 )
+from knowledge.listing_translations import TranslatedText
 from knowledge.models import CREDENTIAL_TYPES, FORMATS, PROVIDER_KINDS, STATUSES
 from knowledge.transfer.report import Problem
 
@@ -68,6 +70,9 @@ class OpportunityRow:
     contact_phone: str | None = None
     contact_email: str | None = None
     version: int | None = None  # the listing's version in the export the row came from
+    # Title and description in other languages, for the languages whose columns the sheet has
+    # (an empty translation removes that language's); languages without columns are left alone.
+    translations: dict[str, TranslatedText | None] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)  # HSDS-only fields, by model attribute
     provider_details: dict[str, Any] = field(default_factory=dict)  # for a new provider
     location_details: dict[str, Any] = field(default_factory=dict)  # for a new location
@@ -122,6 +127,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         contact_phone=cell.text("contact_phone"),
         contact_email=cell.text("contact_email"),
         version=cell.version(),
+        translations=cell.translations(),
     )
     _check_together(result, cell)
     if "status" in cells:
@@ -227,6 +233,20 @@ class Cells:
     def languages(self) -> list[str]:
         """ISO 639-1 codes in the order given, lower-case, without repeats."""
         return self.listed("languages")
+
+    def translations(self) -> dict[str, TranslatedText | None]:
+        """title_<code> and description_<code> for each language whose columns the row has."""
+        found: dict[str, TranslatedText | None] = {}
+        for code in translation_languages():
+            title, description = f"title_{code}", f"description_{code}"
+            if title not in self.cells and description not in self.cells:
+                continue
+            translated = self.text(title) or ""
+            if len(translated) > MAX_LENGTHS["title"]:  # as long as the title may be
+                translated = self.parsed(title, parse_text, "title", translated) or ""
+            text = TranslatedText(translated, self.cells.get(description, ""))
+            found[code] = text or None
+        return found
 
     def whole_number(self, column: str) -> int | None:
         """A whole number such as 12."""

@@ -98,7 +98,7 @@ def test_the_models_and_the_migrations_build_the_same_full_text_index(tmp_path: 
 
 def test_upgrading_indexes_existing_listings_with_their_credential_names(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    upgrade(engine, "0006")
+    upgrade(engine)  # today's code writes the listings; then back to before the full-text index
     with Session(engine) as session, session.begin():
         badge = get_or_create_credential(session, "Kiln Safety Badge", "badge", ACTOR)
         values = {
@@ -111,9 +111,14 @@ def test_upgrading_indexes_existing_listings_with_their_credential_names(tmp_pat
         }
         listing, _ = upsert_opportunity(session, values, ACTOR)
         plain, _ = upsert_opportunity(session, {**values, "title": "Wheel", "awards": []}, ACTOR)
-        old_text = search_text_for("Raku Firing", ["pottery"], "Glazes and smoke.", "Clay Studio")
-        listing.search_text = old_text  # what revision 0006's code derived: no credential names
         ids = (listing.id, plain.id)
+    downgrade(engine, "0006")
+    old_text = search_text_for("Raku Firing", ["pottery"], "Glazes and smoke.", "Clay Studio")
+    with engine.begin() as connection:  # what revision 0006's code derived: no credential names
+        connection.execute(
+            text("UPDATE opportunity SET search_text = :t WHERE id = :i"),
+            {"t": old_text, "i": ids[0]},
+        )
     upgrade(engine)
     with Session(engine) as session:
         refreshed = session.get(Opportunity, ids[0])
@@ -126,8 +131,6 @@ def test_upgrading_indexes_existing_listings_with_their_credential_names(tmp_pat
 def test_downgrading_drops_the_full_text_index_and_upgrading_rebuilds_it(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     upgrade(engine)
-    downgrade(engine, "0006")
-    assert full_text_objects(engine) == set()
     with Session(engine) as session, session.begin():
         values = {
             "title": "Kiln",
@@ -137,6 +140,8 @@ def test_downgrading_drops_the_full_text_index_and_upgrading_rebuilds_it(tmp_pat
         }
         listing, _ = upsert_opportunity(session, values, ACTOR)
         listing_id = listing.id
+    downgrade(engine, "0006")
+    assert full_text_objects(engine) == set()
     upgrade(engine)
     with engine.connect() as connection:
         found = connection.scalars(

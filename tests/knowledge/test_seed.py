@@ -196,7 +196,7 @@ def test_reseeding_a_changed_listing_records_the_change(session: Session, tmp_pa
         ({"min_age": 500}, "min_age: 500 is not a plausible age (at most 120)"),
         ({"schedule": {"days": ["Caturday"]}}, "'Caturday' is not a day; use Mon;Tue;"),
         ({"schedule": {"start_time": "25:00"}}, "'25:00' is not a time"),
-        ({"languages": ["english"]}, "'english' is not a two-letter ISO 639-1 code"),
+        ({"languages": ["english"]}, "'english' is not a language code; write en for English"),
         ({"cost": {"amount": -5}}, "-5 is negative"),
         ({"awards": ["ghost-badge"]}, "unknown credential 'ghost-badge'"),
         ({"status": "maybe"}, "'maybe' is not one of: active"),

@@ -76,7 +76,13 @@ LIKELY = {
     "application_deadline": future,
     "seats_available": st.integers(min_value=0, max_value=300),
     "status": st.sampled_from(["active", "temporarily closed", "inactive"]),
-    "languages": st.lists(st.sampled_from(["en", "es", "fr"]), max_size=2),
+    "languages": st.lists(st.sampled_from(["en", "es", "fr", "hmn", "ase", "zh-Hant"]), max_size=2),
+    "translations": st.dictionaries(
+        st.sampled_from(["es", "fr"]) | any_text,
+        st.none()
+        | st.fixed_dictionaries({}, optional={"title": any_text, "description": any_text}),
+        max_size=2,
+    ),
     "eligibility_description": st.none() | any_text,
     "url": st.none() | st.just("https://example.org/join") | any_text,
     "contact_phone": st.none() | st.just("555-0134"),

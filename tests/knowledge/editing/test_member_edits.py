@@ -98,7 +98,7 @@ def test_nobody_touches_another_providers_listing(session: Session, directory: D
         ({"status": "paused"}, "status", "not one of"),
         ({"title": ""}, "title", "required"),
         ({"colour": "red"}, "colour", "not a field"),
-        ({"languages": "english"}, "languages", "two-letter"),
+        ({"languages": "english"}, "languages", "write en for English"),
         ({"end_time": "09:00", "start_time": "10:00"}, "end_time", "not be after"),
     ],
 )

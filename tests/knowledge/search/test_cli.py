@@ -133,7 +133,7 @@ def test_filters_from_options_reach_the_search(
         (["--age", "-3"], 2, "argument --age: -3 is negative; ages are 0 or more"),
         (["--max-cost", "-1"], 2, "argument --max-cost: -1 is negative; write 0 for free"),
         (["--days", "Caturday"], 2, "argument --days: 'Caturday' is not a day; use Mon;Tue;"),
-        (["--language", "spanish"], 2, "two-letter ISO 639-1 code"),
+        (["--language", "spanish"], 2, "'spanish' is not a language code; write es for Spanish"),
         (["--neighborhood", "Rivrside Pk"], 1, "unknown neighbourhood 'Rivrside Pk'; did you mean"),
         (["--topic", "zorbulation"], 1, "unknown topic 'zorbulation'"),
     ],

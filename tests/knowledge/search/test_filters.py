@@ -251,3 +251,15 @@ def test_explicit_filters_win_over_what_the_text_says(directory: Directory) -> N
 def test_impossible_queries_are_refused_with_a_reason(fields: dict[str, object]) -> None:
     with pytest.raises(QueryError):
         SearchQuery(**fields)  # type: ignore[arg-type]
+
+
+def test_a_language_finds_its_regional_variants_and_tags_beyond_iso_639_1(
+    directory: Directory,
+) -> None:
+    directory.listing("Latin American", language_list=["es-419"])
+    directory.listing("Hmong", language_list=["hmn", "en"])
+    directory.listing("Signed", language_list=["ase"])
+    directory.listing("Estonian", language_list=["et"])
+    assert directory.titles("coding", language="es") == ["Latin American"]
+    assert directory.titles("coding", language="hmn") == ["Hmong"]
+    assert directory.titles("coding", language="ase") == ["Signed"]

@@ -124,7 +124,8 @@ def without_versions(text: str) -> str:
     records = list(csv.reader(io.StringIO(text, newline="")))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(record[: COLUMNS.index("version")] for record in records)
+    at = COLUMNS.index("version")
+    writer.writerows(record[:at] + record[at + 1 :] for record in records)
     return out.getvalue()
 
 

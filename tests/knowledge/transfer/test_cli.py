@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from knowledge.cli import main
 from knowledge.db import make_engine
 from knowledge.models import Opportunity
-from knowledge.transfer.csv_format import COLUMNS
+from knowledge.transfer.csv_format import export_columns
 from tests.knowledge.transfer.factories import csv_text, row
 
 
@@ -33,9 +33,9 @@ def migrated(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def write_csv(tmp_path: Path, *rows: dict[str, str]) -> Path:
-    """A spreadsheet file."""
+    """A spreadsheet file with every column an export writes."""
     path = tmp_path / "groups.csv"
-    path.write_text(csv_text(rows), encoding="utf-8")
+    path.write_text(csv_text(rows, export_columns()), encoding="utf-8")
     return path
 
 
@@ -74,7 +74,7 @@ def test_import_with_problems_exits_1_and_lists_them_on_stderr(
         f"1 problem in {path}; nothing was imported.",
     ]
     assert main(["directory", "export"]) == 0
-    assert capsys.readouterr().out == ",".join(COLUMNS) + "\r\n"
+    assert capsys.readouterr().out == ",".join(export_columns()) + "\r\n"
 
 
 def test_dry_run_reports_and_writes_nothing(
@@ -127,3 +127,25 @@ def test_an_exported_hsds_file_imports_through_the_same_command(
     capsys.readouterr()
     assert main(["directory", "import", str(feed)]) == 0
     assert capsys.readouterr().out == f"Imported {feed}: 0 created, 0 updated, 1 unchanged.\n"
+
+
+def test_hsds_export_in_a_chat_language_uses_the_translations(
+    migrated: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cells = row(title="Chess Club") | {"title_es": "Club de ajedrez", "description_es": "Jugamos."}
+    main(["directory", "import", str(write_csv(tmp_path, cells))])
+    capsys.readouterr()
+    assert main(["directory", "export", "--format", "hsds", "--language", "es"]) == 0
+    (service,) = json.loads(capsys.readouterr().out)["services"]
+    assert (service["name"], service["description"]) == ("Club de ajedrez", "Jugamos.")
+    assert service["x-translations"]["en"]["name"] == "Chess Club"
+
+
+def test_hsds_export_refuses_a_bad_language_and_a_language_for_csv(
+    migrated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as bad:  # argparse's refusal of an option value
+        main(["directory", "export", "--format", "hsds", "--language", "xx-!!"])
+    assert bad.value.code == 2 and "is not a language code" in capsys.readouterr().err
+    assert main(["directory", "export", "--format", "csv", "--language", "es"]) == 1
+    assert "--language applies to --format hsds only" in capsys.readouterr().err

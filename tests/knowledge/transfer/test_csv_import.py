@@ -227,6 +227,13 @@ def test_languages_and_days_are_normalised(session: Session) -> None:
     assert (opportunity.language_list, opportunity.days) == (["en", "es"], ["Mon", "Wed", "Sun"])
 
 
+def test_languages_beyond_iso_639_1_are_imported_as_language_tags(session: Session) -> None:
+    report = import_rows(session, [row(languages="hmn;ASE;zh-hant;es_419")])
+    assert problems(report) == []
+    opportunity = listing(session, "ab-test-001")
+    assert opportunity.language_list == ["hmn", "ase", "zh-Hant", "es-419"]
+
+
 def test_import_reads_a_path_or_a_text_stream_with_a_byte_order_mark(
     session: Session, tmp_path: Path
 ) -> None:

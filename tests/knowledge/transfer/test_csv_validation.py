@@ -99,16 +99,22 @@ def test_import_rejects_an_unknown_day(session: Session) -> None:
     assert problem == "row 3, column days: 'Thurs' is not a day; use Mon;Tue;Wed;Thu;Fri;Sat;Sun"
 
 
-def test_import_rejects_a_language_code_that_is_not_two_letters(session: Session) -> None:
-    problem = only_problem(session, languages="en;eng")
+def test_import_rejects_text_that_is_no_language_tag(session: Session) -> None:
+    problem = only_problem(session, languages="en;xx-!!")
     assert problem == (
-        "row 3, column languages: 'eng' is not a two-letter ISO 639-1 code (e.g. en, es, fr)"
+        "row 3, column languages: 'xx-!!' is not a language code; write a BCP 47 tag such as "
+        "en, es, hmn (Hmong), ase (American Sign Language), zh-Hant, es-419"
     )
 
 
-def test_import_rejects_a_two_letter_code_that_is_no_language(session: Session) -> None:
+def test_import_rejects_a_code_that_is_no_language(session: Session) -> None:
     problem = only_problem(session, languages="zz")
-    assert problem == "row 3, column languages: 'zz' is not an ISO 639-1 language code"
+    assert problem.startswith("row 3, column languages: 'zz' is not a language code")
+
+
+def test_import_names_the_code_of_a_language_written_by_name(session: Session) -> None:
+    problem = only_problem(session, languages="Hmong")
+    assert problem == "row 3, column languages: 'Hmong' is not a language code; write hmn for Hmong"
 
 
 def test_import_rejects_an_unknown_credential_type(session: Session) -> None:
