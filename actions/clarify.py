@@ -10,15 +10,22 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.reread import as_if, read_again
+from knowledge.locales import book, supported
 
 NEVER_OFFERED = {"nlu_fallback", "out_of_scope", "EXTERNAL_reminder", "affirm", "deny", "stop"}
 MAX_OPTIONS = 3
 
 
-def label(domain: dict[str, Any], intent: str) -> str | None:
-    """The button label the domain keeps for an intent (response utter_clarify_<intent>)."""
-    variations = (domain.get("responses") or {}).get(f"utter_clarify_{intent}") or []
-    return str(variations[0].get("text")) if variations and variations[0].get("text") else None
+def label(domain: dict[str, Any], intent: str, language: str | None = None) -> str | None:
+    """The button label kept for an intent (response utter_clarify_<intent>): the learner's
+    language's (locales/<code>/responses.yml) when it has one, else the domain's."""
+    name = f"utter_clarify_{intent}"
+    translated = (book(language, "responses").get("responses") or {}) if language else {}
+    for responses in (translated, domain.get("responses") or {}):
+        variations = responses.get(name) or []
+        if variations and variations[0].get("text"):
+            return str(variations[0]["text"])
+    return None
 
 
 class ActionClarify(DirectoryAction):
@@ -40,10 +47,11 @@ class ActionClarify(DirectoryAction):
         if intent is not None:
             return as_if(tracker, intent)
         ranking = tracker.latest_message.get("intent_ranking") or []
+        language = supported(tracker.get_slot("chat_language"))
         buttons = []
         for guess in ranking:
             intent = str(guess.get("name"))
-            title = label(domain, intent)
+            title = label(domain, intent, language)
             if intent in NEVER_OFFERED or title is None:
                 continue
             buttons.append({"title": title, "payload": f"/{intent}"})

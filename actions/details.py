@@ -22,6 +22,7 @@ from actions.query import as_int
 from actions.reread import SEARCH, as_if, where_to_get
 from actions.resolve import TITLE_COVERAGE, latest_entity, resolve_opportunity, title_words
 from actions.settings import action_settings
+from actions.voice import voice
 from knowledge.models import Opportunity
 from knowledge.vocabulary.questions import asking_phrases
 
@@ -102,12 +103,17 @@ class ActionOpportunityDetails(DirectoryAction):
                 return as_if(tracker, SEARCH)
             dispatcher.utter_message(response="utter_which_one")
             return []
-        today = current_city(session).today()  # the learner's date, not the server's
+        city = current_city(session)
+        today, speaking = city.today(), voice(tracker, city)  # the learner's date, not the server's
         attributes = attributes_asked(text, opportunity)
         if not attributes:
-            dispatcher.utter_message(response="utter_details", **details_of(opportunity))
+            details = details_of(opportunity, speaking)
+            dispatcher.utter_message(response="utter_details", **details)
         asked = Asked(
-            today=today, age=asked_age(tracker), language=latest_entity(tracker, "language")
+            today=today,
+            age=asked_age(tracker),
+            language=latest_entity(tracker, "language"),
+            voice=speaking,
         )
         sent: set[str] = set()
         for attribute in attributes[:MAX_ANSWERED]:
@@ -116,7 +122,7 @@ class ActionOpportunityDetails(DirectoryAction):
                     sent.add(found.response)
                     dispatcher.utter_message(response=found.response, **found.values)
         days = action_settings().directory.freshness_days
-        stale = staleness_of(opportunity, today=today, days=days)
+        stale = staleness_of(opportunity, today=today, days=days, voice=speaking)
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
         return [SlotSet("selected", str(opportunity.id))]

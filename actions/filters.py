@@ -13,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events
 from actions.listing_lines import money
+from knowledge.locales import LocaleError
+from knowledge.search.formats import SOURCE_VOICE, Voice, language_name, weekday
 from knowledge.search.interpret import LANGUAGE_NAMES
 from knowledge.search.query import SearchQuery
 
@@ -56,8 +58,11 @@ def understood_of(query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def active_filters(understood: Mapping[str, Any], currency: str = "USD") -> list[Filter]:
-    """Every filter the search ran with, in the order people say them; prices in `currency`."""
+def active_filters(
+    understood: Mapping[str, Any], currency: str = "USD", voice: Voice = SOURCE_VOICE
+) -> list[Filter]:
+    """Every filter the search ran with, in the order people say them, in the learner's
+    language; prices in `currency`."""
     found: list[Filter] = []
 
     def add(name: str, label: str | None) -> None:
@@ -66,36 +71,52 @@ def active_filters(understood: Mapping[str, Any], currency: str = "USD") -> list
 
     add("topic", ", ".join(str(t) for t in understood.get("topics") or [] if t != ANY_TOPIC))
     age = understood.get("age")
-    add("age", None if age is None else f"age {age}")
+    add("age", None if age is None else voice.word("filter_age", age=age))
     near = understood.get("near")
-    add("location", understood.get("neighbourhood") or ("📍 near you" if near else None))
+    add("location", understood.get("neighbourhood") or (voice.word("near_you") if near else None))
     if understood.get("free_only"):
-        add("cost", "free")
+        add("cost", voice.word("filter_free"))
     elif understood.get("max_cost") is not None:
-        add("cost", f"≤ {money(Decimal(str(understood['max_cost'])), currency)}")
-    times = [str(w).replace("_", " ") for w in understood.get("when") or []]
-    add("schedule", ", ".join([*(str(d) for d in understood.get("days") or []), *times]))
+        limit = money(Decimal(str(understood["max_cost"])), currency, voice)
+        add("cost", voice.word("at_most", price=limit))
+    days = [weekday(str(code), voice) for code in understood.get("days") or []]
+    times = [_named(voice, "when", str(w)) for w in understood.get("when") or []]
+    add("schedule", ", ".join([*days, *times]))
     fmt = understood.get("format")
-    add("format", str(fmt).replace("_", " ") if fmt else None)
+    add("format", _named(voice, "format", str(fmt)) if fmt else None)
     language = understood.get("language")
-    add("language", LANGUAGE_NAMES.get(str(language), str(language)) if language else None)
+    if language:
+        code = str(language)
+        add("language", language_name(code, voice, LANGUAGE_NAMES.get(code, code)))
     return found
 
 
-def summary(filters: Sequence[Filter], relation: str | None = None) -> str:
+def _named(voice: Voice, kind: str, value: str) -> str:
+    """A filter's value in words ("after_school" → "after school"), the value when the words
+    book has none for it."""
+    try:
+        return voice.word(f"{kind}_{value}")
+    except LocaleError:
+        return value.replace("_", " ")
+
+
+def summary(
+    filters: Sequence[Filter], relation: str | None = None, voice: Voice = SOURCE_VOICE
+) -> str:
     """ "coding · age 12 · daughter · Riverside · free": what was searched, for whom."""
     parts = [item.label for item in filters]
     if relation and relation != "self":
         names = [item.name for item in filters]
-        parts.insert(names.index("age") + 1 if "age" in names else int("topic" in names), relation)
-    return " · ".join(parts) if parts else "you"
+        who = _named(voice, "relation", relation)
+        parts.insert(names.index("age") + 1 if "age" in names else int("topic" in names), who)
+    return " · ".join(parts) if parts else voice.word("searched_for_you")
 
 
-def drop_buttons(filters: Sequence[Filter]) -> list[dict[str, str]]:
+def drop_buttons(filters: Sequence[Filter], voice: Voice = SOURCE_VOICE) -> list[dict[str, str]]:
     """One button per filter that drops it and searches again (payloads well under 64 bytes)."""
     return [
         {
-            "title": f"✕ {item.label}",
+            "title": voice.word("drop", label=item.label),
             "payload": f'/drop_filter{{"filter":"{item.name}"}}',  # DROP_INTENT, DROP_ENTITY
         }
         for item in filters

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.children import young_learner
-from actions.listing_lines import numbered, short
+from actions.city import current_city
+from actions.listing_lines import numbered, short, title_of
 from actions.query import as_list
 from actions.resolve import (
     by_name,
@@ -21,6 +22,7 @@ from actions.resolve import (
     resolve_opportunity,
     resolve_or_ask,
 )
+from actions.voice import voice
 from knowledge.learners import (
     add_to_plan,
     find_learner,
@@ -47,14 +49,15 @@ class ActionSaveOpportunity(DirectoryAction):
         opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
             return []
+        title = title_of(opportunity, voice(tracker, current_city(session)))
         if young_learner(tracker):  # nothing about a child outlives the conversation
-            dispatcher.utter_message(response="utter_child_not_kept", title=opportunity.title)
+            dispatcher.utter_message(response="utter_child_not_kept", title=title)
             return [SlotSet("selected", str(opportunity.id))]
         learner = current_learner(session, tracker)
         relation = tracker.get_slot("relation")
         _, new = add_to_plan(session, learner, opportunity, relation if relation else None)
         response = "utter_saved" if new else "utter_already_saved"
-        dispatcher.utter_message(response=response, title=opportunity.title)
+        dispatcher.utter_message(response=response, title=title)
         return [SlotSet("selected", str(opportunity.id))]
 
 
@@ -77,13 +80,14 @@ class ActionShowPlan(DirectoryAction):
             dispatcher.utter_message(response="utter_plan_empty")
             return [SlotSet("plan_items", [])]
         opportunities = [item.opportunity for item in items]
+        speaking = voice(tracker, current_city(session))
         dispatcher.utter_message(
             response="utter_plan",
             count=str(len(items)),
-            listing=numbered(opportunities),
+            listing=numbered(opportunities, voice=speaking),
             buttons=[
                 {
-                    "title": f"✕ {short(o.title, TITLE_IN_REMOVE_BUTTON)}",
+                    "title": f"✕ {short(title_of(o, speaking), TITLE_IN_REMOVE_BUTTON)}",
                     "payload": f'/remove_from_plan{{"ordinal":"{i}"}}',
                 }
                 for i, o in enumerate(opportunities, 1)
@@ -122,6 +126,8 @@ class ActionRemoveFromPlan(DirectoryAction):
         if wanted is None or wanted not in titles:
             dispatcher.utter_message(response="utter_not_in_plan")
             return []
+        removed = next(item.opportunity for item in items if str(item.opportunity_id) == wanted)
+        title = title_of(removed, voice(tracker, current_city(session)))
         remove_from_plan(session, learner, int(wanted))
-        dispatcher.utter_message(response="utter_removed", title=titles[wanted])
+        dispatcher.utter_message(response="utter_removed", title=title)
         return [SlotSet("plan_items", [i for i in shown if i != wanted])]

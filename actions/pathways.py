@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
 from actions.city import current_city
-from actions.listing_lines import TITLE_IN_BUTTON, short
+from actions.listing_lines import TITLE_IN_BUTTON, short, title_of
 from actions.query import as_int
 from actions.search import KEEP, PAGE, load_listings, show_page
 from actions.settings import action_settings
+from actions.voice import voice
 from knowledge.goals import Goal, resolve_goal
 from knowledge.learners import find_learner
 from knowledge.models import Pathway
@@ -30,6 +31,7 @@ from knowledge.pathway_builder import (
     matching_programs,
 )
 from knowledge.pathways import StepView, plan_steps
+from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.taxonomy import load_taxonomy
 
 MARKS = {"done": "✓", "next": "➡️", "later": "•", "too_young": "🔒"}
@@ -37,11 +39,13 @@ GOAL_ENTITY = "career_goal"
 MAX_BUTTON_PAYLOAD = 64  # bytes Telegram allows in a button's callback data
 
 
-def step_line(number: int, step: StepView) -> str:
-    """'2. ➡️ Get CPR certified — Youth CPR Course (Red Cross)' from directory data."""
+def step_line(number: int, step: StepView, voice: Voice = SOURCE_VOICE) -> str:
+    """'2. ➡️ Get CPR certified — Youth CPR Course (Red Cross)' from directory data (a listing's
+    title in the learner's language when it has one)."""
     parts = [f"{number}. {MARKS[step.state]} {step.title}"]
     if step.opportunity is not None:
-        parts.append(f" — {step.opportunity.title} ({step.opportunity.provider.name})")
+        listing = title_of(step.opportunity, voice)
+        parts.append(f" — {listing} ({step.opportunity.provider.name})")
     elif step.credential is not None:
         parts.append(f" — {step.credential.name}")
     if step.state == "too_young" and step.from_age is not None:
@@ -49,10 +53,10 @@ def step_line(number: int, step: StepView) -> str:
     return "".join(parts)
 
 
-def built_line(number: int, step: StepView) -> str:
+def built_line(number: int, step: StepView, voice: Voice = SOURCE_VOICE) -> str:
     """'3. 🔒 Intro to Plumbing — Trades Center · 🎓 Plumbing Certificate [18+] (← 1)': the
     listing, its provider, what it awards, when it opens and which steps come first."""
-    parts = [f"{number}. {MARKS[step.state]} {step.title}"]
+    parts = [f"{number}. {MARKS[step.state]} {built_title(step, voice)}"]
     if step.opportunity is not None:
         parts.append(f" — {step.opportunity.provider.name}")
     if step.credential is not None:
@@ -64,11 +68,16 @@ def built_line(number: int, step: StepView) -> str:
     return "".join(parts)
 
 
-def step_buttons(steps: list[StepView]) -> list[dict[str, str]]:
+def built_title(step: StepView, voice: Voice = SOURCE_VOICE) -> str:
+    """A built step is a listing: its title in the learner's language when it has one."""
+    return title_of(step.opportunity, voice) if step.opportunity is not None else step.title
+
+
+def step_buttons(steps: list[StepView], voice: Voice = SOURCE_VOICE) -> list[dict[str, str]]:
     """A details button per step that has a listing; the payload is the step's number."""
     return [
         {
-            "title": f"{number}. {short(step.opportunity.title, TITLE_IN_BUTTON)}",
+            "title": f"{number}. {short(title_of(step.opportunity, voice), TITLE_IN_BUTTON)}",
             "payload": f'/opportunity_details{{"ordinal":"{number}"}}',
         }
         for number, step in enumerate(steps, 1)
@@ -125,22 +134,24 @@ class ActionExplorePathway(DirectoryAction):
             said = str(tracker.get_slot(GOAL_ENTITY) or "")
             goal = resolve_goal(taxonomy, said) if said else None
         learner = find_learner(session, tracker.sender_id)
+        city = current_city(session)
+        speaking = voice(tracker, city)
         age = as_int(tracker.get_slot("age"))
         if age is None and learner is not None and tracker.get_slot("relation") in (None, "self"):
             age = learner.age
         held = set(learner.credentials_held) if learner is not None else set()
-        today = current_city(session).today()
+        today = city.today()
         pathway = curated_pathway(session, f"{said} {text}".strip(), goal)
         if pathway is not None:
             steps = plan_steps(session, pathway, age=age, held=held, today=today)
-            return self._curated_reply(dispatcher, pathway, steps)
+            return self._curated_reply(dispatcher, pathway, steps, speaking)
         if goal is not None:
             days = action_settings().directory.freshness_days
             built = build_pathway(
                 session, goal, age=age, held=held, today=today, freshness_days=days
             )
             if built.steps:
-                return self._built_reply(dispatcher, goal, built.steps)
+                return self._built_reply(dispatcher, goal, built.steps, speaking)
         words = said or (goal.words if goal is not None else "")
         if not words:
             dispatcher.utter_message(
@@ -149,48 +160,56 @@ class ActionExplorePathway(DirectoryAction):
             )
             return []
         label = goal.label if goal is not None else words
-        return self._programs_or_options(dispatcher, session, goal, label, words, today)
+        return self._programs_or_options(dispatcher, session, goal, label, words, today, speaking)
 
     @staticmethod
     def _curated_reply(
-        dispatcher: CollectingDispatcher, pathway: Pathway, steps: list[StepView]
+        dispatcher: CollectingDispatcher,
+        pathway: Pathway,
+        steps: list[StepView],
+        speaking: Voice = SOURCE_VOICE,
     ) -> Events:
         """utter_pathway with the city's own steps."""
         upcoming = next((s for s in steps if s.state == "next"), None)
         next_step = MARKS["done"] if upcoming is None else upcoming.title
         if upcoming is not None and upcoming.opportunity is not None:
-            next_step = f"{upcoming.title} — {upcoming.opportunity.title}"
+            next_step = f"{upcoming.title} — {title_of(upcoming.opportunity, speaking)}"
         dispatcher.utter_message(
             response="utter_pathway",
-            buttons=step_buttons(steps),
+            buttons=step_buttons(steps, speaking),
             name=pathway.name,
-            steps="\n".join(step_line(i, step) for i, step in enumerate(steps, 1)),
+            steps="\n".join(step_line(i, step, speaking) for i, step in enumerate(steps, 1)),
             next_step=next_step,
         )
         return _listed(steps)
 
     @staticmethod
-    def _built_reply(dispatcher: CollectingDispatcher, goal: Goal, steps: list[StepView]) -> Events:
+    def _built_reply(
+        dispatcher: CollectingDispatcher,
+        goal: Goal,
+        steps: list[StepView],
+        speaking: Voice = SOURCE_VOICE,
+    ) -> Events:
         """utter_pathway_built, or utter_pathway_built_not_yet when no step is open at their age."""
-        lines = "\n".join(built_line(i, step) for i, step in enumerate(steps, 1))
+        lines = "\n".join(built_line(i, step, speaking) for i, step in enumerate(steps, 1))
         upcoming = next((s for s in steps if s.state == "next"), None)
         waiting = [s.from_age for s in steps if s.state == "too_young" and s.from_age is not None]
         if upcoming is None and waiting:
             dispatcher.utter_message(
                 response="utter_pathway_built_not_yet",
-                buttons=step_buttons(steps),
+                buttons=step_buttons(steps, speaking),
                 name=goal.label,
                 steps=lines,
                 from_age=str(min(waiting)),
             )
             return _listed(steps)
         first = upcoming or next((s for s in steps if s.state != "done"), steps[-1])
-        next_step = first.title
+        next_step = built_title(first, speaking)
         if first.opportunity is not None:
-            next_step = f"{first.title} ({first.opportunity.provider.name})"
+            next_step = f"{next_step} ({first.opportunity.provider.name})"
         dispatcher.utter_message(
             response="utter_pathway_built",
-            buttons=step_buttons(steps),
+            buttons=step_buttons(steps, speaking),
             name=goal.label,
             steps=lines,
             next_step=next_step,
@@ -205,6 +224,7 @@ class ActionExplorePathway(DirectoryAction):
         label: str,
         words: str,
         today: date,
+        speaking: Voice = SOURCE_VOICE,
     ) -> Events:
         """The programs the goal's words find, as a result list; else close careers and topics."""
         days = action_settings().directory.freshness_days
@@ -213,7 +233,7 @@ class ActionExplorePathway(DirectoryAction):
         page = load_listings(session, ids[:PAGE])
         if page:
             dispatcher.utter_message(response="utter_pathway_programs", goal=label)
-            show_page(dispatcher, page, start=1, total=len(ids), summary=label)
+            show_page(dispatcher, page, start=1, total=len(ids), summary=label, voice=speaking)
             return [
                 SlotSet("results", ids),
                 SlotSet("results_shown", float(len(page))),

@@ -13,6 +13,7 @@ from actions.filters import ANY_TOPIC as ANY_TOPIC  # re-exported: what "anythin
 from actions.filters import active_filters, summary, understood_of
 from knowledge.listing_fields import DAY_NAMES, MAX_AGE, FieldError, parse_cost, parse_language
 from knowledge.models import FORMATS
+from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.search.interpret import interpret
 from knowledge.search.query import WHENS, SearchQuery
 from knowledge.taxonomy import Taxonomy
@@ -67,7 +68,9 @@ def search_text(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None
                 return ""
             if latest:
                 return text
-            return " ".join(interpret(text, taxonomy()).terms) if taxonomy is not None else ""
+            if taxonomy is None:
+                return ""
+            return " ".join(interpret(text, taxonomy(), chat_language(tracker)).terms)
         latest = False
     return ""
 
@@ -144,10 +147,19 @@ def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None
         when=tuple(dict.fromkeys(when)),
         format=fmt if fmt in FORMATS else None,
         language=language if _allowed(parse_language, language) else None,
+        text_language=chat_language(tracker),
     )
 
 
-def summary_of(query: SearchQuery, relation: str | None, currency: str = "USD") -> str:
+def chat_language(tracker: Tracker) -> str | None:
+    """The language the learner chats in (the `chat_language` slot; None: the source one)."""
+    value = tracker.get_slot("chat_language")
+    return str(value) if value else None
+
+
+def summary_of(
+    query: SearchQuery, relation: str | None, currency: str = "USD", voice: Voice = SOURCE_VOICE
+) -> str:
     """A compact echo of what was searched, built from the directory's own values; a price limit
-    is in the city's `currency`."""
-    return summary(active_filters(understood_of(query), currency), relation)
+    is in the city's `currency`, the words in the learner's language."""
+    return summary(active_filters(understood_of(query), currency, voice), relation, voice)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from actions.base import DirectoryAction, Events
 from actions.children import young_learner
 from actions.city import current_city
-from actions.listing_lines import day, enrol_of
+from actions.listing_lines import day, enrol_of, title_of
 from actions.resolve import current_learner, latest_entity, resolve_or_ask
+from actions.voice import voice
 from knowledge.learners import add_to_plan, find_learner, schedule_reminder
 from knowledge.models import Reminder
 
@@ -38,32 +39,34 @@ class ActionSetReminder(DirectoryAction):
         opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
             return []
+        city = current_city(session)
+        speaking = voice(tracker, city)
+        title = title_of(opportunity, speaking)
         if young_learner(tracker):  # a child's reminder would outlive the conversation
-            dispatcher.utter_message(response="utter_child_not_kept", title=opportunity.title)
+            dispatcher.utter_message(response="utter_child_not_kept", title=title)
             return [SlotSet("selected", str(opportunity.id))]
         learner = current_learner(session, tracker)
-        city = current_city(session)
         planned = schedule_reminder(session, learner, opportunity, zone=city.zone)
         events: Events = [SlotSet("selected", str(opportunity.id))]
         if planned.refusal == "no_date":
-            dispatcher.utter_message(response="utter_reminder_no_date", title=opportunity.title)
+            dispatcher.utter_message(response="utter_reminder_no_date", title=title)
             return events
         if planned.refusal == "past":
-            dispatcher.utter_message(response="utter_reminder_past", title=opportunity.title)
+            dispatcher.utter_message(response="utter_reminder_past", title=title)
             return events
         assert planned.reminder is not None and planned.event_date is not None
-        remind_on = day(city.local(planned.reminder.due_at).date())  # stored in UTC
+        remind_on = day(city.local(planned.reminder.due_at).date(), speaking)  # stored in UTC
         if planned.refusal == "exists":
             dispatcher.utter_message(
-                response="utter_reminder_exists", title=opportunity.title, remind_on=remind_on
+                response="utter_reminder_exists", title=title, remind_on=remind_on
             )
             return events
         relation = tracker.get_slot("relation")
         add_to_plan(session, learner, opportunity, relation if relation else None)
         dispatcher.utter_message(
             response=f"utter_reminder_set_{planned.reminder.kind}",
-            title=opportunity.title,
-            date=day(planned.event_date),
+            title=title,
+            date=day(planned.event_date, speaking),
             remind_on=remind_on,
         )
         return events
@@ -93,10 +96,11 @@ class ActionDeliverReminder(DirectoryAction):
         event_date = (
             opportunity.application_deadline if reminder.kind == "deadline" else None
         ) or opportunity.start_date
+        speaking = voice(tracker, current_city(session))
         dispatcher.utter_message(
             response=f"utter_reminder_{reminder.kind}",
-            title=opportunity.title,
-            date=day(event_date) if event_date else "",
+            title=title_of(opportunity, speaking),
+            date=day(event_date, speaking) if event_date else "",
             enrol=enrol_of(opportunity),
         )
         return [SlotSet("selected", str(opportunity.id))]

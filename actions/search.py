@@ -17,13 +17,15 @@ from actions.children import young_learner
 from actions.city import current_city
 from actions.context import LONG_MESSAGE, RESETS, SEARCH_ACTION
 from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
-from actions.listing_lines import TITLE_IN_BUTTON, numbered, short
+from actions.listing_lines import TITLE_IN_BUTTON, numbered, short, title_of
 from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
 from actions.resolve import current_learner
 from actions.settings import action_settings
+from actions.voice import voice
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
 from knowledge.search.engine import search
+from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.search.search_plan import UnknownPlace, UnknownTopic
@@ -43,11 +45,13 @@ PLACE_SHOWN = 60  # characters of an unknown place repeated back
 MAX_ATTEMPTS = 4
 
 
-def result_buttons(opportunities: list[Opportunity], start: int) -> list[dict[str, str]]:
+def result_buttons(
+    opportunities: list[Opportunity], start: int, voice: Voice = SOURCE_VOICE
+) -> list[dict[str, str]]:
     """One button per listed result; the payload refers to its number (Telegram: ≤ 64 bytes)."""
     return [
         {
-            "title": f"{start + i}. {short(item.title, TITLE_IN_BUTTON)}",
+            "title": f"{start + i}. {short(title_of(item, voice), TITLE_IN_BUTTON)}",
             "payload": f'/opportunity_details{{"ordinal":"{start + i}"}}',
         }
         for i, item in enumerate(opportunities)
@@ -82,13 +86,14 @@ def show_page(
     start: int,
     total: int,
     summary: str,
+    voice: Voice = SOURCE_VOICE,
 ) -> None:
     """utter_results with numbered buttons, then utter_more_available when more remain."""
     dispatcher.utter_message(
         response="utter_results",
-        buttons=result_buttons(page, start),
+        buttons=result_buttons(page, start, voice),
         summary=summary,
-        listing=numbered(page, start),
+        listing=numbered(page, start, voice),
         shown=f"{start}–{start + len(page) - 1}" if len(page) > 1 else str(start),
         total=str(total),
     )
@@ -114,15 +119,17 @@ def relaxed(query: SearchQuery, error: QueryError) -> SearchQuery | None:
 
 
 def search_giving_up(
-    session: Session, query: SearchQuery
+    session: Session, query: SearchQuery, voice: Voice = SOURCE_VOICE
 ) -> tuple[SearchResult | None, SearchQuery, list[QueryError]]:
     """The search, giving up what it refuses (in any order) until it runs: the result (None if it
-    never did), the query that ran, and every refusal met on the way."""
+    never did), the query that ran, and every refusal met on the way; its explanation of a thin
+    result is worded in the learner's `voice`."""
     setbacks: list[QueryError] = []
     days = action_settings().directory.freshness_days
     for _attempt in range(MAX_ATTEMPTS):
         try:
-            return search(session, query, limit=KEEP, freshness_days=days), query, setbacks
+            found = search(session, query, limit=KEEP, freshness_days=days, voice=voice)
+            return found, query, setbacks
         except QueryError as error:
             setbacks.append(error)
             easier = relaxed(query, error)
@@ -177,23 +184,24 @@ class ActionSearchOpportunities(DirectoryAction):
         if needs:  # one need at a time; the words would mix them all, the slots hold the filters
             query = replace(query, topics=(needs[0],), text="")
             events.append(SlotSet("topic", [needs[0]]))
-        result, query, setbacks = search_giving_up(session, query)
+        city = current_city(session)
+        currency, speaking = city.currency, voice(tracker, city)
+        result, query, setbacks = search_giving_up(session, query, speaking)
         unknown = {e.name: e for e in setbacks if isinstance(e, UnknownPlace)}
         for setback in unknown.values():  # each place once, however often it was refused
             self._unknown_place(dispatcher, setback, taxonomy())
         if unknown:
             events.append(SlotSet("location", None))
         relation = tracker.get_slot("relation")
-        currency = current_city(session).currency
         if result is None:
-            filters = active_filters(understood_of(query), currency)
+            filters = active_filters(understood_of(query), currency, speaking)
             problem = setbacks[-1] if setbacks else QueryError("")
             if not isinstance(problem, UnknownPlace):
                 dispatcher.utter_message(
                     response="utter_cannot_search",
-                    problem=str(problem),
-                    filters=summary(filters, relation),
-                    buttons=drop_buttons(filters),
+                    problem=speaking.word("search_refused", problem=str(problem)),
+                    filters=summary(filters, relation, speaking),
+                    buttons=drop_buttons(filters, speaking),
                 )
             self._offer(dispatcher, needs[1:])
             return events  # the previous list stays, so "the second one" still means it
@@ -201,12 +209,13 @@ class ActionSearchOpportunities(DirectoryAction):
         ids = [str(hit.id) for hit in result.results]
         if wants_near_me(tracker):  # searched everywhere; ask where, once
             events.append(SlotSet("location", None))
-        filters = active_filters(result.understood, currency)
+        filters = active_filters(result.understood, currency, speaking)
         if not ids:
-            self._nothing(dispatcher, result, filters, relation)
+            self._nothing(dispatcher, result, filters, relation, speaking)
         else:
             page = load_listings(session, ids[:PAGE])
-            show_page(dispatcher, page, start=1, total=len(ids), summary=summary(filters, relation))
+            said = summary(filters, relation, speaking)
+            show_page(dispatcher, page, start=1, total=len(ids), summary=said, voice=speaking)
             events += [
                 SlotSet("results", ids),
                 SlotSet("results_shown", float(len(page))),
@@ -223,6 +232,7 @@ class ActionSearchOpportunities(DirectoryAction):
         result: SearchResult,
         filters: list[Filter],
         relation: str | None,
+        speaking: Voice = SOURCE_VOICE,
     ) -> None:
         """Nothing fits: why, the filters it used, one button per filter to drop, other topics."""
         explanation = result.explanation
@@ -234,8 +244,8 @@ class ActionSearchOpportunities(DirectoryAction):
         dispatcher.utter_message(
             response="utter_no_results",
             explanation=explanation.message if explanation else "",
-            filters=summary(filters, relation),
-            buttons=drop_buttons(filters) + topics,
+            filters=summary(filters, relation, speaking),
+            buttons=drop_buttons(filters, speaking) + topics,
         )
 
     @staticmethod
@@ -311,14 +321,15 @@ class ActionMoreResults(DirectoryAction):
             return []
         page = load_listings(session, ids[shown : shown + PAGE])
         relation = tracker.get_slot("relation")
-        filters = active_filters(
-            understood_of(build_query(tracker)), current_city(session).currency
-        )
+        city = current_city(session)
+        speaking = voice(tracker, city)
+        filters = active_filters(understood_of(build_query(tracker)), city.currency, speaking)
         show_page(
             dispatcher,
             page,
             start=shown + 1,
             total=len(ids),
-            summary=summary(filters, str(relation) if relation else None),
+            summary=summary(filters, str(relation) if relation else None, speaking),
+            voice=speaking,
         )
         return [SlotSet("results_shown", float(min(shown + PAGE, len(ids))))]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
@@ -15,8 +15,9 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import ColumnElement, Connection, Engine, Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
+from knowledge.locales import book, supported_codes
 from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
-from knowledge.text import is_english_word, is_stop_word, lemma, words
+from knowledge.text import fold, is_english_word, is_stop_word, lemma, words
 from knowledge.vocabulary import StarterVocabulary, load_starter
 
 # Words that describe the kind of listing rather than its subject: never corrected into a topic
@@ -93,12 +94,13 @@ class _Vocabulary:
     # find, which reads the words typed past them; looked up only after the exact words.
     past_possessives: dict[tuple[str, ...], int] = field(default_factory=dict)
 
-    def add(self, term: str, target: int) -> None:
-        """Register a term by its words and by its lemmas; terms of only stop words are skipped."""
+    def add(self, term: str, target: int, language: str | None = None) -> None:
+        """Register a term by its words and by its lemmas (in `language`, the one it is written
+        in; None: the source language); terms of only stop words are skipped."""
         raw = tuple(words(term))
-        if not raw or all(is_stop_word(word) for word in raw):
+        if not raw or all(is_stop_word(word, language) for word in raw):
             return
-        lemmatised = tuple(lemma(word) for word in raw)
+        lemmatised = tuple(lemma(word, language) for word in raw)
         compact = ("".join(raw),)  # "west side" is also typed "westside"
         for key in (raw, lemmatised, compact):
             self.exact.setdefault(key, target)
@@ -145,15 +147,27 @@ class StarterIndex:
         self.words = _Vocabulary()
         for concept in starter.concepts.values():
             self._add(Sense(concept.name, (concept.key,)), concept.terms())
+            self._add_in_languages(concept.names, concept.synonyms)
         for career in starter.careers.values():
             keys = [key for word in career.topics for key in self.concepts_named(word)]
             self._add(Sense(career.name, tuple(dict.fromkeys(keys)), career.key), career.terms())
+            self._add_in_languages(career.names, career.titles)
 
     def _add(self, sense: Sense, terms: Sequence[str]) -> None:
         """Register a sense under each of its words (an earlier sense keeps a shared word)."""
         self.senses.append(sense)
         for term in terms:
             self.words.add(term, len(self.senses) - 1)
+
+    def _add_in_languages(
+        self, names: Mapping[str, str], others: Mapping[str, Sequence[str]]
+    ) -> None:
+        """The newest sense's words in each other supported language, by that language's
+        lemmas too ("juego de mesa" is a "juegos de mesa" term)."""
+        for code in supported_codes()[1:]:  # the source language's lemmas are registered
+            terms = [names[code]] if code in names else []
+            for term in [*terms, *others.get(code, ())]:
+                self.words.add(term, len(self.senses) - 1, code)
 
     def concepts_named(self, text: str, *, fuzzy: bool = False) -> tuple[str, ...]:
         """The starter topics a whole phrase names exactly (or by near spelling)."""
@@ -404,13 +418,15 @@ class Taxonomy:
         used = set(taken or ())
         matches: list[Match] = []
         lemmas = [lemma(word) for word in typed_words]
+        others = [[lemma(word, code) for word in typed_words] for code in supported_codes()[1:]]
+        readings = [lemmas, *(other for other in others if other != lemmas)]
         for fuzzy in (False, True):
             for size in range(min(MAX_TERM_WORDS, len(typed_words)), 0, -1):
                 for start in range(len(typed_words) - size + 1):
                     span = range(start, start + size)
                     if used.intersection(span):
                         continue
-                    found = self._match(typed_words, lemmas, start, size, fuzzy, starter)
+                    found = self._match(typed_words, readings, start, size, fuzzy, starter)
                     if found is not None:
                         matches.append(found)
                         used.update(span)
@@ -419,13 +435,15 @@ class Taxonomy:
     def _match(
         self,
         typed_words: Sequence[str],
-        lemmas: Sequence[str],
+        readings: Sequence[Sequence[str]],
         start: int,
         size: int,
         fuzzy: bool,
         starter: bool = True,
     ) -> Match | None:
-        """The topic or neighbourhood these words name, if any."""
+        """The topic or neighbourhood these words name, if any; `readings` are the words' lemmas
+        in each supported language, the source language's first."""
+        lemmas = readings[0]
         raw = tuple(typed_words[start : start + size])
         typed = " ".join(raw)
         vocabularies: tuple[tuple[Kind, _Vocabulary], ...] = (
@@ -437,8 +455,9 @@ class Taxonomy:
         for kind, vocabulary in vocabularies:
             if not fuzzy:
                 target = vocabulary.exact.get(raw)
-                if target is None:
-                    target = vocabulary.exact.get(tuple(lemmas[start : start + size]))
+                for read in readings:
+                    if target is None:
+                        target = vocabulary.exact.get(tuple(read[start : start + size]))
                 if target is None:  # "know my rights": the term "know your rights"
                     target = vocabulary.past(raw, lemmas[start : start + size])
                 if target is not None:
@@ -476,19 +495,37 @@ class Taxonomy:
 
 
 def _subject_words(raw: tuple[str, ...]) -> bool:
-    """Some word of the span names a subject (not only "the", "class", "kids"…)."""
-    return any(not is_stop_word(word) and lemma(word) not in GENERIC_WORDS for word in raw)
+    """Some word of the span names a subject (not only "the", "class", "kids"…; "de", "clases")."""
+    return any(_content(word) for word in raw)
 
 
 def _correctable(raw: tuple[str, ...]) -> bool:
-    """Only content words are typo-corrected; "program" must not become "programme"."""
+    """Only content words are typo-corrected; "program" must not become "programme", nor
+    "clases de" (Spanish) "clases ap"."""
     return (
-        all(
-            word.isalpha() and not is_stop_word(word) and lemma(word) not in GENERIC_WORDS
-            for word in raw
-        )
-        and max_typos(len(" ".join(raw))) > 0
+        all(word.isalpha() and _content(word) for word in raw) and max_typos(len(" ".join(raw))) > 0
     )
+
+
+@lru_cache(maxsize=65536)
+def _content(word: str) -> bool:
+    """A word that may name a subject: in no supported language a stop word or a word for a kind
+    of listing or learner (learners mix languages, so every language's little words count)."""
+    generic = _generic_words()
+    return not any(
+        is_stop_word(word, code) or lemma(word, code) in generic for code in supported_codes()
+    )
+
+
+@cache
+def _generic_words() -> frozenset[str]:
+    """GENERIC_WORDS and every supported language's words for them: the lemmas its search words
+    (locales/<code>/search_words.yml `same_as`) read as one of them ("clase" → class)."""
+    found = set(GENERIC_WORDS)
+    for code in supported_codes():
+        same_as = book(code, "search_words").get("same_as") or {}
+        found.update(fold(str(word)) for word, meaning in same_as.items() if meaning in found)
+    return frozenset(found)
 
 
 _CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Taxonomy]] = (

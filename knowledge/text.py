@@ -1,13 +1,16 @@
-"""Words as search compares them: one lazily built spaCy pipeline turns text into lemmas."""
+"""Words as search compares them: each language's lookup lemmatiser (spaCy, offline) turns text
+into lemmas; text in no language named is read as the source language (English)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from knowledge.locales import SOURCE_LANGUAGE, supported
 
 # A word is a run of letters and digits: hyphens, slashes and other punctuation separate words
 # ("after-school" → after school). Two exceptions stay one word: "3-d" / "3 d" (→ 3d) and dotted
@@ -65,25 +68,70 @@ def _joined(word: str) -> str:
     return word.replace(".", "") if "." in word else word[0] + "d"
 
 
-def is_stop_word(word: str) -> bool:
-    """Words too common to say anything about a listing ("the", "for", "it")."""
-    return word in STOP_WORDS
+def reading(language: str | None) -> str:
+    """The language a text is lemmatised in: a supported one it names ('es-MX' → es), else the
+    source language."""
+    return supported(language) or SOURCE_LANGUAGE
+
+
+def is_stop_word(word: str, language: str | None = None) -> bool:
+    """Words too common to say anything about a listing ("the", "for", "it"; "de", "los"): in
+    another language than the source one, its stop words and the source's (learners mix)."""
+    if word in STOP_WORDS:
+        return True
+    chosen = reading(language)
+    return chosen != SOURCE_LANGUAGE and word in _other_stop_words(chosen)
 
 
 @lru_cache(maxsize=65536)
-def lemma(word: str) -> str:
-    """The dictionary form of one folded word ("classes" → "class"); short and stop words as is.
+def lemma(word: str, language: str | None = None) -> str:
+    """The dictionary form of one folded word ("classes" → "class", "clases" → "clase"); short
+    and stop words as is. In another language, a word its table lacks is looked up in the source
+    language's ("coding" in a Spanish sentence).
 
     The lookup lemmatiser ignores context, so lemmatising word by word gives the same result as
     lemmatising a sentence, and caching by word makes long texts cheap.
     """
-    if len(word) <= 2 or is_stop_word(word) or not word.isalpha():
+    if len(word) <= 2 or is_stop_word(word, language) or not word.isalpha():
         return word
+    chosen = reading(language)
+    if chosen != SOURCE_LANGUAGE:
+        found = _folded_lemma_table(chosen).get(word)
+        if found is not None:
+            return found if found.isalnum() else word
     if word in _tokenizer_exceptions():  # "gonna" is two tokens: let the pipeline split it
         lemmatised: str = pipeline()(word)[0].lemma_
     else:  # what the lookup lemmatiser does for a one-token text, without building a Doc
         lemmatised = _lemma_table().get(word, word)
     return lemmatised if lemmatised.isalnum() else word
+
+
+@cache
+def _other_stop_words(language: str) -> frozenset[str]:
+    """A language's stop words, folded (none when spaCy does not know the language)."""
+    from spacy.util import get_lang_class
+
+    try:
+        stop_words = get_lang_class(language).Defaults.stop_words
+    except ImportError:
+        return frozenset()
+    return frozenset(fold(word) for word in stop_words)
+
+
+@cache
+def _folded_lemma_table(language: str) -> dict[str, str]:
+    """A language's lookup table (spacy-lookups-data) with folded words and lemmas, as words()
+    gives them ("línea" is looked up as "linea"); empty for a language it has no table for."""
+    from spacy.util import load_language_data, registry
+
+    try:
+        table = load_language_data(registry.lookups.get(language)["lemma_lookup"])
+    except (KeyError, ValueError, OSError):  # no table for it (RegistryError is a ValueError)
+        return {}
+    folded: dict[str, str] = {}
+    for word, found in dict(table).items():
+        folded.setdefault(fold(word), fold(found))
+    return folded
 
 
 def is_english_word(word: str) -> bool:
@@ -121,18 +169,26 @@ def _tokenizer_exceptions() -> frozenset[str]:
     return frozenset(English.Defaults.tokenizer_exceptions)
 
 
-def lemmas(text: str) -> list[str]:
+def lemmas(text: str, language: str | None = None) -> list[str]:
     """The lemma of every word in `text`, in order."""
-    return [lemma(word) for word in words(text)]
+    return [lemma(word, language) for word in words(text)]
 
 
-def content_lemmas(text: str) -> list[str]:
+def content_lemmas(text: str, language: str | None = None) -> list[str]:
     """Lemmas without stop words: the words that carry meaning for matching."""
-    return content_text(text).split()  # lemmas are letters and digits, never spaces
+    return content_text(text, language).split()  # lemmas are letters and digits, never spaces
+
+
+def content_text(text: str, language: str | None = None) -> str:
+    """content_lemmas joined by single spaces, as search texts hold them, in the text's language."""
+    chosen = reading(language)
+    if chosen == SOURCE_LANGUAGE:
+        return _source_content_text(text)
+    return " ".join(_content_of(fold(text), chosen))
 
 
 @lru_cache(maxsize=8192)
-def content_text(text: str) -> str:
+def _source_content_text(text: str) -> str:
     """content_lemmas joined by single spaces, as search texts hold them.
 
     Cached: topic names, provider names and templated descriptions repeat across listings. A
@@ -156,12 +212,12 @@ def content_text(text: str) -> str:
     return "".join(map(known.__getitem__, chunks))[1:]
 
 
-def _content_of(folded: str) -> tuple[str, ...]:
+def _content_of(folded: str, language: str | None = None) -> tuple[str, ...]:
     """The lemmas of the words of folded text that are not stop words."""
     found = []
     for token in _WORD.findall(folded):
         word = token if token.isalnum() else _joined(token)
-        content = "" if is_stop_word(word) else lemma(word)
+        content = "" if is_stop_word(word, language) else lemma(word, language)
         if content:
             found.append(content)
     return tuple(found)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.search.explain import FEW, explain
 from knowledge.search.filters import filter_groups
+from knowledge.search.formats import Voice, voice_of
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.ranking import Candidate, Scored, rank, subject_words
 from knowledge.search.reasons import reason
@@ -37,13 +38,16 @@ def search(
     limit: int = 5,
     offset: int = 0,
     freshness_days: int = DEFAULT_FRESHNESS_DAYS,
+    voice: Voice | None = None,
 ) -> SearchResult:
     """Active, not-ended listings matching the query, best first, with reasons; explains empty or
     thin results. Raises QueryError (UnknownPlace, UnknownTopic) for requests it cannot run.
 
     Listings not confirmed for `freshness_days` rank lower: the caller passes its FRESHNESS_DAYS
-    setting (the search never reads the environment).
+    setting (the search never reads the environment). Reasons and explanations are worded in
+    `voice` (the learner's language in the city's region), else in the query's `text_language`.
     """
+    voice = voice or voice_of(query.text_language, "")
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset cannot be negative")
     today = today or date.today()
@@ -74,9 +78,9 @@ def search(
     said = mentions(
         session, plan, [item.candidate for item in page if not item.topics], taxonomy.topics
     )
-    hits = [_hit(item, plan, taxonomy, said.get(item.candidate.id)) for item in page]
+    hits = [_hit(item, plan, taxonomy, said.get(item.candidate.id), voice) for item in page]
     explanation = (
-        explain(session, scope, taxonomy, matched, padded=total - matched)
+        explain(session, scope, taxonomy, matched, padded=total - matched, voice=voice)
         if matched < FEW
         else None
     )
@@ -102,7 +106,9 @@ def _top_up(
     return scope, found, matched
 
 
-def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy, said: Mentions | None) -> SearchHit:
+def _hit(
+    item: Scored, plan: Plan, taxonomy: Taxonomy, said: Mentions | None, voice: Voice
+) -> SearchHit:
     """The public view of a ranked candidate, with its one-line reason."""
     candidate = item.candidate
     place = taxonomy.places.get(candidate.neighbourhood_id or -1)
@@ -112,7 +118,7 @@ def _hit(item: Scored, plan: Plan, taxonomy: Taxonomy, said: Mentions | None) ->
         title=candidate.title,
         provider=candidate.provider,
         score=item.score,
-        reason=reason(item, plan, taxonomy, said),
+        reason=reason(item, plan, taxonomy, said, voice),
         distance_km=item.distance_km,
         topics=item.topics,
         neighbourhood=place.name if place else None,

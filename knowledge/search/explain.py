@@ -1,4 +1,5 @@
-"""Why a search found nothing (or little): drop one filter at a time and describe what appears."""
+"""Why a search found nothing (or little): drop one filter at a time and describe what appears,
+in the learner's language (a Voice; the words are in locales/<code>/words.yml)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.models import Opportunity, mask_to_days
+from knowledge.models import FORMATS, Opportunity, mask_to_days
+from knowledge.search import formats
 from knowledge.search.filters import GROUPS, filter_groups
+from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.search.geo import haversine_km
-from knowledge.search.interpret import LANGUAGES
+from knowledge.search.interpret import LANGUAGE_NAMES
+from knowledge.search.phrasing import counted, dated, one_decimal
 from knowledge.search.reasons import age_range, cost_label
 from knowledge.search.result import Explanation, Relaxation
 from knowledge.search.retrieval import Scope, count_matches
@@ -23,8 +27,6 @@ from knowledge.taxonomy import Taxonomy
 
 FEW = 3  # fewer results than this come with an explanation
 SAMPLE = 200  # listings a relaxation looks at to say what is closest
-LANGUAGE_NAMES = {code: name.capitalize() for name, code in reversed(LANGUAGES.items())}
-FORMAT_NAMES = {"in_person": "in person", "online": "online", "hybrid": "hybrid"}
 SAMPLE_COLUMNS = (
     Opportunity.min_age,
     Opportunity.max_age,
@@ -40,13 +42,20 @@ SAMPLE_COLUMNS = (
     Opportunity.start_date,
     Opportunity.languages,
 )
-Describe = Callable[[list[Any], Plan, Taxonomy], tuple[str, dict[str, Any]]]
+Describe = Callable[[list[Any], Plan, Taxonomy, Voice], tuple[str, dict[str, Any]]]
 
 
 def explain(
-    session: Session, scope: Scope, taxonomy: Taxonomy, total: int, *, padded: int = 0
+    session: Session,
+    scope: Scope,
+    taxonomy: Taxonomy,
+    total: int,
+    *,
+    padded: int = 0,
+    voice: Voice = SOURCE_VOICE,
 ) -> Explanation:
-    """Which filters emptied the result and what each one, given up alone, would find.
+    """Which filters emptied the result and what each one, given up alone, would find, in the
+    learner's language.
 
     `total` listings match the subject; `padded` more only fit the filters (shown after them when
     the subject is words): "nothing matches" is said only when neither finds anything.
@@ -71,15 +80,15 @@ def explain(
                     select(*SAMPLE_COLUMNS).where(Opportunity.id.in_(select(failing.c.id)))
                 )
             )
-            detail, closest = DESCRIBE[name](rows, plan, taxonomy)
-            blocking.append(
-                Relaxation(name, count, f"{_count_phrase(count, subject)} {detail}", closest)
-            )
+            detail, closest = DESCRIBE[name](rows, plan, taxonomy, voice)
+            exist = _count_phrase(count, subject, voice)
+            said = voice.word("relaxed", exist=exist, detail=detail)
+            blocking.append(Relaxation(name, count, said, closest))
     blocking.sort(key=lambda relaxation: -relaxation.count)
     suggestions = _suggestions(plan, taxonomy) if unfiltered == 0 else ()
-    message = _message(plan, subject, total, unfiltered, blocking, suggestions)
+    message = _message(plan, subject, total, unfiltered, blocking, suggestions, voice)
     if padded:
-        message = _padded_message(message, subject, total, unfiltered)
+        message = _padded_message(message, subject, total, unfiltered, voice)
     return Explanation(subject, total, unfiltered, tuple(blocking), message, suggestions)
 
 
@@ -105,10 +114,15 @@ def _subject(plan: Plan) -> str:
     return " & ".join(plan.topic_names) or " ".join(plan.terms)
 
 
-def _count_phrase(count: int, subject: str) -> str:
+def _programs(subject: str, count: int, voice: Voice) -> str:
+    """The noun for `count` listings about the subject: "robotics programs", "programa"."""
+    key = "subject_programs" if subject else "programs"
+    return counted(voice, key, count, subject=subject)
+
+
+def _count_phrase(count: int, subject: str, voice: Voice) -> str:
     """A count with its noun in agreement: "3 robotics programs exist", "1 program exists"."""
-    noun = f"{subject} program" if subject else "program"
-    return f"1 {noun} exists" if count == 1 else f"{count} {noun}s exist"
+    return counted(voice, "programs_exist", count, programs=_programs(subject, count, voice))
 
 
 def _message(
@@ -118,31 +132,32 @@ def _message(
     unfiltered: int,
     blocking: list[Relaxation],
     suggestions: tuple[str, ...],
+    voice: Voice,
 ) -> str:
     """One sentence (or two) a reply can use as is."""
-    what = f"{subject} programs" if subject else "programs"
     if unfiltered == 0:
-        asked = plan.text.strip() or subject or "that"
-        hint = f" Try {', '.join(suggestions)}." if suggestions else ""
-        return f"Nothing in the directory matches “{asked}”.{hint}"
+        asked = plan.text.strip() or subject or voice.word("that")
+        hint = voice.word("try_these", suggestions=", ".join(suggestions)) if suggestions else ""
+        return voice.word("nothing_matches", asked=asked, hint=hint)
     if total == 0 and blocking:
-        return f"No {what} match all your filters: {blocking[0].message}."
+        nouns = {"program": _programs(subject, 1, voice), "programs": _programs(subject, 2, voice)}
+        return voice.word("no_match_all_filters", reason=blocking[0].message, **nouns)
     if total == 0:
-        return (
-            f"{unfiltered} {what} exist, but none matches this combination of filters; "
-            "try giving up more than one."
-        )
-    found = f"Only {total} {what[:-1] if total == 1 else what} match{'es' if total == 1 else ''}"
-    return f"{found}; {blocking[0].message}." if blocking else f"{found}."
+        programs = _programs(subject, unfiltered, voice)
+        return counted(voice, "none_in_combination", unfiltered, programs=programs)
+    found = counted(voice, "only_match", total, programs=_programs(subject, total, voice))
+    if blocking:
+        return voice.word("found_because", found=found, reason=blocking[0].message)
+    return voice.word("found_only", found=found)
 
 
-def _padded_message(message: str, subject: str, total: int, unfiltered: int) -> str:
+def _padded_message(message: str, subject: str, total: int, unfiltered: int, voice: Voice) -> str:
     """The message when listings that only fit the filters fill the page after those that say
     the words (or instead of them)."""
     if unfiltered == 0:
-        return f"Nothing in the directory mentions “{subject}”; these fit your other filters."
-    others = "The other results" if total else "The results"
-    return f"{message} {others} fit your filters but do not mention “{subject}”."
+        return voice.word("nothing_mentions", subject=subject)
+    key = "others_unmentioned" if total else "results_unmentioned"
+    return voice.word(key, message=message, subject=subject)
 
 
 def _suggestions(plan: Plan, taxonomy: Taxonomy) -> tuple[str, ...]:
@@ -150,38 +165,51 @@ def _suggestions(plan: Plan, taxonomy: Taxonomy) -> tuple[str, ...]:
     return tuple(taxonomy.suggest_topics(plan.strong_terms or plan.terms))
 
 
-def _ages(rows: list[Any], plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _ages(
+    rows: list[Any], plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """The ages the listings are for, so a parent sees at once why none fit ("all for 14+")."""
     lows = [row.min_age for row in rows if row.min_age is not None]
     highs = [row.max_age for row in rows if row.max_age is not None]
     low = min(lows) if len(lows) == len(rows) else None
     high = max(highs) if len(highs) == len(rows) else None
     if plan.age is not None and low is not None and low > plan.age:
-        detail = f"all for ages {low}+"
+        detail = voice.word("without_age_all_from", low=low)
     elif plan.age is not None and high is not None and high < plan.age:
-        detail = f"all for ages up to {high}"
+        detail = voice.word("without_age_all_up_to", high=high)
     else:
-        detail = f"for {age_range(low, high)}"
-    return f"without the age limit, {detail}", {"min_age": low, "max_age": high}
+        detail = voice.word("without_age_for", ages=age_range(low, high, voice))
+    return detail, {"min_age": low, "max_age": high}
 
 
-def _costs(rows: list[Any], plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _costs(
+    rows: list[Any], plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """The cheapest price among the listings over the limit ("the cheapest costs $40")."""
     priced = [row for row in rows if row.cost_amount is not None]
     cheapest = min(priced, key=lambda row: row.cost_amount) if priced else None
-    limit = "none is free" if plan.free_only else f"all cost more than {_money(plan.max_cost)}"
+    if plan.free_only:
+        limit = voice.word("none_free")
+    else:
+        limit = voice.word("all_cost_more", limit=_money(plan.max_cost, voice))
     if cheapest is None:
-        return f"but {limit} (their cost is not listed)", {"cheapest": None}
-    price = cost_label(False, cheapest.cost_amount, cheapest.cost_currency)
-    return f"but {limit}; the cheapest costs {price}", {"cheapest": float(cheapest.cost_amount)}
+        return voice.word("cost_unlisted_but", limit=limit), {"cheapest": None}
+    price = cost_label(False, cheapest.cost_amount, cheapest.cost_currency, voice)
+    return voice.word("cheapest_costs", limit=limit, price=price), {
+        "cheapest": float(cheapest.cost_amount)
+    }
 
 
-def _money(amount: Decimal | None) -> str:
+def _money(amount: Decimal | None, voice: Voice) -> str:
     """The price limit as shown to people ("$50")."""
-    return cost_label(False, amount) if amount is not None else "your limit"
+    return (
+        cost_label(False, amount, voice=voice) if amount is not None else voice.word("your_limit")
+    )
 
 
-def _places(rows: list[Any], plan: Plan, taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _places(
+    rows: list[Any], plan: Plan, taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """How far the nearest one is, and how many are online, so the learner can judge the trip."""
     online = sum(1 for row in rows if row.format == "online")
     placed = [row for row in rows if row.latitude is not None and row.longitude is not None]
@@ -196,47 +224,72 @@ def _places(rows: list[Any], plan: Plan, taxonomy: Taxonomy) -> tuple[str, dict[
         place = taxonomy.places.get(nearest.neighbourhood_id or -1)
         closest["nearest_km"] = round(distance, 1)
         closest["nearest_neighbourhood"] = place.name if place else None
-        where = f", in {place.name}" if place else ""
-        parts.append(f"the nearest is {distance:.1f} km from {plan.place_label()}{where}")
+        where = voice.word("in_place", place=place.name) if place else ""
+        km = one_decimal(distance, voice)
+        parts.append(voice.word("nearest_is", km=km, place=plan.place_label(), where=where))
     if online:
-        parts.append(f"{online} online")
-    detail = "farther away" + (f"; {' and '.join(parts)}" if parts else "")
-    return detail, closest
+        parts.append(counted(voice, "online_count", online))
+    if not parts:
+        return voice.word("farther"), closest
+    return voice.word("farther_because", reasons=_and(parts, voice)), closest
 
 
-def _times(rows: list[Any], _plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _and(parts: list[str], voice: Voice) -> str:
+    """'a and b' ('a y b'), as the learner's language joins a list."""
+    from babel.lists import format_list
+
+    return str(format_list(parts, locale=voice.locale))
+
+
+def _times(
+    rows: list[Any], _plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """The days the listings do meet ("at other times (Tue, Thu)")."""
     mask = 0
     for row in rows:
         mask |= row.days_mask or 0
     days = mask_to_days(mask)
     starts = sorted({row.start_time.strftime("%H:%M") for row in rows if row.start_time})
-    shown = ", ".join(days) if days else "on dates that do not fit"
-    return f"at other times ({shown})", {"days": days, "start_times": starts}
+    shown = formats.weekdays(days, voice) if days else voice.word("dates_not_fitting")
+    return voice.word("other_times", days=shown), {"days": days, "start_times": starts}
 
 
-def _formats(rows: list[Any], _plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _formats(
+    rows: list[Any], _plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """The formats the listings come in ("3 in person")."""
     counts = Counter(row.format for row in rows)
-    shown = ", ".join(f"{count} {FORMAT_NAMES.get(name, name)}" for name, count in counts.items())
-    return f"in other formats ({shown})", {"formats": dict(counts)}
+    shown = ", ".join(
+        voice.word("format_count", count=count, format=_format_name(name, voice))
+        for name, count in counts.items()
+    )
+    return voice.word("other_formats", formats=shown), {"formats": dict(counts)}
 
 
-def _languages(rows: list[Any], _plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _format_name(name: str, voice: Voice) -> str:
+    """A format as the learner reads it ("in person"); an unknown one as stored."""
+    return voice.word(f"format_{name}") if name in FORMATS else name
+
+
+def _languages(
+    rows: list[Any], _plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """The languages the listings are taught in ("taught in English")."""
     codes = sorted({code for row in rows for code in (row.languages or "").split(";") if code})
-    names = [LANGUAGE_NAMES.get(code, code) for code in codes]
-    return f"taught in {', '.join(names) or 'other languages'}", {"languages": codes}
+    names = [formats.language_name(code, voice, LANGUAGE_NAMES.get(code, code)) for code in codes]
+    shown = ", ".join(names) or voice.word("other_languages")
+    return voice.word("taught_in", languages=shown), {"languages": codes}
 
 
-def _upcoming(rows: list[Any], _plan: Plan, _taxonomy: Taxonomy) -> tuple[str, dict[str, Any]]:
+def _upcoming(
+    rows: list[Any], _plan: Plan, _taxonomy: Taxonomy, voice: Voice
+) -> tuple[str, dict[str, Any]]:
     """When the soonest of the later listings starts ("the soonest on March 1")."""
     starts = sorted(row.start_date for row in rows if row.start_date is not None)
     if not starts:
-        return "starting later", {"soonest": None}
-    return f"starting later, the soonest on {starts[0]:%B} {starts[0].day}", {
-        "soonest": starts[0].isoformat()
-    }
+        return voice.word("starting_later"), {"soonest": None}
+    soonest = dated(starts[0], "soonest_pattern", voice)
+    return voice.word("starting_later_soonest", date=soonest), {"soonest": starts[0].isoformat()}
 
 
 DESCRIBE: dict[str, Describe] = {

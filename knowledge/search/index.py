@@ -48,6 +48,17 @@ class PlaceLike(Protocol):
     def neighbourhood_id(self) -> int | None: ...
 
 
+class Translated(Protocol):
+    """What the derivation needs from a listing's translation (a row or any simple record)."""
+
+    @property
+    def language(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+
+
 TITLE_END = "|"
 
 
@@ -57,17 +68,23 @@ def search_text_for(
     description: str | None,
     provider: str | None,
     awards: Iterable[str] = (),
+    translations: Iterable[Translated] = (),
 ) -> str:
     """Lemmas of the title, then "|", then those of the topic names, description, provider and
     the names of the credentials the listing awards ("forklift certification" finds a listing
-    awarding "Forklift Operator Certification").
+    awarding "Forklift Operator Certification"). A translation's title joins the title and its
+    description the description, each lemmatised in its own language ("clases" → "clase").
 
     Words are separated by single spaces and the text is padded with a space at each end, so
     `LIKE '% lemma %'` finds whole words; ranking reads the title's words before the "|". The
     engine's full-text index (knowledge.models.search) indexes this text as it is stored.
     """
-    parts = [content_text(title), TITLE_END, *map(content_text, topics)]
-    parts += [content_text(description or ""), content_text(provider or "")]
+    translated = list(translations)
+    parts = [content_text(title)]
+    parts += [content_text(other.title, other.language) for other in translated]
+    parts += [TITLE_END, *map(content_text, topics), content_text(description or "")]
+    parts += [content_text(other.description or "", other.language) for other in translated]
+    parts += [content_text(provider or "")]
     parts += map(content_text, awards)
     return " " + " ".join(filter(None, parts)) + " "  # parts without words add no space
 
@@ -108,6 +125,7 @@ def refresh_search_fields(opportunity: Opportunity) -> None:
         opportunity.description,
         provider,
         award_names(opportunity.awards),
+        opportunity.translations,
     )
     session = object_session(opportunity)
     if session is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from knowledge.listing_fields import DAY_NAMES
+from knowledge.search.locale_rules import locale_words
 from knowledge.taxonomy import GENERIC_WORDS, Match, Taxonomy
 from knowledge.text import fold, is_stop_word, lemma, words
 
@@ -189,7 +190,9 @@ def _set_max_cost(match: re.Match[str], found: Interpretation) -> None:
         found.max_cost = amount
 
 
-def _set_when(value: str) -> Handler:
+def set_when(value: str) -> Handler:
+    """A handler that records a time of day or season."""
+
     def handle(_match: re.Match[str], found: Interpretation) -> None:
         found.add_when(value)
 
@@ -205,7 +208,18 @@ def _set_day(match: re.Match[str], found: Interpretation) -> None:
     found.add_day(DAY_NAMES[match.group(1) + "day"])
 
 
-def _set_format(value: str) -> Handler:
+def set_day_code(code: str) -> Handler:
+    """A handler that records a weekday by its code ("Sun")."""
+
+    def handle(_match: re.Match[str], found: Interpretation) -> None:
+        found.add_day(code)
+
+    return handle
+
+
+def set_format(value: str) -> Handler:
+    """A handler that records a format unless one was said first."""
+
     def handle(_match: re.Match[str], found: Interpretation) -> None:
         found.format = found.format or value
 
@@ -217,7 +231,9 @@ def _set_language(match: re.Match[str], found: Interpretation) -> None:
     found.language = found.language or LANGUAGES[name]
 
 
-def _set_upcoming(days: int) -> Handler:
+def set_upcoming(days: int) -> Handler:
+    """A handler that records how soon a listing should run."""
+
     def handle(_match: re.Match[str], found: Interpretation) -> None:
         found.upcoming_days = days if found.upcoming_days is None else found.upcoming_days
 
@@ -285,47 +301,54 @@ RULES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
             _set_max_cost,
         ),
         (r"\bweek\s*nights?\b", _set_weeknight),
-        (r"\bweek\s*ends?\b", _set_when("weekend")),
-        (r"\bweek\s*days?\b", _set_when("weekday")),
-        (r"\bafter\s*(?:-\s*)?school\b", _set_when("after_school")),
-        (r"\b(?:evenings?|at\s+night|nights|tonight|after\s+work)\b", _set_when("evening")),
-        (r"\bmornings?\b", _set_when("morning")),
-        (r"\bsummer(?:time)?\b", _set_when("summer")),
+        (r"\bweek\s*ends?\b", set_when("weekend")),
+        (r"\bweek\s*days?\b", set_when("weekday")),
+        (r"\bafter\s*(?:-\s*)?school\b", set_when("after_school")),
+        (r"\b(?:evenings?|at\s+night|nights|tonight|after\s+work)\b", set_when("evening")),
+        (r"\bmornings?\b", set_when("morning")),
+        (r"\bsummer(?:time)?\b", set_when("summer")),
         (r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b", _set_day),
         (
             r"\b(?:online|virtual(?:ly)?|remote(?:ly)?|from\s+home|(?:on|via|over)\s+zoom)\b"
             r"(?!\s+safety)",
-            _set_format("online"),
+            set_format("online"),
         ),
         (
             r"\b(?:in\s*(?:-\s*)?person|face\s*(?:-\s*)?to\s*(?:-\s*)?face|on\s*(?:-\s*)?site)\b",
-            _set_format("in_person"),
+            set_format("in_person"),
         ),
-        (r"\bhybrid\b", _set_format("hybrid")),
+        (r"\bhybrid\b", set_format("hybrid")),
         (
             rf"\b(?:taught\s+in|in|en)\s+({_LANGUAGE_NAMES})\b(?!\s+(?:class|course|lesson)s?\b)"
             rf"|\b({_LANGUAGE_NAMES})\s*(?:-\s*)?speak(?:ing|ers?)\b",
             _set_language,
         ),
-        (r"\b(?:this|coming)\s+week\b", _set_upcoming(7)),
-        (r"\bnext\s+week\b", _set_upcoming(14)),
-        (r"\b(?:this|next|coming)\s+month\b", _set_upcoming(31)),
-        (r"\b(?:starting|starts|start)\s+soon\b|\bsoon\b", _set_upcoming(30)),
-        (r"\b(?:right\s+now|today|currently\s+running)\b", _set_upcoming(0)),
+        (r"\b(?:this|coming)\s+week\b", set_upcoming(7)),
+        (r"\bnext\s+week\b", set_upcoming(14)),
+        (r"\b(?:this|next|coming)\s+month\b", set_upcoming(31)),
+        (r"\b(?:starting|starts|start)\s+soon\b|\bsoon\b", set_upcoming(30)),
+        (r"\b(?:right\s+now|today|currently\s+running)\b", set_upcoming(0)),
     )
 )
 
 
-def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
-    """Filters, topics, neighbourhood and remaining search words implied by a sentence."""
+def interpret(
+    text: str, taxonomy: Taxonomy | None = None, language: str | None = None
+) -> Interpretation:
+    """Filters, topics, neighbourhood and remaining search words implied by a sentence; the
+    words left are lemmatised in `language` (the learner's chat language; None: the source
+    language), and every supported language's words for days, cost and ages are read."""
     found = Interpretation(text=text)
     # One space between words (the patterns stay linear) and straight apostrophes ("she’s").
     remaining = _spaced(fold(_head(text)).replace("’", "'"))
+    local = locale_words()
     said = _RELATION.search(remaining)
     if said:
         word = next(group for group in said.groups() if group)
         found.relation = "self" if word in {"me", "myself"} else RELATIONS[word]
-    for pattern, handler in RULES:
+    elif local.relation is not None and (said := local.relation.search(remaining)):
+        found.relation = local.relations[said.group(1)]
+    for pattern, handler in (*RULES, *local.rules):
         for match in pattern.finditer(remaining):
             handler(match, found)
         remaining = _spaced(pattern.sub(" ", remaining))  # no run of spaces where it matched
@@ -341,9 +364,9 @@ def interpret(text: str, taxonomy: Taxonomy | None = None) -> Interpretation:
             found.neighbourhood = named
         explained.update(range(named.start, named.end))
     terms = [
-        lemma(word)
+        local.same_as.get(lemma(word, language), lemma(word, language))
         for position, word in enumerate(typed)
-        if position not in explained and _meaningful(word)
+        if position not in explained and _meaningful(word, language)
     ]
     audiences = [AUDIENCES[term] for term in terms if term in AUDIENCES]
     if audiences:
@@ -368,9 +391,12 @@ def _spaced(text: str) -> str:
     return " ".join(text.split())
 
 
-def _meaningful(word: str) -> bool:
+def _meaningful(word: str, language: str | None = None) -> bool:
     """A word worth matching against listings (not a stop word, filler or bare number)."""
-    return not (is_stop_word(word) or word in FILLER or lemma(word) in FILLER or word.isdigit())
+    if is_stop_word(word, language) or word.isdigit():
+        return False
+    filler = locale_words().filler
+    return not (word in FILLER or word in filler or lemma(word, language) in FILLER)
 
 
 def is_generic(term: str) -> bool:

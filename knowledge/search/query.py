@@ -22,7 +22,8 @@ class SearchQuery:
 
     `near` is (latitude, longitude); `radius_km` applies to it or to `neighbourhood` (name or
     alias). `days` are Mon…Sun (any of them), `when` any of WHENS (all must hold), `language` an
-    ISO 639-1 code, `upcoming_days` keeps what runs now or starts within that many days.
+    ISO 639-1 code (the language a listing is taught in, unlike `text_language`, the one the
+    learner wrote `text` in), `upcoming_days` keeps what runs now or starts within that many days.
     """
 
     text: str = ""
@@ -38,6 +39,7 @@ class SearchQuery:
     format: str | None = None
     language: str | None = None
     upcoming_days: int | None = None
+    text_language: str | None = None  # the chat language `text` is read in (None: the source)
 
     def __post_init__(self) -> None:
         """Refuse impossible values with a message a person can act on."""

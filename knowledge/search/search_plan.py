@@ -108,7 +108,8 @@ class Plan:
 
 def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
     """Merge the query's explicit fields over what its text implies (explicit wins)."""
-    found = interpret(query.text, taxonomy)
+    spoken = query.text_language  # the learner's words are lemmatised in their language
+    found = interpret(query.text, taxonomy, spoken)
     corrections = {
         match.typed: match.name for match in found.topics + found.concepts if match.fuzzy
     }
@@ -131,7 +132,7 @@ def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
             else:
                 senses.append((target, label if corrected else name))
         typed_topics = found.topics + found.concepts
-        terms.extend(word for match in typed_topics for word in content_lemmas(match.typed))
+        terms.extend(word for match in typed_topics for word in content_lemmas(match.typed, spoken))
     else:
         for match in found.topics:
             topic_ids.append(match.id)
@@ -145,22 +146,23 @@ def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
         topic_ids.extend(covered)
         named.extend((topic_id, said) for topic_id in covered)
         if not covered:  # no listing is filed under it: the words rank, they do not filter
-            terms.extend(content_lemmas(said))
+            terms.extend(content_lemmas(said, spoken))
         concept_terms.extend(taxonomy.sense_terms(index))
-    topic_words = [word for _id, words in named for word in content_lemmas(words)]
+    topic_words = [word for _id, words in named for word in content_lemmas(words, spoken)]
     # A synonym typed ("welding", "python") is narrower than its topic and still tells listings
     # within the topic apart; the topic's own name does not.
     synonym_words = [
         word
         for topic_id, words in named
-        if content_lemmas(words) != content_lemmas(taxonomy.topics[topic_id])
-        for word in content_lemmas(words)
+        if content_lemmas(words, spoken) != content_lemmas(taxonomy.topics[topic_id])
+        for word in content_lemmas(words, spoken)
     ]
     place, point = _place(query, taxonomy, found.neighbourhood, corrections)
     terms = [term for term in terms if term not in topic_words]
     typed = [words for _id, words in named] + [taxonomy.topics[i] for i in topic_ids]
     synonyms = [term for topic_id in topic_ids for term in taxonomy.terms_of(topic_id)]
-    phrases = [" ".join(content_lemmas(term)) for term in typed + synonyms]
+    phrases = [" ".join(content_lemmas(term, spoken)) for term in typed[: len(named)]]
+    phrases += [" ".join(content_lemmas(term)) for term in typed[len(named) :] + synonyms]
     return Plan(
         text=query.text,
         topic_ids=tuple(dict.fromkeys(topic_ids)),
