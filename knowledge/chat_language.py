@@ -19,6 +19,9 @@ from knowledge.text import fold
 # one or two words are too often shared ("taller", "no", "ok") or names ("Riverside").
 MIN_WORDS_TO_SWITCH = 3
 _WORD = re.compile(r"[^\W\d_]+")
+# A language named in words is a choice only in a message this short ("español", "english
+# please", "en español porfa"): a longer one is about something else ("I want to learn spanish").
+MAX_WORDS_NAMING = 3
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,13 @@ def named_language(value: object) -> str | None:
 
 
 def language_named_in(text: str) -> str | None:
-    """The one supported language a message names in words ("español", "english please"), by its
-    own or English name; None when it names none or several."""
-    said = {fold(word) for word in _WORD.findall(text)}
+    """The one supported language a short message names in words ("español", "english please"),
+    by its own or English name; None when it names none or several, or says more ("I want to
+    learn spanish" asks for classes, whatever the NLU made of it)."""
+    found_words = _WORD.findall(text)
+    if len(found_words) > MAX_WORDS_NAMING:
+        return None
+    said = {fold(word) for word in found_words}
     found = {
         language.code
         for language in supported_languages()

@@ -83,7 +83,12 @@ def test_words_are_letters_only() -> None:
 
 def test_a_message_naming_one_language_in_words_names_it() -> None:
     assert language_named_in("English please") == SOURCE_LANGUAGE
-    assert language_named_in("en ENGLISH, por favor") == SOURCE_LANGUAGE  # "en" is a word here
+    assert language_named_in("en ENGLISH, porfa") == SOURCE_LANGUAGE  # "en" is a word here
     assert language_named_in("quiero clases") is None
     names = " ".join(language.native_name for language in supported_languages())
     assert language_named_in(names) is None  # several: not a choice
+
+
+def test_a_longer_message_naming_a_language_is_not_a_choice() -> None:
+    assert language_named_in("I want to learn English") is None
+    assert language_named_in("english please") == SOURCE_LANGUAGE
