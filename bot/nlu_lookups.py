@@ -5,6 +5,7 @@ Written into nlu_data/lookups/ by `wayfinder nlu lookups` (run by `make train`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.settings import PROJECT_ROOT
 from knowledge.goals import career_index
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes
 from knowledge.models import Neighbourhood, Provider, Topic
 from knowledge.taxonomy import GENERIC_WORDS, Taxonomy, load_taxonomy, starter_index
 from knowledge.text import fold
+from knowledge.vocabulary import StarterVocabulary
 
 LOOKUPS_DIR = PROJECT_ROOT / "nlu_data" / "lookups"
 HEADER = (
@@ -92,12 +95,18 @@ def build_lookup_files(session: Session) -> dict[str, str]:
     provider_blocks: list[dict[str, object]] = []
     if providers:
         provider_blocks.append({"lookup": "provider", "examples": _examples(providers)})
-    career_names = _career_words({name.lower() for name in names})
+    career_names, career_synonyms = _career_words({name.lower() for name in names}, reserved)
     career_blocks: list[dict[str, object]] = []
     if career_names:
         career_blocks.append({"lookup": "career_goal", "examples": _examples(career_names)})
+    career_blocks.extend(
+        {"synonym": career, "examples": _examples(words)}
+        for career, words in sorted(career_synonyms.items())
+    )
     files = {
-        "careers.yml": _document("starter careers that are not topic words", career_blocks),
+        "careers.yml": _document(
+            "starter careers that are not topic words, in every language", career_blocks
+        ),
         "topics.yml": _document("topics and their synonyms", topic_blocks + synonym_blocks),
         "neighbourhoods.yml": _document(
             "neighbourhoods and their aliases", place_blocks + place_synonyms
@@ -108,10 +117,13 @@ def build_lookup_files(session: Session) -> dict[str, str]:
 
 
 def _synonyms_elsewhere(data: Path) -> set[str]:
-    """Words the hand-written NLU files already map to another entity's value ("castellano" is
-    the language es): a generated topic synonym must not contradict them."""
+    """Words the hand-written NLU files (of every language's folder) already map to another
+    entity's value ("castellano" is the language es): a generated synonym must not contradict
+    them."""
     words: set[str] = set()
-    for path in sorted(data.glob("*.yml")):  # the hand-written files, not lookups/
+    for path in sorted(data.rglob("*.yml")):  # the hand-written files, not lookups/
+        if LOOKUPS_DIR.name in path.relative_to(data).parts[:-1]:
+            continue
         for block in _blocks(path.read_text(encoding="utf-8")):
             if "synonym" in block:
                 words.add(str(block["synonym"]).lower())
@@ -123,16 +135,20 @@ def _starter_words(
     topics: list[Topic], taxonomy: Taxonomy, reserved: set[str]
 ) -> tuple[dict[int, list[str]], list[str]]:
     """Starter-vocabulary words the assistant should know as topics, in the form the NLU sees
-    them (lower case): those that mean one city topic (topic id → words, mapped to it as
-    synonyms), and those that mean several ("sports" over karate and soccer), which the search
-    resolves. Words that are already a topic's own name or synonym are left to the city."""
+    them (lower case, and without accents as people often type them): those that mean one city
+    topic (topic id → words, mapped to it as synonyms), and those that mean several ("sports"
+    over karate and soccer), which the search resolves. Words that are already a topic's own
+    name or synonym are left to the city."""
     own = {w.lower() for topic in topics for w in (topic.name, *(s.term for s in topic.synonyms))}
+    spoken = _words_in_supported_languages(taxonomy.starter.starter) if taxonomy.starter else set()
     owners: dict[str, set[int]] = {}
     for topic in topics:
-        for term in taxonomy.starter_terms_of(topic.id):
-            word = " ".join(term.lower().split())
-            if word and word not in own and word not in reserved and _plain(word):
-                owners.setdefault(word, set()).add(topic.id)
+        terms = [term for term in taxonomy.starter_terms_of(topic.id) if term in spoken]
+        terms.extend(_translations(taxonomy, [topic.name, *(s.term for s in topic.synonyms)]))
+        for term in terms:
+            for word in _spellings(term):
+                if word not in own and word not in reserved and _plain(word):
+                    owners.setdefault(word, set()).add(topic.id)
     single: dict[int, list[str]] = {}
     for word, topic_ids in owners.items():
         if len(topic_ids) == 1:
@@ -140,20 +156,93 @@ def _starter_words(
     return single, sorted(word for word, topic_ids in owners.items() if len(topic_ids) > 1)
 
 
-def _career_words(topic_words: set[str]) -> list[str]:
-    """The starter careers' English titles the NLU should know as a career goal, except those
-    that are also topic words (of the city, or any starter topic's name or synonym: "plumber"
-    is a word for plumbing): the regex extractor tags every lookup match, so a word in both
-    would come out as both entities, and "find me a tutor" is a search, not a career."""
+def _in_languages(names: Mapping[str, str], others: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """A starter entry's names and other words in the languages learners can chat in."""
+    found: list[str] = []
+    for code in supported_codes():
+        found.extend(word for word in (names.get(code), *others.get(code, ())) if word)
+    return found
+
+
+def _words_in_supported_languages(starter: StarterVocabulary) -> set[str]:
+    """Every starter topic word of a language learners can chat in (not of one the vocabulary
+    has words for but the assistant does not speak yet)."""
+    return {
+        term
+        for concept in starter.concepts.values()
+        for term in _in_languages(concept.names, concept.synonyms)
+    }
+
+
+def _translations(taxonomy: Taxonomy, own_words: list[str]) -> list[str]:
+    """The other languages' words for the starter topics a city topic's own words name
+    exactly ("drawing", a synonym of art → "dibujo", "dibujar"): the city writes its words in
+    the source language, and a learner chatting in another types their translation."""
+    if taxonomy.starter is None:
+        return []
+    concepts = taxonomy.starter.starter.concepts
+    found: list[str] = []
+    for word in own_words:
+        named = taxonomy.concept(word)
+        if named is None or named[1]:  # unknown, or only a near spelling: no translation
+            continue
+        sense = taxonomy.sense(named[0])
+        if sense.career is not None:  # a career's title names its subjects, not one topic
+            continue
+        for key in sense.concepts:
+            concept = concepts[key]
+            if fold(word) not in {fold(term) for term in concept.terms()}:
+                continue  # named by a lemma only ("scratch" → scratching, a DJ's): unsure
+            found.extend(
+                term
+                for code in supported_codes()
+                if code != SOURCE_LANGUAGE
+                for term in (concept.names.get(code), *concept.synonyms.get(code, ()))
+                if term
+            )
+    return found
+
+
+def _spellings(term: str) -> list[str]:
+    """A word as the NLU sees it (lower case, single spaces), and without accents when it has
+    any: lookups match letter for letter, and "natacion" is how many type "natación"."""
+    word = " ".join(term.lower().split())
+    if not word:
+        return []
+    folded = fold(word)
+    return [word] if folded == word else [word, folded]
+
+
+def _career_words(
+    topic_words: set[str], reserved: set[str]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The starter careers' names in every language learners chat in (with and without
+    accents) that the NLU should know as a career goal, and the other languages' names by the
+    English one (synonyms, so "plomero" and "plumber" give one value). Names that are also topic
+    words are left out (of the city, or any starter topic's name or synonym: "plumber" is a word
+    for plumbing): the regex extractor tags every lookup match, so a word in both would come out
+    as both entities, and "find me a tutor" is a search, not a career."""
     concepts = starter_index().starter.concepts.values()
     taken = {fold(word) for word in topic_words}
     taken.update(fold(" ".join(term.lower().split())) for c in concepts for term in c.terms())
-    names = []
-    for career in career_index().careers:
-        name = " ".join(career.name.lower().split())
-        if name and fold(name) not in taken and name not in GENERIC_WORDS and _plain(name):
-            names.append(name)
-    return sorted(set(names))
+    names: set[str] = set()
+    owners: dict[str, set[str]] = {}
+    careers = career_index().careers
+    canonicals = {" ".join(career.name.lower().split()) for career in careers}
+    for career in careers:
+        canonical = " ".join(career.name.lower().split())
+        for name in _in_languages(career.names, {}):
+            for word in _spellings(name):
+                if fold(word) in taken or word in GENERIC_WORDS or not _plain(word):
+                    continue
+                names.add(word)
+                if word != canonical and word not in reserved:
+                    owners.setdefault(word, set()).add(canonical)
+    synonyms: dict[str, list[str]] = {}
+    for word, meant in sorted(owners.items()):
+        if len(meant) == 1 and word not in canonicals:  # one career, and not another's name
+            synonyms.setdefault(next(iter(meant)), []).append(word)
+    return sorted(names), synonyms
 
 
 def _plain(word: str) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy.orm import Session
 
+from bot import nlu_lookups
 from bot.nlu_lookups import build_lookup_files, stale_lookup_files, write_lookup_files
 from knowledge.history import Actor
 from knowledge.seed import seed_directory
@@ -47,7 +49,7 @@ def test_careers_lookup_holds_starter_careers_that_are_not_topic_words(
 ) -> None:
     seed_directory(session, write_seed(tmp_path / "seed"))
     files = {name: yaml.safe_load(text) for name, text in build_lookup_files(session).items()}
-    (block,) = files["careers.yml"]["nlu"]
+    block = files["careers.yml"]["nlu"][0]
     assert block["lookup"] == "career_goal"
     careers = {line[2:] for line in block["examples"].splitlines()}
     assert {"auto mechanic", "cybersecurity analyst", "kindergarten teacher"} <= careers
@@ -58,7 +60,59 @@ def test_careers_lookup_holds_starter_careers_that_are_not_topic_words(
     }
     assert not careers & topic_words
     assert "plumber" not in careers  # a starter word for plumbing: a topic where a city has it
-    assert len(careers) < 200  # modest: English names only
+    assert len(careers) < 700  # modest: the names in each language, not every title
+
+
+def test_careers_lookup_holds_other_languages_names_mapped_to_the_english_one(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    blocks = yaml.safe_load(build_lookup_files(session)["careers.yml"])["nlu"]
+    careers = {line[2:] for line in blocks[0]["examples"].splitlines()}
+    assert {"maestro de kínder", "maestro de kinder", "analista de ciberseguridad"} <= careers
+    synonyms = {block["synonym"]: block["examples"].splitlines() for block in blocks[1:]}
+    assert {"- maestro de kínder", "- maestro de kinder"} <= set(synonyms["kindergarten teacher"])
+    assert "- analista de ciberseguridad" in synonyms["cybersecurity analyst"]
+    mapped = [line for lines in synonyms.values() for line in lines]
+    assert len(mapped) == len(set(mapped))  # each word means one career
+    assert not {f"- {name}" for name in synonyms} & set(mapped)  # no name is another's word
+
+
+def test_topics_carry_other_languages_words_for_the_citys_own_words(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    topics = yaml.safe_load(build_lookup_files(session)["topics.yml"])["nlu"]
+    synonyms = {block["synonym"]: block["examples"].splitlines() for block in topics[1:]}
+    # "drawing" is the city's word for art: the starter vocabulary's Spanish for it joins art
+    assert {"- dibujo", "- dibujar"} <= set(synonyms["art"])
+    # with and without accents, as people type them
+    assert {"- programación", "- programacion"} <= set(synonyms["coding"])
+
+
+def test_a_language_the_assistant_does_not_speak_adds_no_words(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_directory(session, write_seed(tmp_path / "seed"))
+    spoken = build_lookup_files(session)
+    monkeypatch.setattr(nlu_lookups, "supported_codes", lambda: ("en",))
+    english_only = build_lookup_files(session)
+    for name in ("topics.yml", "careers.yml"):
+        assert "dibujo" not in english_only[name] and "maestro de" not in english_only[name]
+    assert "dibujo" in spoken["topics.yml"] and "maestro de" in spoken["careers.yml"]
+    assert "- programming" in english_only["topics.yml"]
+
+
+def test_hand_written_synonyms_of_every_language_folder_are_reserved(tmp_path: Path) -> None:
+    def synonyms_file(word: str) -> str:
+        return f"version: '3.1'\nnlu:\n- synonym: free\n  examples: |\n    - {word}\n"
+
+    (tmp_path / "es").mkdir()
+    (tmp_path / "lookups").mkdir()
+    (tmp_path / "synonyms.yml").write_text(synonyms_file("no cost"), encoding="utf-8")
+    (tmp_path / "es" / "synonyms.yml").write_text(synonyms_file("sin costo"), encoding="utf-8")
+    (tmp_path / "lookups" / "topics.yml").write_text(synonyms_file("art"), encoding="utf-8")
+    assert nlu_lookups._synonyms_elsewhere(tmp_path) == {"free", "no cost", "sin costo"}
 
 
 def test_writing_is_stable_and_a_new_topic_makes_the_files_stale(
