@@ -5,7 +5,8 @@ messages and the titles of all its buttons, joined; titles and words are looked 
 ignoring case and runs of whitespace (a listing title as a whole, so "Wiring I" is not found in
 "Wiring II"; words and button texts anywhere). A conversation passes when every turn passes; all
 turns are sent (so one report shows every failing turn), and a conversation's failure is
-reported by its first failing turn.
+reported by its first failing turn. A conversation with a `language` also fails a turn whose
+reply holds one of our English phrases (benchmarks.reply_language).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import requests
 
 from benchmarks.conversation_script import Expect, Script, ScriptedConversation, fold
+from benchmarks.reply_language import english_in
 
 REPLY_TIMEOUT_S = 60
 SHOWN_REPLY = 600  # characters of a reply quoted in a failure
@@ -64,8 +66,9 @@ def rest_sender(rasa_url: str, timeout_s: float = REPLY_TIMEOUT_S) -> Send:
     return send
 
 
-def unmet(expect: Expect, reply: Reply) -> list[str]:
-    """What the reply fails to show, one line per expectation; empty when the turn passes."""
+def unmet(expect: Expect, reply: Reply, language: str | None = None) -> list[str]:
+    """What the reply fails to show, one line per expectation; empty when the turn passes. In a
+    conversation held in another `language`, an English phrase of ours in the reply fails it."""
     text = fold(reply.text)
     buttons = [fold(title) for title in reply.buttons]
 
@@ -93,6 +96,10 @@ def unmet(expect: Expect, reply: Reply) -> list[str]:
     unwanted = [words for words in expect.says_none if shown(words)]
     if unwanted:
         problems.append(f"says_none: said {_quoted(unwanted)}")
+    if language is not None:
+        english = english_in("\n".join([reply.text, *reply.buttons]), language)
+        if english:
+            problems.append(f"in {language}: said {_quoted(english)}")
     if expect.buttons_any and not any(
         fold(needle) in title for needle in expect.buttons_any for title in buttons
     ):
@@ -184,7 +191,7 @@ def run_conversation(
                 TurnResult(number, turn.user, turn.expect, None, (f"no reply: {error}",))
             )
             continue
-        problems = tuple(unmet(turn.expect, reply))
+        problems = tuple(unmet(turn.expect, reply, conversation.language))
         results.append(TurnResult(number, turn.user, turn.expect, reply, problems))
     return tuple(results)
 

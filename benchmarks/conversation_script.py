@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.locales import supported, supported_codes
 from knowledge.settings import PROJECT_ROOT
 
 EXPECT_KEYS = (
@@ -24,7 +25,7 @@ EXPECT_KEYS = (
     "buttons_any",
 )
 SCRIPT_KEYS = ("city", "conversations")
-CONVERSATION_KEYS = ("name", "turns")
+CONVERSATION_KEYS = ("name", "turns", "language")
 TURN_KEYS = ("user", "expect")
 
 
@@ -55,6 +56,7 @@ class ScriptedConversation:
 
     name: str
     turns: tuple[Turn, ...]
+    language: str | None = None  # a chat language: every reply must be in it (no English phrase)
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,14 @@ def _conversation(item: Any, number: int, problems: list[str]) -> ScriptedConver
     turns = [
         _turn(turn, f"{where}, turn {index}", problems) for index, turn in enumerate(listed, 1)
     ]
+    language = item.get("language")
+    if language is not None and supported(str(language)) != language:
+        problems.append(
+            f"{where}: `language` must be one of the chat languages {list(supported_codes())}"
+        )
     if not _text(name) or any(turn is None for turn in turns):
         return None
-    return ScriptedConversation(str(name).strip(), tuple(turn for turn in turns if turn))
+    return ScriptedConversation(str(name).strip(), tuple(turn for turn in turns if turn), language)
 
 
 def _turn(item: Any, where: str, problems: list[str]) -> Turn | None:

@@ -6,6 +6,7 @@ import requests
 
 from benchmarks.conversation_run import Reply, Send, describe, run_script, unmet
 from benchmarks.conversation_script import Expect, Script, ScriptedConversation, Turn
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes
 
 LISTING = Reply(
     texts=(
@@ -215,3 +216,14 @@ def test_a_long_message_is_cut_in_the_summary() -> None:
     assert line.startswith("    turn 1 'my daughter my daughter")
     assert "…': says_all: did not say 'stars'. Reply: 'Hello!'" in line
     assert len(line) < 250
+
+
+def test_a_conversation_in_another_language_fails_a_reply_with_our_english() -> None:
+    """Listing content may stay as written; the assistant's own English phrases may not."""
+    source = Reply(("Here's what I can do: find programs by topic, age, place",), ())
+    translated = Reply(("Esto es lo que puedo hacer: 1. Clay Club — Pine Hollow Arts",), ())
+    other = next(code for code in supported_codes() if code != SOURCE_LANGUAGE)
+    problems = unmet(Expect(), source, other)
+    assert problems and problems[0].startswith(f"in {other}: said"), problems
+    assert unmet(Expect(), translated, other) == []
+    assert unmet(Expect(), source) == []  # an English conversation: nothing to check

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.conversation_script import Expect, ScriptError, load_script, parse_script
 from benchmarks.conversations import DEMO_SCRIPT, city_folders
+from knowledge.locales import SOURCE_LANGUAGE, supported_codes
 
 GOOD = """
 city: Pine Hollow
@@ -159,3 +160,33 @@ def test_the_committed_scripts_are_valid() -> None:
     for path in [DEMO_SCRIPT, *(folder / "conversations.yml" for folder in city_folders())]:
         script = load_script(path)
         assert len(script.conversations) >= 1, path
+
+
+def test_a_conversation_may_name_a_chat_language(tmp_path: Path) -> None:
+    other = next(code for code in supported_codes() if code != SOURCE_LANGUAGE)
+    script = load_script(
+        write(
+            tmp_path,
+            f"""
+city: Pine Hollow
+conversations:
+  - name: in another language
+    language: {other}
+    turns:
+      - user: "hola"
+""",
+        )
+    )
+    assert script.conversations[0].language == other
+    problems = problems_of(
+        tmp_path,
+        """
+city: Pine Hollow
+conversations:
+  - name: klingon
+    language: tlh
+    turns:
+      - user: "nuqneH"
+""",
+    )
+    assert any("conversation 1 ('klingon'): `language` must be one of" in p for p in problems)

@@ -34,7 +34,7 @@ from knowledge.migrate import upgrade
 from knowledge.seed import seed_directory
 from knowledge.settings import PROJECT_ROOT
 from tests.fakes.telegram_api import FakeBotApi
-from tests.web.conftest import browser  # noqa: F401  (the shared headless Chromium fixture)
+from tests.web.conftest import browser, spanish_browser  # noqa: F401  (shared headless Chromiums)
 
 ROOT = PROJECT_ROOT
 _free_port = free_port  # the name the tests that start their own servers use
@@ -170,12 +170,14 @@ class Conversation:
         self.stack = stack
         self.sender = sender or f"e2e-{uuid.uuid4().hex[:12]}"
 
-    def say(self, message: str) -> Reply:
-        """Send a message (or a button payload) and return the reply."""
+    def say(self, message: str, metadata: dict[str, Any] | None = None) -> Reply:
+        """Send a message (or a button payload), with the channel's metadata (a language hint as
+        the gateway sends it), and return the reply."""
+        body: dict[str, Any] = {"sender": self.sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
         response = requests.post(
-            f"{self.stack.rasa_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": message},
-            timeout=60,
+            f"{self.stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=60
         )
         response.raise_for_status()
         return Reply(response.json())
