@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import AllSlotsReset, Restarted
+from rasa_sdk.events import AllSlotsReset, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.language import CHOSEN_SLOT, LANGUAGE_SLOT
 from actions.query import ANY_TOPIC, as_int, as_list
 from actions.settings import action_settings
 from knowledge.handoffs import open_handoff, recent_handoffs
@@ -86,7 +87,8 @@ class ActionForgetMe(DirectoryAction):
     """After the user confirmed: erases profile, family, plan, reminders and handoffs.
 
     Returns AllSlotsReset and Restarted; the tracker store (bot/rasa_ext) deletes the stored
-    conversation when it sees this action, so the history goes too.
+    conversation when it sees this action, so the history goes too. Only the language we chat in
+    is set again: the next reply must not switch to English (it is not kept on any profile).
     """
 
     def name(self) -> str:
@@ -101,4 +103,9 @@ class ActionForgetMe(DirectoryAction):
     ) -> Events:
         forget_learner(session, tracker.sender_id)
         dispatcher.utter_message(response="utter_forgotten")
-        return [AllSlotsReset(), Restarted()]
+        language = [
+            SlotSet(name, tracker.get_slot(name))
+            for name in (LANGUAGE_SLOT, CHOSEN_SLOT)
+            if tracker.get_slot(name) is not None
+        ]
+        return [AllSlotsReset(), Restarted(), *language]

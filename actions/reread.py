@@ -6,7 +6,6 @@ city's own names work without any of them in the training data."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
@@ -19,19 +18,17 @@ from actions.base import Events
 from actions.resolve import named_credential, named_in_directory, title_words
 from knowledge.models import Opportunity
 from knowledge.search.interpret import interpret
+from knowledge.search.locale_rules import asks_where_to_get
 from knowledge.taxonomy import Match, load_taxonomy
 
 DETAILS, CREDENTIAL, SEARCH = "opportunity_details", "ask_credential", "find_opportunity"
 MIN_STEM = 4  # letters of a subject word looked for in titles ("handl" finds "Handler")
 MIN_SUBJECT_WORD = 5  # shorter words ("game", "art") say too little off-topic
 TITLES_PER_WORD = 500  # titles counted per word (a word in more says little on its own)
+
+
 # "where can I get a forklift licence?", "how do I get my CPR card": a place to get it, not what
 # the kind of credential is.
-WHERE_TO_GET = re.compile(
-    r"\b(where|how)\b.{0,40}\b(get|find|take|earn|do|study|learn)\b|\bnear\b", re.IGNORECASE
-)
-
-
 def read_again(session: Session, text: str) -> str | None:
     """The intent the directory says the words are: a listing named (details), a credential
     named (what it is), a subject in some listing's title (a search); else None."""
@@ -90,4 +87,4 @@ def as_if(tracker: Tracker, intent: str) -> Events:
 
 def where_to_get(text: str) -> bool:
     """The message asks where or how to get something, not what it is."""
-    return WHERE_TO_GET.search(text) is not None
+    return asks_where_to_get(text)

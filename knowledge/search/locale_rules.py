@@ -146,3 +146,21 @@ def locale_words() -> LocaleWords:
         same_as=_folded_map("same_as"),
         filler=frozenset(fold(str(word)) for word in _merged("filler")),
     )
+
+
+@cache
+def where_to_get_rule() -> re.Pattern[str]:
+    """ "where can I get one", "dónde puedo sacar": a question of where or how to get something
+    (searched), not of what it is (explained), in any supported language's words."""
+    words = _grouped("where_to_get")
+    asking, getting = _phrases(words.get("asking", ())), _phrases(words.get("getting", ()))
+    parts = [rf"\b(?:{asking})\b.{{0,40}}\b(?:{getting})\b"] if asking and getting else []
+    near = _phrases(words.get("near", ()))
+    if near:
+        parts.append(rf"\b(?:{near})\b")
+    return re.compile("|".join(parts) or r"(?!x)x")
+
+
+def asks_where_to_get(text: str) -> bool:
+    """The message asks where or how to get something (see where_to_get_rule)."""
+    return where_to_get_rule().search(" ".join(fold(text).split())) is not None

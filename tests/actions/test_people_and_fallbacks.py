@@ -70,6 +70,14 @@ def test_forget_me_erases_profile_and_plan(directory: str, db: Session, run: Run
     assert db.scalars(select(PlanItem)).all() == []
 
 
+def test_forget_me_keeps_talking_in_the_learners_language(directory: str, run: Run) -> None:
+    """Only the chat's language is set again after the reset (it is kept on no profile)."""
+    slots = {"chat_language": "es", "chat_language_chosen": True, "age": 9.0}
+    _, events = run(ActionForgetMe(), tracker("sí", intent="affirm", slots=slots))
+    assert [e["event"] for e in events] == ["reset_slots", "restart", "slot", "slot"]
+    assert slot_events(events) == {"chat_language": "es", "chat_language_chosen": True}
+
+
 def test_clarify_offers_the_nlu_guesses_with_domain_labels(directory: str, run: Run) -> None:
     ranking = [
         {"name": "nlu_fallback", "confidence": 0.3},

@@ -156,6 +156,14 @@ def test_where_to_get_is_asking_for_a_place_not_a_definition() -> None:
     assert not where_to_get("what is a forklift licence?")
 
 
+def test_where_to_get_reads_every_chat_languages_words() -> None:
+    """The words are data (locales/<code>/search_words.yml): Spanish asks the same way."""
+    assert where_to_get("dónde puedo sacar la licencia de montacargas")
+    assert where_to_get("¿Cómo consigo la tarjeta de RCP?")
+    assert where_to_get("clases de primeros auxilios cerca de mí")
+    assert not where_to_get("¿qué es una licencia de montacargas?")
+
+
 def test_as_if_repeats_the_message_with_the_intent_given() -> None:
     """The policies answer the same words, now surely the intent the directory says."""
     t = tracker("how much is Power Hour Homework Help?", intent="out_of_scope")
