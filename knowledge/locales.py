@@ -56,6 +56,7 @@ def supported_languages() -> tuple[Language, ...]:
     return tuple(found)
 
 
+@cache
 def supported_codes() -> tuple[str, ...]:
     """The codes of every supported language, the source language first."""
     return tuple(language.code for language in supported_languages())

@@ -11,10 +11,8 @@ BOOK = "gateway"
 
 
 def say(key: str, language: str | None = None, /, **values: Any) -> str:
-    """A text in `language` (a supported code or tag; None: English), placeholders filled in
-    (here, not by locales.text, whose own parameters' names a placeholder may share: {name})."""
-    found = text(language, BOOK, key)
-    return found.format(**values) if values else found
+    """A text in `language` (a supported code or tag; None: English), placeholders filled in."""
+    return text(language, BOOK, key, **values)
 
 
 def privacy_sections(

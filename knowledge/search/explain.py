@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from knowledge.models import FORMATS, Opportunity, mask_to_days
 from knowledge.search import formats
 from knowledge.search.filters import GROUPS, filter_groups
-from knowledge.search.formats import SOURCE_VOICE, Voice
+from knowledge.search.formats import SOURCE_VOICE, Voice, dated
 from knowledge.search.geo import haversine_km
 from knowledge.search.interpret import LANGUAGE_NAMES
-from knowledge.search.phrasing import counted, dated, one_decimal
+from knowledge.search.phrasing import counted, one_decimal
 from knowledge.search.reasons import age_range, cost_label
 from knowledge.search.result import Explanation, Relaxation
 from knowledge.search.retrieval import Scope, count_matches

@@ -49,18 +49,21 @@ def voice_of(language: str | None, city_locale: str) -> Voice:
     return Voice(supported(language), babel_locale(language, city_locale))
 
 
-def day(value: date, voice: Voice = SOURCE_VOICE) -> str:
-    """'Fri 12 Dec 2026' ('vie 12 de dic de 2026'): unambiguous in every locale."""
+def dated(value: date, pattern_key: str, voice: Voice = SOURCE_VOICE) -> str:
+    """A date in the words book's Babel pattern `pattern_key` ('March 1', '1 de marzo')."""
     from babel.dates import format_date
 
-    return format_date(value, voice.word("date_pattern"), locale=voice.locale)
+    return str(format_date(value, voice.word(pattern_key), locale=voice.locale))
+
+
+def day(value: date, voice: Voice = SOURCE_VOICE) -> str:
+    """'Fri 12 Dec 2026' ('vie 12 de dic de 2026'): unambiguous in every locale."""
+    return dated(value, "date_pattern", voice)
 
 
 def month_day(value: date, voice: Voice = SOURCE_VOICE) -> str:
     """'Dec 12' ('12 de dic'), for a date within the year."""
-    from babel.dates import format_date
-
-    return format_date(value, voice.word("month_day_pattern"), locale=voice.locale)
+    return dated(value, "month_day_pattern", voice)
 
 
 def clock(value: time, voice: Voice = SOURCE_VOICE) -> str:

@@ -6,7 +6,6 @@ the learner's locale pick one."""
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -48,10 +47,3 @@ def one_decimal(value: float, voice: Voice) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(round(value, 1), "0.0", locale=voice.locale))
-
-
-def dated(value: date, pattern_key: str, voice: Voice) -> str:
-    """A date in the words book's Babel pattern `pattern_key` ('March 1', '1 de marzo')."""
-    from babel.dates import format_date
-
-    return str(format_date(value, voice.word(pattern_key), locale=voice.locale))

@@ -8,8 +8,8 @@ from itertools import pairwise
 
 from knowledge.models import DAYS, mask_to_days
 from knowledge.search import formats
-from knowledge.search.formats import SOURCE_VOICE, Voice
-from knowledge.search.phrasing import dated, one_decimal
+from knowledge.search.formats import SOURCE_VOICE, Voice, dated
+from knowledge.search.phrasing import one_decimal
 from knowledge.search.ranking import Candidate, Scored
 from knowledge.search.search_plan import Plan
 from knowledge.search.words import Mention, Mentions
