@@ -20,7 +20,7 @@ from knowledge.chat_language import (
     named_language,
     next_language,
 )
-from knowledge.language_detect import detect
+from knowledge.language_detect import detected_code
 from knowledge.learners import remember_chat_language
 from knowledge.locales import supported, supported_languages
 
@@ -56,12 +56,6 @@ def current_of(tracker: Tracker) -> ChatLanguage | None:
     return ChatLanguage(code, chosen=bool(tracker.get_slot(CHOSEN_SLOT)))
 
 
-def _detected(text: str) -> str | None:
-    """What the detector reads the text as, when it is sure."""
-    found = detect(text)
-    return found.code if found is not None else None
-
-
 class ActionSetLanguage(Action):
     """Sets chat_language on every message (Rasa runs a custom slot mapping's action each turn), and
     keeps a change on the learner's profile; sets nothing when nothing changes."""
@@ -82,7 +76,7 @@ class ActionSetLanguage(Action):
             text=str(message.get("text") or ""),
             named=named_in(tracker),
             hint=metadata.get(HINT) if isinstance(metadata, dict) else None,
-            detect=_detected,
+            detect=detected_code,
         )
         if chosen == current:
             return []

@@ -89,3 +89,16 @@ def next_language(
         return current
     hinted = supported(hint)
     return ChatLanguage(hinted or SOURCE_LANGUAGE, chosen=False)
+
+
+def settled(known: ChatLanguage | None, *, text: str, detect: Callable[[str], str | None]) -> bool:
+    """Whether this message surely leaves a conversation in `known` (the language its learner's
+    profile keeps): then the assistant need not decide again, which costs a call to the action
+    server. Never when the language is not known, the message names one, or it reads as another
+    (a message the NLU reads as a choice, "¿hablas español?", is decided in any case)."""
+    if known is None or language_named_in(text) is not None:
+        return False
+    if known.chosen or word_count(text) < MIN_WORDS_TO_SWITCH:
+        return True
+    detected = supported(detect(text))
+    return detected is None or detected == known.code

@@ -55,6 +55,12 @@ def detect(text: str) -> Detection | None:
     return Detection(codes[guess], round(values[0].value, 3))
 
 
+def detected_code(text: str) -> str | None:
+    """The code of what the text is written in, when the detector is sure (None otherwise)."""
+    found = detect(text)
+    return found.code if found is not None else None
+
+
 @cache
 def _detector() -> tuple[LanguageDetector, dict[Language, str]] | None:
     """lingua restricted to the supported languages it has models for, built on first use and

@@ -26,7 +26,9 @@ from bot.gateway.rasa import RasaClient, RasaUnavailable
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import privacy_text, say
 from bot.gateway.timings import BOT_API_SECONDS, RASA_SECONDS, Timings
+from knowledge.chat_language import ChatLanguage, settled
 from knowledge.handoffs import open_handoff_of
+from knowledge.language_detect import detected_code
 from knowledge.learners import forget_learner
 from knowledge.locales import supported
 from knowledge.models import Handoff
@@ -40,6 +42,10 @@ PRIVACY = "/privacy"
 # The channel's guess at the learner's language (Telegram's language_code, the browser's
 # navigator.language), passed to the assistant in the message's metadata (actions/language.py).
 HINT = "language_hint"
+# Slots this message surely leaves as they are, so the assistant skips deciding them again (a call
+# to the action server saved; bot/rasa_ext/settled_slots.py): the chat's language, mostly.
+SETTLED = "settled_slots"
+LANGUAGE_SLOT = "chat_language"
 _TAG = re.compile(r"[A-Za-z0-9-]{2,35}")  # a BCP 47 tag's characters, at a length one may have
 
 
@@ -105,11 +111,11 @@ class Gateway:
             metadata = {**(metadata or {}), HINT: hint}
         kept = records.kept_address(self.settings.pseudonym_key, channel, address)
 
-        def arrive(session: Session) -> tuple[Handoff | None, bool, str | None]:
+        def arrive(session: Session) -> tuple[Handoff | None, bool, ChatLanguage | None]:
             return (
                 open_handoff_of(session, sender),
                 records.address_is_current(session, sender, channel, kept),
-                records.chat_language_of(session, sender),
+                records.kept_chat_language(session, sender),
             )
 
         try:
@@ -117,7 +123,10 @@ class Gateway:
         except SQLAlchemyError:  # the database is down: the assistant may still answer
             logger.exception("could not read the state of %s", sender)
             handoff, current, stored = None, True, None
-        language = supported(stored) or supported(hint)  # for our own words; None: English
+        # For our own words; None: English.
+        language = supported(stored.code if stored else None) or supported(hint)
+        if settled(stored, text=text, detect=detected_code):
+            metadata = {**(metadata or {}), SETTLED: [LANGUAGE_SLOT]}
         if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
             return [BotMessage(self.privacy_note(language))]
         # A new or moved address is written while Rasa thinks: the write may queue behind

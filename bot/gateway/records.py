@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from knowledge.chat_language import ChatLanguage
 from knowledge.models import (
     ChannelAddress,
     DeliveryReceipt,
@@ -89,6 +90,17 @@ def chat_language_of(session: Session, sender_id: str) -> str | None:
     """The language the learner chats in, as their profile keeps it (None: not known yet)."""
     query = select(Learner.chat_language).where(Learner.sender_id == sender_id)
     return session.scalars(query).first()
+
+
+def kept_chat_language(session: Session, sender_id: str) -> ChatLanguage | None:
+    """The learner's chat language and whether they chose it, as their profile keeps them."""
+    query = select(Learner.chat_language, Learner.chat_language_chosen).where(
+        Learner.sender_id == sender_id
+    )
+    row = session.execute(query).first()
+    if row is None or row.chat_language is None:
+        return None
+    return ChatLanguage(row.chat_language, chosen=bool(row.chat_language_chosen))
 
 
 def queue_outbox(session: Session, sender_id: str, message: dict[str, Any]) -> int:

@@ -33,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
-from bot.rasa_ext import reply_check_patch
+from bot.rasa_ext import reply_check_patch, settled_slots
 
 logger = logging.getLogger(__name__)
 
@@ -169,9 +169,11 @@ class WayfinderTrackerStore(SQLTrackerStore):
         """`host` is the endpoint's `url` (Rasa passes it under that name); usually unset.
 
         The Rasa server builds its tracker store once, at start-up: the moment to install our
-        fix for its per-reply schema check (bot.rasa_ext.reply_check_patch).
+        fix for its per-reply schema check (bot.rasa_ext.reply_check_patch) and the skip of
+        slot actions a message cannot change (bot.rasa_ext.settled_slots).
         """
         reply_check_patch.install()
+        settled_slots.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)

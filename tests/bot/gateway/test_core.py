@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.texts import say
+from knowledge.learners import get_or_create_learner
 from knowledge.models import ChannelAddress
 from tests.bot.gateway.conftest import ScriptedRasa, speaks
 
@@ -165,3 +166,36 @@ def test_privacy_is_answered_in_the_learners_language_and_links_the_page_in_it(
     (english,) = asyncio.run(gateway.converse("telegram", "322", "/privacy"))
     assert english.text == say("privacy_link", url="https://chat.example.org/privacy")
     assert rasa.calls == []  # the gateway's to answer
+
+
+@pytest.mark.parametrize(
+    ("kept", "chosen", "text", "settles"),
+    [
+        (None, False, "I am looking for chess classes", False),  # nothing kept: decide
+        ("en", False, "I am looking for chess classes", True),
+        ("en", False, "ok", True),  # too short to switch
+        ("en", False, "busco clases de ajedrez para mi hija", False),  # reads as Spanish
+        ("en", False, "español", False),  # names a language
+        ("en", False, "english please", False),
+        ("es", True, "I am looking for chess classes", True),  # a choice sticks
+        ("es", True, "english please", False),  # unless they choose again
+    ],
+)
+def test_the_assistant_is_told_when_a_message_cannot_change_the_chats_language(
+    gateway: Gateway,
+    rasa: ScriptedRasa,
+    sessions: sessionmaker[Session],
+    kept: str | None,
+    chosen: bool,
+    text: str,
+    settles: bool,
+) -> None:
+    sender = gateway.sender_id("web", "s" * 20)
+    speaks(sessions, sender, kept)
+    with sessions.begin() as session:
+        get_or_create_learner(session, sender).chat_language_chosen = chosen
+    asyncio.run(gateway.converse("web", "s" * 20, text, {"source": "poster"}))
+    expected: dict[str, Any] = {"source": "poster"}
+    if settles:
+        expected["settled_slots"] = ["chat_language"]
+    assert rasa.metadata[-1] == expected
