@@ -10,7 +10,8 @@ COPY actions ./actions
 COPY bot ./bot
 COPY locales ./locales
 RUN pip install --no-cache-dir --no-deps .
-RUN useradd --create-home wayfinder
+# A fixed uid: Kubernetes checks runAsNonRoot against it (deploy/kubernetes).
+RUN useradd --create-home --uid 1000 wayfinder
 USER wayfinder
 EXPOSE 5055
 ENTRYPOINT ["python", "-m"]

@@ -11,7 +11,8 @@ COPY bot ./bot
 # The gateway's, the widget's and Telegram's words in every language (knowledge.locales).
 COPY locales ./locales
 RUN pip install --no-cache-dir --no-deps .
-RUN useradd --create-home wayfinder
+# A fixed uid: Kubernetes checks runAsNonRoot against it (deploy/kubernetes).
+RUN useradd --create-home --uid 1000 wayfinder
 USER wayfinder
 EXPOSE 8080
 ENTRYPOINT ["python", "-m"]

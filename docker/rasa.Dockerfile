@@ -14,7 +14,8 @@ RUN rasa train --domain bot/domain --data nlu_data bot/data --config config.yml 
 # Every response in the learner's language (bot.rasa_ext.localized_nlg reads them at start-up);
 # after training, so a change of wording does not retrain the model.
 COPY locales ./locales
-RUN useradd --create-home wayfinder && chown -R wayfinder /app
+# A fixed uid: Kubernetes checks runAsNonRoot against it (deploy/kubernetes).
+RUN useradd --create-home --uid 1000 wayfinder && chown -R wayfinder /app
 USER wayfinder
 EXPOSE 5005
 ENTRYPOINT ["rasa"]

@@ -1,24 +1,32 @@
-"""docker-compose.yml checked without Docker: every file, module, port and variable it names."""
+"""docker-compose.yml checked without Docker: against the Compose Specification's schema, and
+every file, module, port, replica and variable it names."""
 
 from __future__ import annotations
 
 import copy
+import json
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from tests.deploy.haproxy_config import HAPROXY_CFG, binds, template_servers
+from tests.deploy.needs import NEEDS, REPLICATED, SECRETS, read_by_something
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-CODE = "\n".join(
-    path.read_text() for pattern in ("knowledge/**/*.py", "actions/**/*.py", "bot/**/*.py",
-                                     "bot/*.yml") for path in ROOT.glob(pattern)
-)  # fmt: skip
-# Variables the images' own software reads (not ours): PostgreSQL's image.
-THIRD_PARTY = {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"}
+# compose-spec's schema.json (Apache-2.0), as check-jsonschema ships it (its vendor/ folder,
+# licenses/LICENSE.compose-spec): read from the installed package, never fetched.
+COMPOSE_SCHEMA = json.loads(
+    (files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text()
+)
+LB = "lb"
 
 
 def dockerfile_problems(path: Path) -> list[str]:
@@ -77,11 +85,7 @@ def service_problems(name: str, service: dict[str, Any]) -> list[str]:
             f"{name}: the health check probes {probed} but the server listens on {port}"
         )
     for variable in service.get("environment") or {}:
-        if (
-            variable not in THIRD_PARTY
-            and variable not in CODE
-            and variable not in " ".join(command)
-        ):
+        if not read_by_something(variable) and variable not in " ".join(command):
             problems.append(f"{name}: nothing reads {variable}")
     return problems
 
@@ -99,6 +103,134 @@ def compose_problems(compose: dict[str, Any]) -> list[str]:
 
 def test_the_compose_file_has_no_problems() -> None:
     assert compose_problems(COMPOSE) == []
+
+
+def schema_errors(compose: dict[str, Any]) -> list[str]:
+    """Where the document breaks the Compose Specification."""
+    validator = jsonschema.Draft202012Validator(COMPOSE_SCHEMA)
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(compose)
+    ]
+
+
+def test_the_compose_file_follows_the_compose_specification() -> None:
+    assert COMPOSE_SCHEMA["title"] == "Compose Specification"
+    assert schema_errors(COMPOSE) == []
+
+
+@pytest.mark.parametrize(
+    ("service", "field", "value"),
+    [
+        ("gateway", "replica", 2),  # a misspelt key
+        ("gateway", "deploy", {"replicas": [2]}),  # a list for a number
+        ("rasa", "healthcheck", {"test": 5}),  # a number for a command
+        ("db", "depends_on", "redis"),  # a string for a list or a mapping
+    ],
+)
+def test_the_schema_refuses_what_compose_would(service: str, field: str, value: Any) -> None:
+    broken = copy.deepcopy(COMPOSE)
+    broken["services"][service][field] = value
+    assert schema_errors(broken)
+
+
+def test_every_replicated_service_runs_twice_and_scales() -> None:
+    """`docker compose up --scale gateway=3` works only without a fixed name or host port."""
+    services = COMPOSE["services"]
+    for name in REPLICATED:
+        service = services[name]
+        assert service["deploy"]["replicas"] == 2, name
+        assert "container_name" not in service and not service.get("ports"), name
+    singletons = set(services) - set(REPLICATED)
+    assert singletons == {"db", "redis", "directory", LB}
+    assert all("replicas" not in services[name].get("deploy", {}) for name in singletons)
+
+
+def test_every_process_gets_what_it_needs_when_replicated() -> None:
+    services = COMPOSE["services"]
+    for name, needed in NEEDS.items():
+        service = services["directory" if name == "migrate" else name]
+        given = set(service.get("environment") or {})
+        command = " ".join(str(part) for part in service.get("command") or [])
+        given |= set(re.findall(r"\$\{([A-Z_]+)", command))  # Rasa's token, on its command line
+        assert needed <= given, f"{name} lacks {sorted(needed - given)}"
+    for needed in NEEDS.values():
+        assert all(read_by_something(variable) for variable in needed), needed
+
+
+def _secret_problems(compose: dict[str, Any]) -> list[str]:
+    """Secret values written into the file instead of taken from .env."""
+    problems = []
+    for name, service in compose["services"].items():
+        for variable, value in (service.get("environment") or {}).items():
+            value = str(value)
+            if variable not in SECRETS or value.startswith("${"):
+                continue
+            password = urlsplit(value).password if "://" in value else value
+            if password and not password.startswith("${"):
+                problems.append(f"{name}: {variable} holds a literal secret")
+    return problems
+
+
+def test_no_secret_is_committed() -> None:
+    assert _secret_problems(COMPOSE) == []
+    broken = copy.deepcopy(COMPOSE)
+    broken["services"]["gateway"]["environment"]["WAYFINDER_REDIS_URL"] = "redis://:hunter2@redis"
+    broken["services"]["reminders"]["environment"]["WAYFINDER_GATEWAY_TOKEN"] = "x" * 40
+    assert len(_secret_problems(broken)) == 2
+    text = (ROOT / "docker-compose.yml").read_text()
+    for secret in ("WAYFINDER_PSEUDONYM_KEY", "WAYFINDER_GATEWAY_TOKEN", "WAYFINDER_RASA_TOKEN"):
+        assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required"
+
+
+def _port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    assert parts.hostname and parts.port, url
+    return parts.hostname, parts.port
+
+
+def test_the_services_reach_each_other_through_the_balancer_on_its_ports() -> None:
+    """Every internal URL names a front door docker/haproxy.cfg binds, and every backend there
+    names the port its service listens on."""
+    services = COMPOSE["services"]
+    fronts = binds()
+    gateway_port = int(services["gateway"]["environment"]["WAYFINDER_GATEWAY_PORT"])
+    assert (LB, fronts["rasa_internal"]) == _port(
+        services["gateway"]["environment"]["WAYFINDER_RASA_URL"]
+    )
+    assert (LB, fronts["rasa_internal"]) == _port(
+        services["reminders"]["environment"]["WAYFINDER_RASA_URL"]
+    )
+    assert (LB, fronts["gateways_internal"]) == _port(
+        services["reminders"]["environment"]["WAYFINDER_GATEWAY_URL"]
+    )
+    action_url = services["rasa"]["environment"]["WAYFINDER_ACTION_SERVER_URL"]
+    assert (LB, fronts["actions_internal"]) == _port(action_url)
+    assert urlsplit(action_url).path == "/webhook"
+    assert template_servers() == {
+        "gateways": ("gateway", gateway_port),
+        "rasa": ("rasa", int(_flag(services["rasa"]["command"], "-p") or 0)),
+        "actions": ("actions", int(_flag(services["actions"]["command"], "-p") or 0)),
+    }
+    published = services[LB]["ports"]
+    assert f"{fronts['public']}:{fronts['public']}" in published
+    assert f"127.0.0.1:{fronts['rasa_internal']}:{fronts['rasa_internal']}" in published
+    exposed = re.findall(r"^EXPOSE (.+)$", (ROOT / "docker/lb.Dockerfile").read_text(), re.M)
+    assert set(exposed[0].split()) == {str(port) for port in fronts.values()}
+    assert "docker/haproxy.cfg" in (ROOT / "docker/lb.Dockerfile").read_text()
+    assert HAPROXY_CFG.is_file()
+
+
+def test_redis_holds_the_locks_and_the_gateways_state_apart() -> None:
+    """Rasa's locks and the gateways' keys in different Redis databases of the one Redis."""
+    services = COMPOSE["services"]
+    locks = urlsplit(services["rasa"]["environment"]["WAYFINDER_LOCK_STORE_URL"])
+    shared = urlsplit(services["gateway"]["environment"]["WAYFINDER_REDIS_URL"])
+    assert locks.hostname == shared.hostname == "redis"
+    assert locks.path != shared.path
+    assert (
+        "redis" in services["rasa"]["depends_on"] and "redis" in services["gateway"]["depends_on"]
+    )
 
 
 def test_secrets_are_required_and_every_variable_is_in_env_example() -> None:
@@ -155,15 +287,14 @@ def test_a_broken_reference_is_caught(change: str) -> None:
     assert compose_problems(_broken(change))
 
 
-def test_the_gateway_listens_where_its_health_check_and_the_worker_look() -> None:
+def test_the_gateway_listens_where_its_health_check_and_the_balancer_look() -> None:
     gateway = COMPOSE["services"]["gateway"]
     port = gateway["environment"]["WAYFINDER_GATEWAY_PORT"]
     health = " ".join(gateway["healthcheck"]["test"])
     assert f"localhost:{port}/health" in health
-    assert gateway["ports"] == [f"{port}:{port}"]
+    assert template_servers()["gateways"] == ("gateway", int(port))
     assert gateway["environment"]["WAYFINDER_GATEWAY_HOST"] == "0.0.0.0"  # reachable from others
     worker = COMPOSE["services"]["reminders"]["environment"]
-    assert worker["WAYFINDER_GATEWAY_URL"] == f"http://gateway:{port}"
     # Across containers the deliver endpoint cannot trust "same host": both need the token.
     assert "WAYFINDER_GATEWAY_TOKEN" in gateway["environment"]
     assert "WAYFINDER_GATEWAY_TOKEN" in worker
@@ -181,11 +312,11 @@ def test_the_worker_erases_conversations_where_rasa_keeps_them() -> None:
 
 
 def test_only_the_gateway_faces_the_network_and_rasa_stays_internal() -> None:
-    """Rasa (Python 3.10, a REST channel that answers anyone) is reached through the gateway only:
-    its port is published on the host's loopback, the other services' not at all."""
+    """Rasa (Python 3.10, a REST channel that answers anyone) is reached through the gateways
+    only: the balancer publishes the gateways' routes, and Rasa's front door on the host's
+    loopback only; no other service publishes a port."""
     published = {name: service.get("ports", []) for name, service in COMPOSE["services"].items()}
-    assert published.pop("gateway") == ["8080:8080"]
-    assert published.pop("rasa") == ["127.0.0.1:5005:5005"]
+    assert published.pop(LB) == ["8080:8080", "127.0.0.1:5005:5005"]
     assert all(not ports for ports in published.values()), published
     # Host networking would put every service's port on every address of the host.
     assert all("network_mode" not in service for service in COMPOSE["services"].values())
@@ -198,4 +329,5 @@ def test_only_the_rasa_image_stays_on_python_310() -> None:
         for path in (ROOT / "docker").glob("*.Dockerfile")
     }
     assert bases.pop("rasa.Dockerfile") == ["python:3.10-slim"]
+    assert bases.pop("lb.Dockerfile") == ["debian:bookworm-slim"]  # Debian's HAProxy, no Python
     assert bases and all(found == ["python:3.12-slim"] for found in bases.values()), bases
