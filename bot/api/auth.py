@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from sanic import Request
@@ -68,40 +69,73 @@ def member_id_for(session: Session, token: str) -> int:
     return member.id
 
 
-class TokenBuckets:
+class Buckets(ABC):
     """Up to `per_minute` requests at once per key (a token, an address), refilled evenly over a
-    minute.
+    minute; in one process's memory (TokenBuckets) or shared by every gateway on Redis
+    (bot.gateway.shared.buckets), so several gateways together allow the rate once."""
 
-    Kept in this process's memory: several gateways behind a load balancer each allow the rate.
-    Only the event loop's thread uses it, so it needs no lock.
-    """
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int) -> None:
         self.capacity = float(per_minute)
         self.per_second = per_minute / REFILL_S
+
+    @abstractmethod
+    async def wait(self, key: str) -> int:
+        """Seconds until `key` may spend one more (0: now)."""
+
+    @abstractmethod
+    async def spend(self, key: str) -> int:
+        """Spend one of `key`'s allowance and answer 0, or spend nothing and answer the wait."""
+
+    async def take(self, token: str) -> None:
+        """Spend one request of this token's allowance, or refuse with 429 and Retry-After."""
+        wait = await self.spend(token)
+        if wait:
+            raise self._refusal(wait)
+
+    async def check(self, token: str) -> None:
+        """Refuse with 429 and Retry-After when this token has nothing left; spends nothing."""
+        wait = await self.wait(token)
+        if wait:
+            raise self._refusal(wait)
+
+    def _seconds_to_one(self, left: float) -> int:
+        """Whole seconds until a bucket holding `left` holds one request."""
+        return 0 if left >= 1.0 else math.ceil((1.0 - left) / self.per_second)
+
+    def _refusal(self, wait: int) -> ApiError:
+        """429 for a token past its rate."""
+        return ApiError(
+            429,
+            f"too many requests with this token: at most {int(self.capacity)} a minute; "
+            f"try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+# Buckets by purpose ("api_token", "web_address", …) and rate: what a gateway hands its parts.
+BucketsFor = Callable[[str, int], Buckets]
+
+
+def memory_buckets(_name: str, per_minute: int) -> Buckets:
+    """Buckets in this process's memory (one gateway, or each gateway allowing the rate)."""
+    return TokenBuckets(per_minute)
+
+
+class TokenBuckets(Buckets):
+    """Buckets kept in this process's memory. Only the event loop's thread uses them, so they
+    need no lock."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(per_minute)
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens left, when)
         self._sweep_size = KEEP_BUCKETS  # sweep when there are more buckets than this …
         self._swept = -math.inf  # … or a minute after the last sweep, when there are many
 
-    def take(self, token: str) -> None:
-        """Spend one request of this token's allowance, or refuse with 429 and Retry-After."""
-        wait = self.spend(token)
-        if wait:
-            raise self._refusal(wait)
-
-    def check(self, token: str) -> None:
-        """Refuse with 429 and Retry-After when this token has nothing left; spends nothing."""
-        wait = self.wait(token)
-        if wait:
-            raise self._refusal(wait)
-
-    def wait(self, key: str) -> int:
-        """Seconds until `key` may spend one more (0: now)."""
+    async def wait(self, key: str) -> int:
         return self._seconds_to_one(self._left(digest(key), self.clock()))
 
-    def spend(self, key: str) -> int:
-        """Spend one of `key`'s allowance and answer 0, or spend nothing and answer the wait."""
+    async def spend(self, key: str) -> int:
         key = digest(key)
         now = self.clock()
         left = self._left(key, now)
@@ -119,19 +153,6 @@ class TokenBuckets:
         left, then = self._buckets.get(key, (self.capacity, now))
         return min(self.capacity, left + (now - then) * self.per_second)
 
-    def _seconds_to_one(self, left: float) -> int:
-        """Whole seconds until a bucket holding `left` holds one request."""
-        return 0 if left >= 1.0 else math.ceil((1.0 - left) / self.per_second)
-
-    def _refusal(self, wait: int) -> ApiError:
-        """429 for a token past its rate."""
-        return ApiError(
-            429,
-            f"too many requests with this token: at most {int(self.capacity)} a minute; "
-            f"try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled: they behave exactly like new ones.
 
@@ -148,16 +169,16 @@ class TokenBuckets:
 
 
 class FailedAuthentications:
-    """Requests whose token was missing, unknown or revoked, per client address: past
-    `per_minute` in a burst (refilled evenly over a minute), the address gets 429 before its
+    """Requests whose token was missing, unknown or revoked, per client address: past the
+    buckets' rate in a burst (refilled evenly over a minute), the address gets 429 before its
     token is even looked up, valid or not, until Retry-After."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._buckets = TokenBuckets(per_minute, clock)
+    def __init__(self, buckets: Buckets) -> None:
+        self._buckets = buckets
 
-    def check(self, address: str) -> None:
+    async def check(self, address: str) -> None:
         """Refuse with 429 and Retry-After when this address failed too often lately."""
-        wait = self._buckets.wait(address)
+        wait = await self._buckets.wait(address)
         if wait:
             raise ApiError(
                 429,
@@ -166,6 +187,6 @@ class FailedAuthentications:
                 headers={"Retry-After": str(wait)},
             )
 
-    def failed(self, address: str) -> None:
+    async def failed(self, address: str) -> None:
         """Note one failed authentication from this address."""
-        self._buckets.spend(address)
+        await self._buckets.spend(address)

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.api import API_PREFIX, queries
 from bot.api.auth import (
+    BucketsFor,
     FailedAuthentications,
-    TokenBuckets,
     bearer_token,
     client_address,
     member_id_for,
+    memory_buckets,
 )
 from bot.api.errors import ApiError
 from bot.api.inputs import csv_body, import_options, json_body, page_of, version_of
@@ -31,27 +32,30 @@ RACE = "another request changed the same records at the same moment; send yours 
 Handler = Callable[..., Awaitable[queries.Answer]]
 
 
-def api_blueprint(database: DatabaseRunner, rate_per_minute: int) -> Blueprint:
-    """The API's routes, bound to the database runner its host gives it and to how often a token
-    may call it a minute (the API knows nothing of the gateway that mounts it)."""
+def api_blueprint(
+    database: DatabaseRunner, rate_per_minute: int, buckets_for: BucketsFor = memory_buckets
+) -> Blueprint:
+    """The API's routes, bound to the database runner its host gives it, to how often a token
+    may call it a minute and to where the rate is counted (the host's memory, or Redis shared by
+    several gateways); the API knows nothing of the gateway that mounts it."""
     bp = Blueprint("api_v1", url_prefix=API_PREFIX)
-    buckets = TokenBuckets(rate_per_minute)
+    buckets = buckets_for("api_token", rate_per_minute)
     # an address may fail to authenticate as often as a token may be used
-    failures = FailedAuthentications(rate_per_minute)
+    failures = FailedAuthentications(buckets_for("api_failed", rate_per_minute))
 
     async def authenticated(request: Request) -> int:
         """The caller's member id; bad tokens are throttled by address, never at a member's cost."""
         address = client_address(request)
-        failures.check(address)  # 429 while this address keeps failing, before any lookup
+        await failures.check(address)  # 429 while this address keeps failing, before any lookup
         try:
             token = bearer_token(request)
-            buckets.check(token)  # a valid token's runaway loop costs no lookup
+            await buckets.check(token)  # a valid token's runaway loop costs no lookup
             member_id = await database(lambda session: member_id_for(session, token))
         except ApiError as error:
             if error.status == 401:
-                failures.failed(address)
+                await failures.failed(address)
             raise
-        buckets.take(token)  # only a valid token spends its bucket
+        await buckets.take(token)  # only a valid token spends its bucket
         return member_id
 
     def member_route(handler: Handler) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:

@@ -24,8 +24,11 @@ from bot.gateway.messages import BotMessage, merged
 from bot.gateway.outbox import Outbox, Outlet
 from bot.gateway.rasa import RasaClient, RasaUnavailable
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.shared import SharedState, memory_state
 from bot.gateway.texts import privacy_text, say
 from bot.gateway.timings import BOT_API_SECONDS, RASA_SECONDS, Timings
+from bot.observability.logs import ensure_request_id
+from bot.observability.metrics import GATEWAY_ERRORS, MESSAGES
 from knowledge.chat_language import ChatLanguage, settled
 from knowledge.handoffs import open_handoff_of
 from knowledge.language_detect import detected_code
@@ -49,6 +52,16 @@ LANGUAGE_SLOT = "chat_language"
 _TAG = re.compile(r"[A-Za-z0-9-]{2,35}")  # a BCP 47 tag's characters, at a length one may have
 
 
+def with_settled_slots(
+    metadata: dict[str, Any] | None, kept: ChatLanguage | None, text: str
+) -> dict[str, Any] | None:
+    """The message's metadata, naming the chat's language among the slots it leaves as they are
+    when it surely does (the assistant then skips deciding it again)."""
+    if settled(kept, text=text, detect=detected_code):
+        return {**(metadata or {}), SETTLED: [LANGUAGE_SLOT]}
+    return metadata
+
+
 def language_hint(tag: object) -> str | None:
     """A channel's language tag when it looks like one ('es-MX'), else None: it goes to the
     assistant and into our pages, so anything else is dropped."""
@@ -59,15 +72,25 @@ class Gateway:
     """The channel-independent half of the gateway."""
 
     def __init__(
-        self, settings: GatewaySettings, sessions: sessionmaker[Session], rasa: RasaClient
+        self,
+        settings: GatewaySettings,
+        sessions: sessionmaker[Session],
+        rasa: RasaClient,
+        shared: SharedState | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.rasa = rasa
+        # What other gateways must see (bot.gateway.shared): this process's memory by default.
+        self.shared = memory_state() if shared is None else shared
         self.timings = Timings()
-        self.outbox = Outbox(self.db)
+        self.outbox = Outbox(self.db, self.shared.wakes)
         self.handoffs = HandoffRelay(
-            self.db, self.outbox, settings.navigator_chat_id, settings.handoff_timeout_s
+            self.db,
+            self.outbox,
+            settings.navigator_chat_id,
+            settings.handoff_timeout_s,
+            self.shared.buckets,
         )
 
     @property
@@ -79,6 +102,11 @@ class Gateway:
     def telegram(self, outlet: Outlet | None) -> None:
         self.outbox.telegram = outlet
 
+    async def close(self) -> None:
+        """Close the connections to Rasa and to the shared state."""
+        await self.rasa.close()
+        await self.shared.close()
+
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run a short database step in a thread, in its own transaction."""
 
@@ -86,7 +114,11 @@ class Gateway:
             with self.sessions.begin() as session:
                 return work(session)
 
-        return await asyncio.to_thread(run)
+        try:
+            return await asyncio.to_thread(run)
+        except SQLAlchemyError:
+            GATEWAY_ERRORS.labels("database").inc()
+            raise
 
     def sender_id(self, channel: str, address: str) -> str:
         """The pseudonymous id of a chat or web session."""
@@ -103,6 +135,8 @@ class Gateway:
     ) -> list[BotMessage]:
         """One user message: to the navigator while a handoff is open, else to the assistant;
         `hint` is the channel's guess at the learner's language, a BCP 47 tag."""
+        ensure_request_id()  # the channel's, else one for this message (logs, Rasa, actions)
+        MESSAGES.labels(channel).inc()
         sender = self.sender_id(channel, address)
         RASA_SECONDS.set(0.0)
         BOT_API_SECONDS.set(0.0)
@@ -125,8 +159,7 @@ class Gateway:
             handoff, current, stored = None, True, None
         # For our own words; None: English.
         language = supported(stored.code if stored else None) or supported(hint)
-        if settled(stored, text=text, detect=detected_code):
-            metadata = {**(metadata or {}), SETTLED: [LANGUAGE_SLOT]}
+        metadata = with_settled_slots(metadata, stored, text)
         if text.strip() == PRIVACY:  # also during a handoff: a question about us, not for them
             return [BotMessage(self.privacy_note(language))]
         # A new or moved address is written while Rasa thinks: the write may queue behind
@@ -141,6 +174,7 @@ class Gateway:
             try:
                 replies = merged(await self.rasa.send(sender, text, channel, metadata))
             except RasaUnavailable:
+                GATEWAY_ERRORS.labels("rasa_unavailable").inc()
                 return [BotMessage(say("rasa_unavailable", language))]
             finally:
                 RASA_SECONDS.set(time.perf_counter() - started)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from bot.api.auth import TokenBuckets
+from bot.api.auth import BucketsFor, memory_buckets
 from bot.gateway import records
 from bot.gateway.messages import BotMessage
 from bot.gateway.outbox import Outbox
@@ -45,14 +45,19 @@ class HandoffRelay:
     """Requests for a person between the learners' channels and the navigators' group."""
 
     def __init__(
-        self, db: DatabaseRunner, outbox: Outbox, navigator_chat_id: str | None, timeout_s: float
+        self,
+        db: DatabaseRunner,
+        outbox: Outbox,
+        navigator_chat_id: str | None,
+        timeout_s: float,
+        buckets_for: BucketsFor = memory_buckets,
     ) -> None:
         self.db = db
         self.outbox = outbox  # the learners' side, and the Telegram outlet the group is on
         self.chat_id = navigator_chat_id
         self.timeout = timedelta(seconds=timeout_s)
-        # New requests posted to the navigators' group, all learners together.
-        self._navigator_posts = TokenBuckets(REQUESTS_POSTED_PER_MINUTE)
+        # New requests posted to the navigators' group, all learners (and gateways) together.
+        self._navigator_posts = buckets_for("navigator_posts", REQUESTS_POSTED_PER_MINUTE)
 
     async def relayed(self, handoff: Handoff | None, text: str) -> bool:
         """A learner's message while their request is posted: under it in the group (True), or,
@@ -73,7 +78,7 @@ class HandoffRelay:
             return 0
         posted = 0
         for sender in await self.db(handoffs.unposted_handoffs):  # oldest first: a queue
-            if self._navigator_posts.wait(REQUESTS_BUCKET):
+            if await self._navigator_posts.wait(REQUESTS_BUCKET):
                 break  # the rest wait for the next round
             address = await self.db(partial(records.address_of, sender_id=sender))
             channel = address.channel if address else "unknown"
@@ -90,7 +95,7 @@ class HandoffRelay:
         handoff = await self.db(lambda session: handoffs.open_handoff_of(session, sender))
         if handoff is None or handoff.posted_at is not None:
             return False
-        if self._navigator_posts.spend(REQUESTS_BUCKET):
+        if await self._navigator_posts.spend(REQUESTS_BUCKET):
             return False  # the group is at its rate: housekeeping posts it when there is room
         summary = handoff.summary or {}
         text = say(

@@ -1,13 +1,17 @@
 """Messages the gateway sends on its own initiative (reminders, navigators' replies, handoff
 notices): out on Telegram, or into the web outbox that the widget's long poll reads; with an
-idempotency key, each message goes out once however often the caller retries."""
+idempotency key, each message goes out once however often the caller retries.
+
+Whichever gateway queues a web message (the reminder worker reaches any of them through
+/internal/deliver) wakes the long polls waiting for it on every gateway (bot.gateway.shared.wakes:
+Redis pub/sub when set), so a poll reads the database when something arrived, plus a slow
+re-check as a safety net."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
@@ -16,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot.gateway import records
 from bot.gateway.messages import BotMessage
+from bot.gateway.shared.wakes import MemoryWakes, Wakes
 from bot.transactions import DatabaseRunner
 from knowledge.models import ChannelAddress, utcnow
+
+logger = logging.getLogger(__name__)
 
 
 class Outlet(Protocol):
@@ -28,15 +35,6 @@ class Outlet(Protocol):
 
     async def post(self, chat_id: str, text: str) -> int:
         """Post to the navigators' group; returns the message id (for replies)."""
-
-
-@dataclass
-class _Waiter:
-    """What the open long polls of one sender wait on, and how many there are (a widget open in
-    two tabs polls twice), so the last one to end can remove it: the map holds open polls only."""
-
-    event: asyncio.Event = field(default_factory=asyncio.Event)
-    polls: int = 0
 
 
 class DeliveryBusy(Exception):
@@ -58,10 +56,10 @@ def _forget_task(running: set[asyncio.Future[None]]) -> Callable[[asyncio.Future
 class Outbox:
     """Proactive delivery on the sender's channel, and the web outbox's long polls."""
 
-    def __init__(self, db: DatabaseRunner) -> None:
+    def __init__(self, db: DatabaseRunner, wakes: Wakes | None = None) -> None:
         self.db = db
         self.telegram: Outlet | None = None  # set while the Telegram bot runs
-        self._waiters: dict[str, _Waiter] = {}  # by sender: only those with a poll open
+        self.wakes = MemoryWakes() if wakes is None else wakes  # the open long polls, by sender
         self._sending: set[asyncio.Future[None]] = set()  # keyed deliveries still going out
 
     async def deliver(
@@ -133,32 +131,27 @@ class Outbox:
                 records.mark_delivered(session, receipt)
 
         await self.db(queue)
-        waiter = self._waiters.get(sender_id)
-        if waiter is not None:  # nobody polling: the widget finds it in the outbox next time
-            waiter.event.set()
+        try:  # nobody polling: the widget finds it in the outbox next time
+            await self.wakes.publish(_topic(sender_id))
+        except Exception:  # queued all the same: the polls' re-check finds it
+            logger.warning("could not wake the long polls of %s", sender_id, exc_info=True)
 
     async def wait(self, sender_id: str, after: int, timeout_s: float) -> list[Any]:
-        """Queued web messages newer than `after`, waiting up to `timeout_s` for the first one.
-
-        Another gateway may have queued it (several behind a load balancer): the database is
-        checked every second as well as when this gateway queues something.
-        """
+        """Queued web messages newer than `after`, waiting up to `timeout_s` for the first one:
+        the database is read when a gateway queued something for this sender, and every
+        `wakes.recheck_s` in case a wake-up went missing."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        waiter = self._waiters.get(sender_id)
-        if waiter is None:
-            waiter = self._waiters[sender_id] = _Waiter()
-        waiter.polls += 1
-        try:
+        async with self.wakes.listen(_topic(sender_id)) as wake:
             while True:
-                waiter.event.clear()  # before the read: a message queued after it wakes us
+                wake.clear()  # before the read: a message queued after it wakes us
                 found = await self.db(lambda s: records.outbox_after(s, sender_id, after))
                 remaining = deadline - loop.time()
                 if found or remaining <= 0:
                     return found
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(waiter.event.wait(), timeout=min(1.0, remaining))
-        finally:  # answered, timed out or dropped by the client: the last poll out removes it
-            waiter.polls -= 1
-            if waiter.polls == 0:
-                del self._waiters[sender_id]
+                await wake.wait(min(self.wakes.recheck_s, remaining))
+
+
+def _topic(sender_id: str) -> str:
+    """What the long polls of one sender listen to."""
+    return f"outbox:{sender_id}"

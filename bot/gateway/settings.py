@@ -44,6 +44,10 @@ class GatewaySettings:
     retention_days: int = 365  # learners' data untouched this long is erased (privacy notice)
     public_url: str | None = None  # the gateway as learners reach it: links to /privacy
     currency: str | None = None  # WAYFINDER_CURRENCY: what new listings are priced in
+    # WAYFINDER_REDIS_URL: where several gateways share chat order, rate limits, button payloads,
+    # guided steps, Telegram's updates and widget wake-ups; unset: this process's memory.
+    redis_url: str | None = None
+    redis_prefix: str = "wayfinder"  # WAYFINDER_REDIS_PREFIX: every key's start in that Redis
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], key_file: Path = KEY_FILE) -> GatewaySettings:
@@ -90,6 +94,8 @@ class GatewaySettings:
             retention_days=_gateway_retention(env),
             public_url=_public_url(text("WAYFINDER_PUBLIC_URL"), webhook_url),
             currency=directory.currency,
+            redis_url=_redis_url(text("WAYFINDER_REDIS_URL")),
+            redis_prefix=_redis_prefix(text("WAYFINDER_REDIS_PREFIX")),
         )
 
 
@@ -107,6 +113,26 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be 1 or more, not {value}")
     return value
+
+
+def _redis_url(configured: str | None) -> str | None:
+    """WAYFINDER_REDIS_URL, checked for a scheme redis-py knows (a password goes in the URL)."""
+    if configured and not configured.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            "WAYFINDER_REDIS_URL must be a redis://, rediss:// or unix:// URL "
+            "(e.g. redis://redis:6379/0), not the value given"
+        )
+    return configured
+
+
+def _redis_prefix(configured: str | None) -> str:
+    """WAYFINDER_REDIS_PREFIX (default wayfinder): letters, digits, _ - . (it starts every key)."""
+    prefix = configured or "wayfinder"
+    if not all(char.isalnum() or char in "_-." for char in prefix):
+        raise SettingsError(
+            f"WAYFINDER_REDIS_PREFIX may hold letters, digits, _ - . only, not {prefix!r}"
+        )
+    return prefix
 
 
 def _public_url(configured: str | None, webhook_url: str | None) -> str | None:

@@ -2,7 +2,10 @@
 group. Every learner message goes through bot.gateway.core; this module only translates.
 
 Long polling by default; webhook mode when TELEGRAM_WEBHOOK_URL is set (the gateway's web server
-receives the updates and checks Telegram's secret-token header, see bot.gateway.app).
+receives the updates and checks Telegram's secret-token header, see bot.gateway.app). Either way
+each update is handled once and a chat's updates in order, and only one gateway polls
+(bot.gateway.telegram_updates); chat locks and long button payloads are shared by every gateway
+when Redis is set (bot.gateway.shared).
 """
 
 from __future__ import annotations
@@ -35,19 +38,22 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.gateway.chat_locks import ChatLocks
 from bot.gateway.community import Community
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
-from bot.gateway.telegram_format import PayloadStash, keyboard, split, to_html
+from bot.gateway.shared.stash import PayloadStash
+from bot.gateway.telegram_format import keyboard, split, to_html
+from bot.gateway.telegram_updates import OnceInOrder
 from bot.gateway.texts import say
 from bot.gateway.timings import BOT_API_SECONDS
+from bot.observability.metrics import counted_bot_api
 from knowledge.locales import SOURCE_LANGUAGE, supported_codes, text
 
 logger = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
 CHANNEL = "telegram"
 SEND_ATTEMPTS = 3
+CONCURRENT_UPDATES = 256  # updates handled at once (python-telegram-bot's default when enabled)
 # Commands learners can type; each becomes the intent it names (Rasa reads "/intent" payloads).
 # What the menu says of each (and of /start) is in locales/<language>/telegram.yml.
 COMMANDS = {
@@ -102,7 +108,7 @@ class TimedRequest(HTTPXRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         started = time.perf_counter()
         try:
-            return await super().do_request(*args, **kwargs)
+            return await counted_bot_api(super().do_request(*args, **kwargs))  # 429s, failures
         finally:
             BOT_API_SECONDS.set(BOT_API_SECONDS.get() + time.perf_counter() - started)
 
@@ -110,16 +116,18 @@ class TimedRequest(HTTPXRequest):
 class TelegramOutlet:
     """Sends bot messages to a chat: HTML, split at the limit, keyboards, retries."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], stash: PayloadStash
+    ) -> None:
         self.application = application
-        self.stash = PayloadStash()
+        self.stash = stash  # long button payloads, shared by every gateway when Redis is set
 
     async def send(
         self, address: str, messages: Sequence[BotMessage], language: str | None = None
     ) -> None:
         """Deliver messages in order to one chat; `language` is the location button's."""
         for message in messages:
-            markup: Any = keyboard(message.buttons, self.stash)
+            markup: Any = await keyboard(message.buttons, self.stash)
             if markup is None and wants_location(message):
                 markup = location_keyboard(language)
             if not message.text:
@@ -178,7 +186,7 @@ class TelegramChannel:
     def __init__(self, gateway: Gateway, outlet: TelegramOutlet) -> None:
         self.gateway = gateway
         self.outlet = outlet
-        self._locks = ChatLocks()
+        self._locks = gateway.shared.locks  # by chat: "chat:<id>", across gateways with Redis
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register every handler; order matters where noted."""
@@ -236,7 +244,7 @@ class TelegramChannel:
                 await query.edit_message_reply_markup(reply_markup=None)
             except TelegramError as error:  # already edited (a double tap): nothing to undo
                 logger.info("could not remove a keyboard: %s", error)
-        payload = self.outlet.stash.payload_for(query.data or "")
+        payload = await self.outlet.stash.payload_for(query.data or "")
         if payload is None:
             await self._say(update, "stale_button")
             return
@@ -282,7 +290,7 @@ class TelegramChannel:
         """Show 'typing…', ask the gateway, send the replies; one chat at a time, in order."""
         chat = update.effective_chat
         assert chat is not None and chat.type == ChatType.PRIVATE
-        async with self._locks.hold(chat.id):
+        async with self._locks.hold(f"chat:{chat.id}"):
             started = time.perf_counter()
             # "typing…" goes out while the assistant thinks, not before it starts.
             typing = asyncio.create_task(self._typing(chat.id))
@@ -336,7 +344,8 @@ def build_application(
         .token(settings.telegram_token)
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .request(TimedRequest(connection_pool_size=256))  # PTB's default client, timed
-        .concurrent_updates(True)
+        # Chats side by side, each chat's updates in order, each update once (across gateways).
+        .concurrent_updates(OnceInOrder(gateway.shared.updates, CONCURRENT_UPDATES))
     )
     if settings.telegram_api_url:  # a local fake Bot API server in tests
         base = settings.telegram_api_url.rstrip("/")
@@ -344,7 +353,7 @@ def build_application(
     if not updater:
         builder = builder.updater(None)
     application = builder.build()
-    outlet = TelegramOutlet(application)
+    outlet = TelegramOutlet(application, gateway.shared.stash)
     TelegramChannel(gateway, outlet).install(application)
     gateway.telegram = outlet
     return application

@@ -1,23 +1,23 @@
 """Bot messages as Telegram shows them: escaped HTML with links, split at Telegram's limit, buttons
-as inline keyboards whose callback data fits Telegram's 64 bytes."""
+as inline keyboards whose callback data fits Telegram's 64 bytes (longer payloads are stashed,
+bot.gateway.shared.stash)."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.gateway.messages import Button
+from bot.gateway.shared.stash import CALLBACK_LIMIT, PayloadStash
+
+__all__ = ["CALLBACK_LIMIT", "MESSAGE_LIMIT", "keyboard", "split", "to_html"]
 
 MESSAGE_LIMIT = 4096  # characters of text after parsing, per Telegram's Bot API
-CALLBACK_LIMIT = 64  # bytes of callback_data
 LONG_TITLE = 20  # buttons with longer titles get a row each
 ROW = 3
-STASHED = "#"  # callback data that names a stashed payload
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 
 
@@ -51,37 +51,14 @@ def split(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return pieces
 
 
-class PayloadStash:
-    """Payloads too long for callback data, kept by a short key (the newest 10,000)."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._size = size
-
-    def data_for(self, payload: str) -> str:
-        """Callback data for a payload: itself when it fits, else a key."""
-        if len(payload.encode()) <= CALLBACK_LIMIT:
-            return payload
-        key = STASHED + hashlib.sha256(payload.encode()).hexdigest()[:20]
-        self._items[key] = payload
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return key
-
-    def payload_for(self, data: str) -> str | None:
-        """The payload behind callback data; None when a stashed one is gone (a restart)."""
-        if not data.startswith(STASHED):
-            return data
-        return self._items.get(data)
-
-
-def keyboard(buttons: Sequence[Button], stash: PayloadStash) -> InlineKeyboardMarkup | None:
+async def keyboard(buttons: Sequence[Button], stash: PayloadStash) -> InlineKeyboardMarkup | None:
     """An inline keyboard: short buttons three to a row, long ones a row each."""
     if not buttons:
         return None
     keys = [
-        InlineKeyboardButton(button.title[:64] or "…", callback_data=stash.data_for(button.payload))
+        InlineKeyboardButton(
+            button.title[:64] or "…", callback_data=await stash.data_for(button.payload)
+        )
         for button in buttons
     ]
     if any(len(button.title) > LONG_TITLE for button in buttons):

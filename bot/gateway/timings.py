@@ -1,11 +1,15 @@
 """The gateway's own time per message, told apart from the waits for Rasa and for Telegram's
-Bot API: what /internal/stats reports and `make bench` measures."""
+Bot API: what /internal/stats reports and `make bench` measures, and the reply-time histograms
+Prometheus scrapes (bot.observability.metrics), fed from the same record."""
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Sequence
 from contextvars import ContextVar
+
+from bot.observability import metrics
 
 # Seconds the current message waited for Rasa (set by `converse`, read by the channel handler).
 RASA_SECONDS: ContextVar[float] = ContextVar("rasa_seconds", default=0.0)
@@ -13,6 +17,7 @@ RASA_SECONDS: ContextVar[float] = ContextVar("rasa_seconds", default=0.0)
 # network and Telegram's servers, not the gateway. Reported beside the gateway's own time.
 BOT_API_SECONDS: ContextVar[float] = ContextVar("bot_api_seconds", default=0.0)
 KEEP_TIMINGS = 10_000
+logger = logging.getLogger(__name__)
 
 
 class Timings:
@@ -26,9 +31,15 @@ class Timings:
 
     def record(self, channel: str, total_s: float) -> None:
         """One handled message: its total time, less the waits for Rasa and for the Bot API."""
-        waited = BOT_API_SECONDS.get()
+        waited, rasa = BOT_API_SECONDS.get(), RASA_SECONDS.get()
+        metrics.REPLY_SECONDS.labels(channel).observe(total_s)
+        metrics.RASA_WAIT_SECONDS.labels(channel).observe(rasa)
+        # One line per message, carrying its request id: the line to start from in the logs.
+        logger.info(
+            "%s message answered in %.0f ms (Rasa %.0f ms)", channel, total_s * 1000, rasa * 1000
+        )
         kept = self._overhead.setdefault(channel, deque(maxlen=KEEP_TIMINGS))
-        kept.append(max(0.0, total_s - RASA_SECONDS.get() - waited) * 1000)
+        kept.append(max(0.0, total_s - rasa - waited) * 1000)
         self._bot_api.setdefault(channel, deque(maxlen=KEEP_TIMINGS)).append(waited * 1000)
         self.counts[channel] = self.counts.get(channel, 0) + 1
 

@@ -12,7 +12,8 @@ proactive ones an increasing id, the widget's cursor. "language" is the conversa
 after the turn (the learner's profile's, else the browser's when supported): the widget labels
 itself in it. "forgotten" says "forget me" ran: the widget then wipes what it keeps and starts a
 new session.
-Each client address may call /api/web/* WAYFINDER_WEB_RATE_PER_MINUTE times a minute (429 past it).
+Each client address may call /api/web/* WAYFINDER_WEB_RATE_PER_MINUTE times a minute (429 past it),
+counted across every gateway when WAYFINDER_REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 
 from sanic import Blueprint, HTTPResponse, Request, response
 
-from bot.api.auth import TokenBuckets
 from bot.api.errors import ApiError
 from bot.gateway.core import FORGOTTEN, Gateway, language_hint
 from bot.gateway.messages import BotMessage
@@ -58,7 +58,8 @@ class BadRequest(ValueError):
 def blueprint(gateway: Gateway) -> Blueprint:
     """Routes for the widget, bound to one gateway."""
     bp = Blueprint("web")
-    buckets = TokenBuckets(gateway.settings.web_rate_per_minute)
+    # Counted once for every gateway when Redis is set (a client may reach any of them).
+    buckets = gateway.shared.buckets("web_address", gateway.settings.web_rate_per_minute)
 
     async def throttle(request: Request) -> HTTPResponse | None:
         """A flood from one client (polls dropped at once, messages in a loop) is refused before
@@ -66,7 +67,7 @@ def blueprint(gateway: Gateway) -> Blueprint:
         if not request.path.startswith("/api/web/"):
             return None
         try:
-            buckets.take(client_address(request))
+            await buckets.take(client_address(request))
         except ApiError as refused:  # the API's bucket speaks to API clients: say it our way
             wait = refused.headers.get("Retry-After", "60")
             # No database read for a flood: the browser's language, not the learner's profile.

@@ -81,4 +81,4 @@ def install() -> None:
         )
 
     execute.wayfinder_settled = True  # type: ignore[attr-defined]
-    ActionExtractSlots._execute_custom_action = execute  # type: ignore[method-assign]
+    ActionExtractSlots._execute_custom_action = execute

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +26,16 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.observability.logs import HEADER, REQUEST_ID, ensure_request_id, new_request_id
+from bot.observability.metrics import (
+    REMINDERS,
+    WORKER_ERRORS,
+    WORKER_LAST_PASS,
+    WORKER_PASS_SECONDS,
+)
 from bot.reminders.retention import Retention
 from knowledge.learners import (
     due_reminders,
@@ -95,9 +104,10 @@ class GatewayDeliverer:
     timeout_s: float = 30.0
 
     def deliver(self, sender_id: str, channel: str | None, messages: Messages, key: str) -> None:
-        """POST /internal/deliver with the key as Idempotency-Key; any failure raises, so the
-        reminder is retried later (the gateway skips the messages it delivered already)."""
-        headers = {"Idempotency-Key": key}
+        """POST /internal/deliver with the key as Idempotency-Key (and the reminder's request id,
+        for the gateway's log lines); any failure raises, so the reminder is retried later (the
+        gateway skips the messages it delivered already)."""
+        headers = {"Idempotency-Key": key, HEADER: ensure_request_id()}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         response = requests.post(
@@ -188,7 +198,9 @@ class ReminderWorker:
         """Fire every reminder due now (at most `batch`), each in two short transactions: one
         asks Rasa for the words (first time only) and keeps them, one delivers them."""
         sent = failed = 0
+        started = time.perf_counter()
         for _ in range(self.batch):
+            REQUEST_ID.set(new_request_id())  # one per reminder: its lines here and the gateway's
             moment = now() if now else None
             with self.sessions.begin() as session:
                 due = due_reminders(session, now=moment, limit=1)
@@ -207,6 +219,11 @@ class ReminderWorker:
                     sent += 1
                 else:
                     failed += 1
+        REQUEST_ID.set(None)  # the pass's other lines (retention) belong to no reminder
+        REMINDERS.labels("sent").inc(sent)
+        REMINDERS.labels("failed").inc(failed)
+        WORKER_PASS_SECONDS.observe(time.perf_counter() - started)
+        WORKER_LAST_PASS.set_to_current_time()
         return Tally(sent, failed)
 
     def run_forever(self, interval_s: float, stop: threading.Event) -> None:
@@ -215,7 +232,9 @@ class ReminderWorker:
         while not stop.is_set():
             try:
                 tally = self.run_once()
-            except Exception:  # the loop must outlive a database restart
+            except Exception as error:  # the loop must outlive a database restart
+                kind = "database" if isinstance(error, SQLAlchemyError) else "worker_pass"
+                WORKER_ERRORS.labels(kind).inc()
                 logger.exception("reminder pass failed; trying again in %s s", interval_s)
             else:
                 if tally.sent or tally.failed:
@@ -229,6 +248,7 @@ class ReminderWorker:
         try:
             messages = self.rasa.trigger_reminder(reminder.learner.sender_id, reminder.id)
         except Exception as error:  # any failure: retry later with back-off
+            WORKER_ERRORS.labels("rasa_unavailable").inc()
             self._failed(reminder, error, moment)
             return False
         keep_words(reminder, messages)
@@ -244,6 +264,7 @@ class ReminderWorker:
                 learner.sender_id, learner.channel, reminder.messages, reminder.delivery_key
             )
         except Exception as error:  # any failure: retry later with back-off
+            WORKER_ERRORS.labels("delivery").inc()
             self._failed(reminder, error, moment)
             return False
         mark_sent(reminder, now=moment)

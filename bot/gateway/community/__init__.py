@@ -6,7 +6,7 @@ package only asks, previews and relays.
 Learners are untouched: their messages reach the assistant as before. Only /join, /mylistings,
 /newlisting and /review (a short "for provider members" answer for learners), `pv:` buttons and
 documents (learners keep the usual media answer) are handled here, and a member's text while a
-guided step waits for a value (see steps.py).
+guided step waits for a value (bot.gateway.shared.steps: on any gateway when Redis is set).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -26,7 +27,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.gateway.chat_locks import ChatLocks
 from bot.gateway.community.common import CommunityContext, field_problems
 from bot.gateway.community.constants import PREFIX, Previewed, StepKind, Verb
 from bot.gateway.community.join import Join
@@ -35,10 +35,10 @@ from bot.gateway.community.mylistings import Listings
 from bot.gateway.community.newlisting import NewListing
 from bot.gateway.community.nudges import Nudges, run_jobs, send_nudges, tell_decisions
 from bot.gateway.community.review import Review
-from bot.gateway.community.steps import InStep, Steps
 from bot.gateway.community.upload import Upload
 from bot.gateway.core import Gateway
 from bot.gateway.outbox import Outlet
+from bot.gateway.shared.steps import Steps
 from bot.gateway.texts import say
 from knowledge.community import AccessError
 from knowledge.editing.member_edits import ChangeRefused, StaleVersion
@@ -46,6 +46,9 @@ from knowledge.editing.member_edits import ChangeRefused, StaleVersion
 __all__ = ["Community", "run_jobs", "send_nudges", "tell_decisions"]
 logger = logging.getLogger(__name__)
 Work = Callable[[int, int], Awaitable[None]]
+# Handlers for a member in a guided step run before everyone else's (group 0): they look the step
+# up (it may be in Redis, which a filter cannot wait for) and stop the update there if one is open.
+STEP_GROUP = -1
 
 
 class BadPayload(Exception):
@@ -56,19 +59,27 @@ class Community:
     """The provider and organiser handlers, bound to one gateway and one outlet."""
 
     def __init__(self, gateway: Gateway, outlet: Outlet, steps: Steps | None = None) -> None:
-        self.kit = CommunityContext(gateway, outlet, steps or Steps())
+        self.kit = CommunityContext(
+            gateway, outlet, gateway.shared.steps if steps is None else steps
+        )
         self.join = Join(self.kit)
         self.listings = Listings(self.kit)
         self.new = NewListing(self.kit)
         self.review = Review(self.kit)
         self.upload = Upload(self.kit)
         self.nudges = Nudges(self.kit, self.listings)
-        self._locks = ChatLocks()  # by Telegram user
+        self._locks = gateway.shared.locks  # by Telegram user: "member:<id>"
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register the handlers; call before the learners' (the first matching handler wins)."""
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # edits are not new
-        in_step = InStep(self.kit.steps)
+        application.add_handler(
+            CommandHandler("cancel", self.on_cancel, filters=private), group=STEP_GROUP
+        )
+        application.add_handler(
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.on_step_text),
+            group=STEP_GROUP,
+        )
         commands = {
             "join": self.on_join,
             "mylistings": self.on_mylistings,
@@ -77,10 +88,6 @@ class Community:
         }
         for name, callback in commands.items():
             application.add_handler(CommandHandler(name, callback, filters=private))
-        application.add_handler(CommandHandler("cancel", self.on_cancel, filters=private & in_step))
-        application.add_handler(
-            MessageHandler(private & in_step & filters.TEXT & ~filters.COMMAND, self.on_step_text)
-        )
         application.add_handler(CallbackQueryHandler(self.on_button, pattern=f"^{PREFIX}:"))
         application.add_handler(MessageHandler(private & filters.Document.ALL, self.on_document))
 
@@ -110,13 +117,23 @@ class Community:
         await self._guarded(update, work)
 
     async def on_cancel(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/cancel during a step: leave it, nothing saved."""
-        await self._guarded(update, self._cancel)
+        """/cancel during a step: leave it, nothing saved (otherwise the learners' handlers get
+        it)."""
+        if await self._in_step(update):
+            await self._guarded(update, self._cancel)
+            raise ApplicationHandlerStop
 
     async def on_step_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A member's text while a step waits for it."""
-        text = update.effective_message.text if update.effective_message else None
-        await self._guarded(update, lambda user, chat: self._answer(user, chat, text or ""))
+        """A member's text while a step waits for it (otherwise the learners' handlers get it)."""
+        if await self._in_step(update):
+            text = update.effective_message.text if update.effective_message else None
+            await self._guarded(update, lambda user, chat: self._answer(user, chat, text or ""))
+            raise ApplicationHandlerStop
+
+    async def _in_step(self, update: Update) -> bool:
+        """Whether the sender has an open step."""
+        user = update.effective_user
+        return user is not None and await self.kit.steps.get(user.id) is not None
 
     async def on_document(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A file: a member's spreadsheet, or the learners' media answer."""
@@ -185,7 +202,7 @@ class Community:
 
     async def _answer(self, user: int, chat: int, text: str) -> None:
         """A typed (or tapped) value for the open step."""
-        step = self.kit.steps.get(user)
+        step = await self.kit.steps.get(user)
         if step is None:
             await self.kit.send(chat, say("step_expired"))
         elif step.kind == StepKind.VALUE:
@@ -199,7 +216,7 @@ class Community:
 
     async def _skip(self, user: int, chat: int) -> None:
         """Skip an optional field of a new listing."""
-        step = self.kit.steps.get(user)
+        step = await self.kit.steps.get(user)
         if step is None or step.kind != StepKind.NEW:
             await self.kit.send(chat, say("step_expired"))
             return
@@ -207,7 +224,7 @@ class Community:
 
     async def _confirm(self, user: int, chat: int) -> None:
         """Confirm a preview (the step is closed first, so a double tap saves once)."""
-        step = self.kit.steps.take(user)
+        step = await self.kit.steps.take(user)
         if step is None or step.kind != StepKind.CONFIRM:
             await self.kit.send(chat, say("step_expired"))
         elif step.data["what"] == Previewed.NEW:
@@ -217,7 +234,7 @@ class Community:
 
     async def _cancel(self, user: int, chat: int) -> None:
         """Leave the step; nothing was saved."""
-        self.kit.steps.clear(user)
+        await self.kit.steps.clear(user)
         await self.kit.send(chat, say("cancelled"))
 
     async def _guarded(self, update: Update, work: Work) -> None:
@@ -225,7 +242,7 @@ class Community:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return
-        async with self._locks.hold(user.id):
+        async with self._locks.hold(f"member:{user.id}"):
             try:
                 await work(user.id, chat.id)
             except NotMember:

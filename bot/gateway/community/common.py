@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.community.constants import PREFIX
 from bot.gateway.community.members import require_member
-from bot.gateway.community.steps import Steps
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
 from bot.gateway.outbox import Outlet
+from bot.gateway.shared.steps import Steps
 from bot.gateway.telegram_format import CALLBACK_LIMIT
 from bot.gateway.texts import say
 from knowledge.editing.fields import FIELDS, FieldChange

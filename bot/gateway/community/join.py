@@ -31,7 +31,7 @@ class Join:
         except AccessError as error:
             await self.kit.send(chat_id, say("join_refused", reason=error))
             return
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
         if role == "organiser":
             await self.kit.send(chat_id, say("join_organiser"))
         else:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.community.common import CommunityContext, diff_lines, field_problems, payload
 from bot.gateway.community.constants import Previewed, StepKind, Verb
-from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
+from bot.gateway.shared.steps import Step
 from bot.gateway.texts import say
 from knowledge.community import AccessError, publishes_directly
 from knowledge.editing.fields import FIELDS, FieldChange, diff, display
@@ -70,7 +70,7 @@ class Listings:
 
     async def pick(self, user_id: int, chat_id: int, page: int = 0) -> None:
         """A page of the member's listings, one button each."""
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
 
         def work(session: Session, member: Member) -> tuple[int, list[tuple[int, str]]]:
             ids = [provider.id for provider in member.providers]
@@ -102,7 +102,7 @@ class Listings:
 
     async def show(self, user_id: int, chat_id: int, opportunity_id: int) -> None:
         """One listing's main fields and a button per thing to change."""
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
 
         def work(session: Session, member: Member) -> tuple[str, str]:
             listing = editable(session, member, opportunity_id)
@@ -156,7 +156,7 @@ class Listings:
             return listing.title, display(listing, spec.attribute)
 
         title, current = await self.kit.as_member(user_id, work)
-        self.kit.steps.set(
+        await self.kit.steps.set(
             user_id, Step(StepKind.VALUE, {"listing": opportunity_id, "field": name})
         )
         text = say(
@@ -178,7 +178,7 @@ class Listings:
         try:
             await self.propose(user_id, chat_id, int(step.data["listing"]), {name: text.strip()})
         except ChangeRefused as refused:
-            self.kit.steps.set(user_id, step)  # still waiting for a good value
+            await self.kit.steps.set(user_id, step)  # still waiting for a good value
             problems = field_problems(refused.problems)
             example = FIELDS[name].example
             await self.kit.send(
@@ -200,11 +200,13 @@ class Listings:
 
         preview = await self.kit.as_member(user_id, work)
         if not preview.changes:
-            self.kit.steps.clear(user_id)
+            await self.kit.steps.clear(user_id)
             await self.kit.send(chat_id, say("edit_no_change", title=preview.title))
             return
         data = {"what": Previewed.EDIT, "listing": opportunity_id, "cells": cells}
-        self.kit.steps.set(user_id, Step(StepKind.CONFIRM, data | {"version": preview.version}))
+        await self.kit.steps.set(
+            user_id, Step(StepKind.CONFIRM, data | {"version": preview.version})
+        )
         await self.kit.send(
             chat_id, preview_text(preview.title, preview.changes), confirm_buttons()
         )

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from bot.gateway.community.common import CommunityContext, field_problems, payload
 from bot.gateway.community.constants import Previewed, StepKind, Verb
 from bot.gateway.community.mylistings import choice_buttons, confirm_buttons
-from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
+from bot.gateway.shared.steps import Step
 from bot.gateway.texts import say
 from knowledge.community import AccessError
 from knowledge.editing.fields import FIELDS, check_together, diff, parse_fields
@@ -38,7 +38,7 @@ class NewListing:
 
     async def start(self, user_id: int, chat_id: int) -> None:
         """Ask which provider first when the member has several."""
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
         providers = await self.kit.as_member(
             user_id, lambda _session, member: [(p.id, p.name) for p in member.providers]
         )
@@ -71,7 +71,7 @@ class NewListing:
         step = Step(
             StepKind.NEW, {"provider": provider_id, "provider_name": name, "cells": {}, "at": 0}
         )
-        self.kit.steps.set(user_id, step)
+        await self.kit.steps.set(user_id, step)
         await self.ask(chat_id, step)
 
     async def ask(self, chat_id: int, step: Step) -> None:
@@ -105,7 +105,7 @@ class NewListing:
         values, problems = parse_fields(cells)
         problems += check_together(None, values, self.kit.today())
         if problems:
-            self.kit.steps.set(user_id, step)
+            await self.kit.steps.set(user_id, step)
             example = FIELDS[name].example
             await self.kit.send(
                 chat_id,
@@ -116,14 +116,14 @@ class NewListing:
         step.data["cells"] = cells
         step.data["at"] = int(step.data["at"]) + 1
         if step.data["at"] < len(ASKED):
-            self.kit.steps.set(user_id, step)
+            await self.kit.steps.set(user_id, step)
             await self.ask(chat_id, step)
             return
         confirm = Step(
             StepKind.CONFIRM,
             {"what": Previewed.NEW, "provider": step.data["provider"], "cells": cells},
         )
-        self.kit.steps.set(user_id, confirm)
+        await self.kit.steps.set(user_id, confirm)
         text = say("new_preview", provider=step.data["provider_name"], lines=_lines(values, cells))
         await self.kit.send(chat_id, text, confirm_buttons())
 

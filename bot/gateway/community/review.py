@@ -14,8 +14,8 @@ from bot.gateway.community.common import (
 )
 from bot.gateway.community.constants import StepKind, Verb
 from bot.gateway.community.nudges import tell_decisions
-from bot.gateway.community.steps import Step
 from bot.gateway.messages import Button
+from bot.gateway.shared.steps import Step
 from bot.gateway.texts import say
 from knowledge.community import AccessError
 from knowledge.editing.member_edits import ChangeRefused
@@ -49,7 +49,7 @@ class Review:
 
     async def show(self, user_id: int, chat_id: int, after: int | None = None) -> None:
         """The oldest waiting request (or the one after `after`, for Next)."""
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
 
         def work(session: Session, member: Member) -> tuple[int, str] | None:
             reviewer_for(member)
@@ -104,7 +104,7 @@ class Review:
                 raise AccessError(say("review_gone", number=request_id))
 
         await self.kit.as_member(user_id, work)
-        self.kit.steps.set(user_id, Step(StepKind.REASON, {"request": request_id}))
+        await self.kit.steps.set(user_id, Step(StepKind.REASON, {"request": request_id}))
         await self.kit.send(chat_id, say("review_ask_reason", number=request_id))
 
     async def reason(self, user_id: int, chat_id: int, step: Step, text: str) -> None:
@@ -117,7 +117,7 @@ class Review:
         def work(session: Session, member: Member) -> None:
             reject_request(session, request_id, reviewer_for(member), text)
 
-        self.kit.steps.clear(user_id)
+        await self.kit.steps.clear(user_id)
         await self.kit.as_member(user_id, work)
         await self.kit.send(chat_id, say("review_rejected", number=request_id))
         await tell_decisions(self.kit.gateway)

@@ -4,10 +4,11 @@ authentications per client address."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,11 @@ def test_guessed_tokens_are_throttled_by_address_and_other_callers_are_unaffecte
     assert answers == [200, 200, 200, 429]  # its own full bucket: the guesses spent none of it
 
 
+def run(step: Coroutine[Any, Any, None]) -> None:
+    """One step of the buckets (async, as Redis's are), run to its end."""
+    asyncio.run(step)
+
+
 class Clock:
     """A clock the test moves."""
 
@@ -191,33 +197,33 @@ def test_a_bucket_refills_evenly_and_never_beyond_its_size() -> None:
     clock = Clock()
     buckets = TokenBuckets(60, clock)  # one a second, bursts of 60
     for _ in range(60):
-        buckets.take("a")
+        run(buckets.take("a"))
     with pytest.raises(ApiError) as refused:
-        buckets.take("a")
+        run(buckets.take("a"))
     assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "1"
     clock.now += 1.0
-    buckets.take("a")
+    run(buckets.take("a"))
     with pytest.raises(ApiError):
-        buckets.take("a")
+        run(buckets.take("a"))
     clock.now += 3600  # an hour idle refills to 60, not 3600
     for _ in range(60):
-        buckets.take("a")
+        run(buckets.take("a"))
     with pytest.raises(ApiError):
-        buckets.take("a")
+        run(buckets.take("a"))
 
 
 def test_an_address_is_refused_after_its_failures_until_one_more_try_refills() -> None:
     clock = Clock()
-    failures = FailedAuthentications(6, clock)  # one try back every 10 s
+    failures = FailedAuthentications(TokenBuckets(6, clock))  # one try back every 10 s
     for _ in range(6):
-        failures.check("192.0.2.7")  # checking spends nothing
-        failures.failed("192.0.2.7")
+        run(failures.check("192.0.2.7"))  # checking spends nothing
+        run(failures.failed("192.0.2.7"))
     with pytest.raises(ApiError) as refused:
-        failures.check("192.0.2.7")
+        run(failures.check("192.0.2.7"))
     assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "10"
-    failures.check("192.0.2.8")  # another address
+    run(failures.check("192.0.2.8"))  # another address
     clock.now += 10
-    failures.check("192.0.2.7")
+    run(failures.check("192.0.2.7"))
 
 
 def test_a_flood_of_new_keys_does_not_rebuild_the_buckets_on_every_request(
@@ -233,8 +239,12 @@ def test_a_flood_of_new_keys_does_not_rebuild_the_buckets_on_every_request(
         sweep(now)
 
     monkeypatch.setattr(buckets, "_forget_full", counted)
-    for number in range(40_000):  # none refills within the minute: every bucket is kept
-        buckets.take(f"token-{number}")
+
+    async def flood() -> None:
+        for number in range(40_000):  # none refills within the minute: every bucket is kept
+            await buckets.take(f"token-{number}")
+
+    run(flood())
     assert len(buckets._buckets) == 40_000
     assert len(sweeps) <= 3  # when the count doubles (10,001, 20,003, …), not on each request
 
@@ -242,10 +252,14 @@ def test_a_flood_of_new_keys_does_not_rebuild_the_buckets_on_every_request(
 def test_buckets_that_refilled_are_forgotten_to_bound_memory() -> None:
     clock = Clock()
     buckets = TokenBuckets(60, clock)
-    for number in range(10_001):
-        buckets.take(f"token-{number}")
+
+    async def flood() -> None:
+        for number in range(10_001):
+            await buckets.take(f"token-{number}")
+
+    run(flood())
     clock.now += 120
-    buckets.take("one more")
+    run(buckets.take("one more"))
     assert len(buckets._buckets) <= 2
 
 

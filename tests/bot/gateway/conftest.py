@@ -1,20 +1,28 @@
-"""Gateway tests: a throwaway database, settings, a scripted assistant, a recording outlet."""
+"""Gateway tests: a throwaway database, settings, a scripted assistant, a recording outlet, and
+the shared state of two gateways (in memory, and on Redis)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from redis import Redis as SyncRedis
+from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
 from bot.gateway.rasa import RasaUnavailable
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.shared import SharedState, memory_state, redis_state
+from bot.gateway.shared.connection import redis_client
+from bot.gateway.shared.updates import LeaseBoard, MemoryPollingLease
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.handoffs import open_handoff
 from knowledge.learners import get_or_create_learner
@@ -120,3 +128,73 @@ def recorded(gateway: Gateway) -> RecordingOutlet:
     """The gateway's Telegram outlet, as the recording one the fixture set."""
     assert isinstance(gateway.telegram, RecordingOutlet)
     return gateway.telegram
+
+
+REDIS_URL = "redis://127.0.0.1:6379/13"  # the gateway tests' database on the machine's Redis
+T = TypeVar("T")
+
+
+@dataclass
+class Backend:
+    """Where two "gateways" of a test keep what they share: one process's memory (the same
+    objects), or one Redis (each gateway its own connections), under a prefix of the test's own."""
+
+    kind: str
+    prefix: str
+    clients: list[Redis] = field(default_factory=list)
+    _memory: SharedState | None = None
+    _board: LeaseBoard = field(default_factory=LeaseBoard)
+
+    @property
+    def redis(self) -> bool:
+        return self.kind == "redis"
+
+    def client(self) -> Redis:
+        """A Redis client of its own, as another gateway process has (closed by `run`)."""
+        client = redis_client(REDIS_URL)
+        self.clients.append(client)
+        return client
+
+    def gateway(self) -> SharedState:
+        """One more gateway's shared state: its own Redis connections, or this process's
+        memory (one lease board, each gateway its own lease handle)."""
+        if self.redis:
+            return redis_state(self.client(), self.prefix)
+        if self._memory is None:
+            self._memory = memory_state()
+        return replace(self._memory, lease=MemoryPollingLease(self._board))
+
+    def run(self, scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run an async scenario, closing the Redis clients it made before the loop ends."""
+
+        async def closing() -> T:
+            try:
+                return await scenario()
+            finally:
+                for client in self.clients:
+                    await client.aclose()
+                self.clients.clear()
+
+        return asyncio.run(closing())
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each test twice: in memory and on the machine's Redis (db 13)."""
+    yield from _backend(str(request.param))
+
+
+@pytest.fixture
+def on_redis() -> Iterator[Backend]:
+    """For what only Redis can show (a gateway dying, keys expiring in Redis)."""
+    yield from _backend("redis")
+
+
+def _backend(kind: str) -> Iterator[Backend]:
+    """A backend under a prefix of its own; with Redis, its keys are deleted after the test."""
+    made = Backend(kind, f"wftest-{uuid.uuid4().hex[:12]}")
+    yield made
+    if made.redis:
+        with SyncRedis.from_url(REDIS_URL) as client:
+            for key in client.scan_iter(match=f"{made.prefix}:*", count=1000):
+                client.delete(key)

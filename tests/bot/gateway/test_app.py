@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.gateway.texts import say
 from knowledge.db import make_engine
@@ -208,3 +214,176 @@ def test_json_nested_too_deeply_gets_a_400_not_a_crash(gateway: Running) -> None
         f"{gateway.url}/api/web/messages", json={"session": "d" * 20, "text": "hi"}, timeout=30
     )
     assert alive.status_code == 200
+
+
+# Operations (bot/observability): /metrics, /ready and the request id, on the gateway as it runs.
+
+
+def scraped(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The gateway's /metrics page: each sample's value by name and labels."""
+    page = requests.get(f"{url}/metrics", timeout=5)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(page.text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_count_a_widget_message_its_reply_time_and_rasa_being_down(
+    gateway: Running,
+) -> None:
+    web, down = (("channel", "web"),), (("kind", "rasa_unavailable"),)
+    before = scraped(gateway.url)
+    body = {"session": "metricsmetricsmetrics", "text": "hello"}
+    assert requests.post(f"{gateway.url}/api/web/messages", json=body, timeout=30).ok
+    after = scraped(gateway.url)
+    for name, labels in [
+        ("wayfinder_messages_total", web),
+        ("wayfinder_reply_seconds_count", web),
+        ("wayfinder_errors_total", down),
+    ]:
+        assert after[(name, labels)] == before.get((name, labels), 0) + 1, name
+    assert after[("wayfinder_http_requests_total", (("area", "web"), ("status", "2xx")))] >= 1
+    assert after[("wayfinder_handoffs_open", ())] == 0  # read from the database
+    assert after[("wayfinder_reminders_due", ())] == 0
+    assert ("process_resident_memory_bytes", ()) in after
+
+
+def test_ready_is_503_naming_rasa_while_rasa_is_down_and_health_stays_200(
+    gateway: Running,
+) -> None:
+    ready = requests.get(f"{gateway.url}/ready", timeout=10)
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert set(checks) == {"database", "rasa"}  # no Redis set
+    assert checks["database"]["ok"] and not checks["rasa"]["ok"]
+    assert checks["rasa"]["error"] == "ConnectError"
+    assert requests.get(f"{gateway.url}/health", timeout=5).status_code == 200
+
+
+def test_every_response_carries_a_request_id_the_load_balancers_when_it_looks_like_one(
+    gateway: Running,
+) -> None:
+    given = requests.get(f"{gateway.url}/health", headers={"X-Request-ID": "lb-123.a"}, timeout=5)
+    assert given.headers["X-Request-ID"] == "lb-123.a"
+    made = requests.get(f"{gateway.url}/nowhere", headers={"X-Request-ID": "a b"}, timeout=5)
+    assert made.status_code == 404 and re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
+    other = requests.get(f"{gateway.url}/nowhere", timeout=5).headers["X-Request-ID"]
+    assert other != made.headers["X-Request-ID"]
+
+
+@dataclass
+class FakeRasa:
+    """Rasa's / and REST webhook on a free port; keeps each message body it was sent."""
+
+    url: str
+    bodies: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def rasa() -> Iterator[FakeRasa]:
+    bodies: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._send(b"Hello from Rasa: 3.6.21")
+
+        def do_POST(self) -> None:
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self._send(json.dumps([{"recipient_id": "x", "text": "Hi there"}]).encode())
+
+        def _send(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield FakeRasa(f"http://127.0.0.1:{server.server_address[1]}", bodies)
+    server.shutdown()
+    server.server_close()
+
+
+@contextmanager
+def running(work: Path, **env: str) -> Iterator[str]:
+    """`python -m bot.gateway` without Telegram, JSON logs to work/gateway.log: its URL."""
+    port = free_port()
+    database = f"sqlite:///{work / 'gateway.db'}"
+    engine = make_engine(database)
+    upgrade(engine)
+    engine.dispose()
+    settings = {
+        **os.environ,
+        "WAYFINDER_DATABASE_URL": database,
+        "WAYFINDER_GATEWAY_PORT": str(port),
+        "WAYFINDER_PSEUDONYM_KEY": "p" * 40,
+        "WAYFINDER_LOG_FORMAT": "json",
+        "TELEGRAM_BOT_TOKEN": "",
+        **env,
+    }
+    with (work / "gateway.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.gateway"], cwd=ROOT, env=settings, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(f"{url}/health", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail((work / "gateway.log").read_text()[-3000:])
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_ready_when_database_rasa_and_redis_answer_and_one_request_id_throughout(
+    tmp_path: Path, rasa: FakeRasa
+) -> None:
+    redis = {  # db 13 and a prefix of this test's own: other tests share the machine's Redis
+        "WAYFINDER_REDIS_URL": "redis://127.0.0.1:6379/13",
+        "WAYFINDER_REDIS_PREFIX": f"test-ready-{os.getpid()}",
+    }
+    with running(tmp_path, WAYFINDER_RASA_URL=rasa.url, **redis) as url:
+        ready = requests.get(f"{url}/ready", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert {name for name, check in ready.json()["checks"].items() if check["ok"]} == {
+            "database",
+            "rasa",
+            "redis",
+        }
+        body = {"session": "requestidrequestid00", "text": "hello"}
+        headers = {"X-Request-ID": "lb-7f3a9"}
+        answer = requests.post(f"{url}/api/web/messages", json=body, headers=headers, timeout=30)
+        assert answer.json()["messages"][0]["text"] == "Hi there"
+        assert answer.headers["X-Request-ID"] == "lb-7f3a9"
+    assert rasa.bodies[-1]["metadata"]["request_id"] == "lb-7f3a9"  # on to the actions
+    lines = [json.loads(line) for line in (tmp_path / "gateway.log").read_text().splitlines()
+             if line.startswith("{")]  # fmt: skip
+    answered = [line for line in lines if "web message answered" in line["message"]]
+    assert [line["request_id"] for line in answered] == ["lb-7f3a9"]
+    assert answered[0]["service"] == "gateway" and answered[0]["logger"] == "bot.gateway.timings"
+
+
+def test_ready_is_503_naming_the_database_when_its_url_points_nowhere(
+    tmp_path: Path, rasa: FakeRasa
+) -> None:
+    nowhere = f"postgresql+psycopg://root@127.0.0.1:{free_port()}/nowhere"
+    with running(tmp_path, WAYFINDER_RASA_URL=rasa.url, WAYFINDER_DATABASE_URL=nowhere) as url:
+        ready = requests.get(f"{url}/ready", timeout=10)
+        assert ready.status_code == 503
+        checks = ready.json()["checks"]
+        assert not checks["database"]["ok"] and checks["database"]["error"] == "OperationalError"
+        assert checks["rasa"]["ok"]
+        assert "wayfinder_handoffs_open" not in requests.get(f"{url}/metrics", timeout=10).text

@@ -5,6 +5,7 @@ times out, retries or restarts in between."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +23,7 @@ from bot.gateway.outbox import DeliveryBusy
 from bot.gateway.settings import GatewaySettings
 from knowledge.learners import RETRY_AFTER, forget_learner, get_or_create_learner
 from knowledge.models import ChannelAddress, DeliveryReceipt, OutboxMessage, utcnow
-from tests.bot.gateway.conftest import RecordingOutlet, ScriptedRasa, recorded
+from tests.bot.gateway.conftest import Backend, RecordingOutlet, ScriptedRasa, recorded
 
 SET = [
     BotMessage("⏰ Reminder: Robotics club"),
@@ -91,14 +92,14 @@ def test_long_polls_dropped_early_leave_no_waiters_behind(gateway: Gateway) -> N
                 for _ in range(1000)
             ]
             await asyncio.sleep(0)  # each reads the (empty) outbox and starts waiting
-            sizes.append(len(gateway.outbox._waiters))
+            sizes.append(len(gateway.outbox.wakes))
             for poll in polls:  # the widget closed, the tab navigated away, the attacker moved on
                 poll.cancel()
             await asyncio.gather(*polls, return_exceptions=True)
         return sizes
 
     assert asyncio.run(scenario()) == [1000] * 20  # only the polls open at the time are held
-    assert gateway.outbox._waiters == {}
+    assert len(gateway.outbox.wakes) == 0
 
 
 def test_a_session_polled_twice_is_woken_after_one_of_its_polls_is_dropped(
@@ -113,14 +114,15 @@ def test_a_session_polled_twice_is_woken_after_one_of_its_polls_is_dropped(
         await asyncio.sleep(0.2)
         first.cancel()  # the widget in one tab closed
         await asyncio.gather(first, return_exceptions=True)
-        assert list(gateway.outbox._waiters) == [web]  # the other tab still waits on it
+        wake = gateway.outbox.wakes.listening(f"outbox:{web}")
+        assert len(gateway.outbox.wakes) == 1 and wake is not None  # the other tab still waits
         await gateway.outbox.deliver(web, [BotMessage("A navigator replied")])
-        assert gateway.outbox._waiters[web].event.is_set()
+        assert wake.event.is_set()
         found = await asyncio.wait_for(second, timeout=10)
         return [item.message["text"] for item in found]
 
     assert asyncio.run(scenario()) == ["A navigator replied"]
-    assert gateway.outbox._waiters == {}
+    assert len(gateway.outbox.wakes) == 0
 
 
 @dataclass
@@ -280,3 +282,26 @@ def test_forget_me_erases_the_receipts(gateway: Gateway, sessions: sessionmaker[
         assert forget_learner(session, sender)
     with sessions() as session:
         assert session.scalars(select(DeliveryReceipt)).all() == []
+
+
+def test_a_long_poll_on_one_gateway_wakes_for_a_message_queued_on_another(
+    backend: Backend, settings: GatewaySettings, sessions: sessionmaker[Session], rasa: ScriptedRasa
+) -> None:
+    """With Redis the other gateway's poll re-reads the database only every 5 s: waking within
+    a fraction of a second is the pub/sub's doing."""
+    web = records.pseudonym(settings.pseudonym_key, "web", "w" * 20)
+    with sessions.begin() as session:
+        records.remember_address(session, web, "web", "w" * 20)
+
+    async def scenario() -> tuple[list[str], float]:
+        a = Gateway(settings, sessions, rasa, backend.gateway())  # type: ignore[arg-type]
+        b = Gateway(settings, sessions, rasa, backend.gateway())  # type: ignore[arg-type]
+        polling = asyncio.create_task(b.outbox.wait(web, 0, timeout_s=20))
+        await asyncio.sleep(0.3)  # B's poll found nothing and waits
+        queued = time.perf_counter()
+        assert await a.outbox.deliver(web, [BotMessage("⏰ Reminder: Robotics club")])
+        found = await asyncio.wait_for(polling, timeout=10)
+        return [item.message["text"] for item in found], time.perf_counter() - queued
+
+    texts, took = backend.run(scenario)
+    assert texts == ["⏰ Reminder: Robotics club"] and took < 0.5

@@ -54,3 +54,26 @@ def test_the_privacy_notices_retention_is_checked_as_the_worker_checks_it(days: 
     env = {"WAYFINDER_PSEUDONYM_KEY": "p" * 40, "WAYFINDER_RETENTION_DAYS": days}
     with pytest.raises(SettingsError, match="WAYFINDER_RETENTION_DAYS"):
         GatewaySettings.from_env(env)
+
+
+def test_redis_is_off_unless_its_url_is_set_and_then_must_be_a_redis_url(tmp_path: Path) -> None:
+    env = {"WAYFINDER_PSEUDONYM_KEY": "k" * 40}
+    assert GatewaySettings.from_env(env, key_file=tmp_path / "key").redis_url is None
+    env["WAYFINDER_REDIS_URL"] = "redis://127.0.0.1:6379/13"
+    chosen = GatewaySettings.from_env(env, key_file=tmp_path / "key")
+    assert chosen.redis_url == "redis://127.0.0.1:6379/13"
+    env["WAYFINDER_REDIS_URL"] = "127.0.0.1:6379"
+    with pytest.raises(SettingsError, match="WAYFINDER_REDIS_URL must be a redis://"):
+        GatewaySettings.from_env(env, key_file=tmp_path / "key")
+
+
+def test_the_redis_prefix_defaults_to_wayfinder_and_refuses_odd_characters(
+    tmp_path: Path,
+) -> None:
+    env = {"WAYFINDER_PSEUDONYM_KEY": "k" * 40}
+    assert GatewaySettings.from_env(env, key_file=tmp_path / "key").redis_prefix == "wayfinder"
+    env["WAYFINDER_REDIS_PREFIX"] = "city-2"
+    assert GatewaySettings.from_env(env, key_file=tmp_path / "key").redis_prefix == "city-2"
+    env["WAYFINDER_REDIS_PREFIX"] = "city:*"
+    with pytest.raises(SettingsError, match="WAYFINDER_REDIS_PREFIX"):
+        GatewaySettings.from_env(env, key_file=tmp_path / "key")

@@ -1,16 +1,13 @@
-"""Telegram rendering: escaped HTML with links, splitting at the limit, keyboards, long payloads."""
+"""Telegram rendering: escaped HTML with links, splitting at the limit, keyboards, long payloads
+(the stash itself: shared/test_stash.py)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.gateway.messages import Button
-from bot.gateway.telegram_format import (
-    CALLBACK_LIMIT,
-    MESSAGE_LIMIT,
-    PayloadStash,
-    keyboard,
-    split,
-    to_html,
-)
+from bot.gateway.shared.stash import MemoryPayloadStash
+from bot.gateway.telegram_format import CALLBACK_LIMIT, MESSAGE_LIMIT, keyboard, split, to_html
 
 
 def test_text_is_escaped_and_web_addresses_become_links() -> None:
@@ -34,24 +31,21 @@ def test_long_text_is_split_at_line_or_word_boundaries_within_the_limit() -> Non
 
 
 def test_short_buttons_share_rows_and_long_ones_get_a_row_each() -> None:
-    stash = PayloadStash()
+    stash = MemoryPayloadStash()
     short = [Button(str(n), f'/pick{{"n": {n}}}') for n in range(1, 6)]
-    rows = keyboard(short, stash)
+    rows = asyncio.run(keyboard(short, stash))
     assert rows is not None and [len(row) for row in rows.inline_keyboard] == [3, 2]
     long = [Button("Saturday Code Club at the library", "/a"), Button("Show more", "/b")]
-    rows = keyboard(long, stash)
+    rows = asyncio.run(keyboard(long, stash))
     assert rows is not None and [len(row) for row in rows.inline_keyboard] == [1, 1]
-    assert keyboard([], stash) is None
+    assert asyncio.run(keyboard([], stash)) is None
 
 
-def test_payloads_over_64_bytes_travel_as_a_key_and_come_back() -> None:
-    stash = PayloadStash(size=2)
-    short = '/opportunity_details{"ordinal": "2"}'
-    assert stash.data_for(short) == short and stash.payload_for(short) == short
+def test_a_long_payload_travels_as_a_key_that_fits_the_callback_data() -> None:
+    stash = MemoryPayloadStash()
     long = '/share_location{"latitude": 41.499320, "longitude": -81.694361, "x": "padding"}'
-    key = stash.data_for(long)
-    assert len(key.encode()) <= CALLBACK_LIMIT and key != long
-    assert stash.payload_for(key) == long
-    stash.data_for(long + "1")
-    stash.data_for(long + "2")  # the oldest is dropped
-    assert stash.payload_for(key) is None
+    rows = asyncio.run(keyboard([Button("Here", long)], stash))
+    assert rows is not None
+    data = rows.inline_keyboard[0][0].callback_data
+    assert isinstance(data, str) and len(data.encode()) <= CALLBACK_LIMIT
+    assert asyncio.run(stash.payload_for(data)) == long

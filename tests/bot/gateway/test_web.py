@@ -144,10 +144,10 @@ def test_long_polls_dropped_over_http_leave_no_waiters_behind(
             head = f"GET /api/web/events?after=0 HTTP/1.1\r\nX-Wayfinder-Session: {session}\r\n"
             poll.sendall(f"{head}\r\n".encode())
             polls.append(poll)
-        eventually(lambda: len(gateway.outbox._waiters) >= 500, "the polls did not start waiting")
+        eventually(lambda: len(gateway.outbox.wakes) >= 500, "the polls did not start waiting")
         for poll in polls:  # the widget closed, the tab navigated away, the attacker moved on
             poll.close()
-        eventually(lambda: not gateway.outbox._waiters, "dropped polls were kept waiting")
+        eventually(lambda: len(gateway.outbox.wakes) == 0, "dropped polls were kept waiting")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import app
 from bot.gateway.community import send_nudges
-from bot.gateway.community.steps import Step, Steps
 from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
@@ -136,16 +135,6 @@ def test_the_interval_and_freshness_days_come_from_the_environment(tmp_path: Pat
         GatewaySettings.from_env(
             env | {"WAYFINDER_NUDGE_INTERVAL_S": "hourly"}, key_file=tmp_path / "key"
         )
-
-
-def test_a_step_is_forgotten_after_its_time_out() -> None:
-    now = [0.0]
-    steps = Steps(timeout_s=60, clock=lambda: now[0])
-    steps.set(1, Step("value"))
-    now[0] = 59
-    assert steps.get(1) is not None
-    now[0] = 121
-    assert steps.get(1) is None and steps.take(1) is None
 
 
 def test_the_housekeeping_loop_runs_the_jobs_once_per_interval(

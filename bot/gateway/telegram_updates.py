@@ -1,0 +1,164 @@
+"""How Telegram's updates reach the handlers when several gateways serve one bot: each update
+handled once (bot.gateway.shared.updates), one chat's updates in the order they arrived, and
+getUpdates called by the one gateway holding the polling lease.
+
+Polling: a gateway polls only while it holds the lease, renewed every third of its length; the
+others wait and take over within LEASE_S when it stops renewing (it died). Webhook: every gateway
+behind the load balancer takes updates; each is handled before Telegram gets its answer, so an
+update whose gateway died on the way is sent again by Telegram, and one still in hand elsewhere is
+answered 503 (Telegram retries it later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from redis.exceptions import RedisError
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, BaseUpdateProcessor
+
+from bot.gateway.shared.locks import MemoryChatLocks
+from bot.gateway.shared.updates import Claim, PollingLease, SeenUpdates
+
+logger = logging.getLogger(__name__)
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class OnceInOrder(BaseUpdateProcessor):
+    """Updates side by side across chats, one at a time per chat in arrival order, each once.
+
+    The chat's place is taken before anything is awaited (python-telegram-bot starts update tasks
+    in arrival order), so a chat's messages stay in order however long a lookup takes.
+    """
+
+    def __init__(self, seen: SeenUpdates, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.seen = seen
+        self._order = MemoryChatLocks()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle a polled (or queued) update."""
+        await self.handle(update, coroutine)
+
+    async def handle(self, update: object, coroutine: Awaitable[Any]) -> Claim:
+        """Run `coroutine` (the update's handlers) unless the update was handled or is in hand
+        elsewhere; what its delivery found. Without Redis it is handled anyway: better twice than
+        never."""
+        if not isinstance(update, Update):
+            await coroutine
+            return Claim.NEW
+        async with self._order.hold(_order_key(update)):
+            ran = False
+            try:
+                async with self.seen.handling(update.update_id) as claim:
+                    if claim is Claim.NEW:
+                        ran = True
+                        await coroutine
+            except (RedisError, OSError) as error:
+                if ran:  # handled; only marking it so failed
+                    logger.warning("update %s handled but not marked: %s", update.update_id, error)
+                    return Claim.NEW
+                logger.warning(
+                    "Redis unavailable, update %s handled unchecked: %s", update.update_id, error
+                )
+                await coroutine
+                return Claim.NEW
+            if not ran:
+                logger.info("update %s dropped: %s", update.update_id, claim.value)
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()
+            return claim
+
+    async def initialize(self) -> None:
+        """Nothing to open: the shared state belongs to the gateway."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+
+def _order_key(update: Update) -> str:
+    """Updates of one chat (or one user outside chats) queue behind each other."""
+    if update.effective_chat is not None:
+        return f"chat:{update.effective_chat.id}"
+    if update.effective_user is not None:
+        return f"user:{update.effective_user.id}"
+    return f"update:{update.update_id}"
+
+
+async def handle_pushed(application: AnyApplication, update: Update) -> Claim:
+    """An update from the webhook, handled now (not queued): what its delivery found."""
+    processor = application.update_processor
+    if isinstance(processor, OnceInOrder):
+        return await processor.handle(update, application.process_update(update))
+    await application.process_update(update)
+    return Claim.NEW
+
+
+class LeasedPolling:
+    """getUpdates from this gateway while it holds the polling lease, and not otherwise."""
+
+    def __init__(self, application: AnyApplication, lease: PollingLease) -> None:
+        self.application = application
+        self.lease = lease
+        self.polling = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin contending for the lease (in the background)."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop polling and give the lease up, so another gateway takes over at once."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        """Hold or wait for the lease, polling while held."""
+        try:
+            while True:
+                await self._round()
+                await asyncio.sleep(self.lease.lease_s / 3)
+        finally:
+            await self._stop_polling()
+            with contextlib.suppress(RedisError, OSError):
+                await self.lease.let_go()
+
+    async def _round(self) -> None:
+        """Renew (or take) the lease; start or stop polling to match. With Redis away nobody can
+        take the lease, so a poller goes on polling and a waiter goes on waiting."""
+        try:
+            held = await self.lease.hold()
+        except (RedisError, OSError) as error:
+            logger.warning("could not reach Redis for the polling lease: %s", error)
+            return
+        if held and not self.polling:
+            try:
+                await self.application.bot.delete_webhook()
+                assert self.application.updater is not None
+                await self.application.updater.start_polling(drop_pending_updates=False)
+            except TelegramError as error:  # Telegram away: try again next round
+                logger.warning("could not start polling Telegram: %s", error)
+                with contextlib.suppress(RedisError, OSError):
+                    await self.lease.let_go()
+                return
+            self.polling = True
+            logger.info("Telegram: long polling as @%s", self.application.bot.username)
+        elif not held and self.polling:
+            await self._stop_polling()
+            logger.warning("Telegram: the polling lease went to another gateway; not polling")
+
+    async def _stop_polling(self) -> None:
+        """Stop getUpdates if running."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        self.polling = False

@@ -1,0 +1,186 @@
+"""Telegram updates when several gateways serve one bot: an update delivered to two gateways is
+answered once, a chat's updates keep their order however long the checks take, and one gateway
+polls while another waits to take over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Update
+
+from bot.gateway.core import Gateway
+from bot.gateway.settings import GatewaySettings
+from bot.gateway.shared.updates import Claim, LeaseBoard, MemoryPollingLease, MemorySeenUpdates
+from bot.gateway.telegram_bot import build_application
+from bot.gateway.telegram_updates import LeasedPolling, OnceInOrder, handle_pushed
+from tests.bot.gateway.conftest import Backend, RecordingOutlet, ScriptedRasa
+from tests.fakes.telegram_api import FakeBotApi
+
+CHAT = 4242
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+def test_an_update_pushed_to_two_gateways_is_answered_once(
+    backend: Backend,
+    settings: GatewaySettings,
+    sessions: sessionmaker[Session],
+    rasa: ScriptedRasa,
+    fake: FakeBotApi,
+) -> None:
+    root = fake.base_url.removesuffix("/bot")
+    with_bot = replace(settings, telegram_token="123456:TEST", telegram_api_url=root)
+    raw = fake.push_text(CHAT, "hi")
+
+    async def scenario() -> list[Claim]:
+        applications = []
+        for _ in range(2):  # two gateways behind the load balancer, one bot
+            gateway = Gateway(with_bot, sessions, rasa, backend.gateway())  # type: ignore[arg-type]
+            applications.append(build_application(gateway, updater=False))
+        for application in applications:
+            await application.initialize()
+        try:
+            both = [  # Telegram retried the webhook: the same update reaches both at once
+                handle_pushed(application, Update.de_json(raw, application.bot))
+                for application in applications
+            ]
+            found = list(await asyncio.gather(*both))
+            again = applications[1]
+            found.append(await handle_pushed(again, Update.de_json(raw, again.bot)))
+            return found
+        finally:
+            for application in applications:
+                await application.shutdown()
+
+    found = backend.run(scenario)
+    assert sorted(claim.value for claim in found[:2]) == ["busy", "new"]
+    assert found[2] is Claim.DONE  # delivered once more after it was answered
+    assert [call[1] for call in rasa.calls] == ["hi"]
+    assert len(fake.calls("sendMessage")) == 1
+
+
+class SlowerForEarlier(MemorySeenUpdates):
+    """Claims that take longer for earlier updates: without the chat's order kept, later ones
+    would overtake them."""
+
+    async def _claim(self, update_id: int) -> Claim:
+        await asyncio.sleep((10 - update_id) * 0.005)
+        return await super()._claim(update_id)
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    raw = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "text": f"message {update_id}",
+        },
+    }
+    update = Update.de_json(raw, None)
+    assert update is not None
+    return update
+
+
+def test_a_chats_updates_are_handled_in_arrival_order_however_long_the_checks_take() -> None:
+    async def scenario() -> tuple[list[int], list[int]]:
+        processor = OnceInOrder(SlowerForEarlier(), 256)
+        handled: dict[int, list[int]] = {CHAT: [], 99: []}
+
+        async def handle(update: Update) -> None:
+            assert update.effective_chat is not None
+            handled[update.effective_chat.id].append(update.update_id)
+
+        tasks = []
+        for update_id in range(10):  # as python-telegram-bot starts them: a task each, in order
+            update = _update(update_id, CHAT if update_id % 3 else 99)
+            tasks.append(asyncio.create_task(processor.process_update(update, handle(update))))
+        await asyncio.gather(*tasks)
+        return handled[CHAT], handled[99]
+
+    assert asyncio.run(scenario()) == ([1, 2, 4, 5, 7, 8], [0, 3, 6, 9])
+
+
+@dataclass
+class FakeUpdater:
+    """Counts getUpdates loops started and stopped."""
+
+    running: bool = False
+    starts: int = 0
+
+    async def start_polling(self, **_options: Any) -> None:
+        self.running, self.starts = True, self.starts + 1
+
+    async def stop(self) -> None:
+        self.running = False
+
+
+@dataclass
+class FakeBot:
+    username: str = "wayfinder_test_bot"
+
+    async def delete_webhook(self) -> bool:
+        return True
+
+
+@dataclass
+class FakeApplication:
+    """What LeasedPolling uses of an Application."""
+
+    bot: FakeBot = field(default_factory=FakeBot)
+    updater: FakeUpdater = field(default_factory=FakeUpdater)
+
+
+def test_one_of_two_gateways_polls_and_the_other_takes_over_when_it_dies(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> list[tuple[bool, bool]]:
+        first, second = FakeApplication(), FakeApplication()
+        if backend.redis:
+            leases = backend.gateway().lease, backend.gateway().lease
+        else:
+            board = LeaseBoard()
+            leases = MemoryPollingLease(board), MemoryPollingLease(board)
+        for lease in leases:
+            lease.lease_s = 0.6  # renewed every 0.2 s
+        pollers = [
+            LeasedPolling(first, leases[0]),  # type: ignore[arg-type]
+            LeasedPolling(second, leases[1]),  # type: ignore[arg-type]
+        ]
+        pollers[0].start()
+        await asyncio.sleep(0.1)
+        pollers[1].start()
+        states = []
+        await asyncio.sleep(0.7)  # past one lease: the first renewed it
+        states.append((first.updater.running, second.updater.running))
+        # The first gateway is killed: it stops renewing and never lets go.
+        monkeypatch.setattr(pollers[0].lease, "let_go", _never)
+        await pollers[0].stop()
+        states.append((first.updater.running, second.updater.running))
+        await asyncio.sleep(1.0)  # the lease lapses within 0.6 s, the second checks every 0.2 s
+        states.append((first.updater.running, second.updater.running))
+        await pollers[1].stop()  # stopping cleanly lets go at once
+        held_after = await leases[0].hold()
+        states.append((held_after, second.updater.running))
+        return states
+
+    assert backend.run(scenario) == [(True, False), (False, False), (False, True), (True, False)]
+
+
+async def _never() -> None:
+    """A killed gateway's let_go: nothing happens."""
+
+
+def test_a_gateway_without_telegram_gets_memory_state_by_default(gateway: Gateway) -> None:
+    assert isinstance(gateway.telegram, RecordingOutlet)
+    assert gateway.shared.redis is None
