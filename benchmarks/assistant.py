@@ -29,6 +29,7 @@ from benchmarks.cached_directories import DATA_DIR, sqlite_directory
 from benchmarks.load import (
     LoadResult,
     Send,
+    gateway_sender,
     long_conversation,
     rest_sender,
     run_load,
@@ -190,9 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         servers = stack.enter_context(our_bot(f"sqlite:///{demo}", work))
         plain_servers = stack.enter_context(plain_bot(work))
         big_servers = stack.enter_context(our_bot(big, work)) if big else None
-        send = rest_sender(servers.rasa_url)
+        # Our bot gets what the gateway sends with each message; the plain bot has no gateway.
+        send = gateway_sender(servers.rasa_url, f"sqlite:///{demo}")
         plain_send = rest_sender(plain_servers.rasa_url)
-        big_send = rest_sender(big_servers.rasa_url) if big_servers else None
+        big_send = gateway_sender(big_servers.rasa_url, big) if big_servers and big else None
         run_load(send, 2.0, 5.0)  # warm-up: caches, first model calls
         run_load(plain_send, 2.0, 5.0, plain=True)
         if big_send is not None:

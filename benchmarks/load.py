@@ -23,6 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.gateway.core import with_settled_slots
+from bot.gateway.records import kept_chat_language
 
 SEARCHES = (
     "free coding club for my 12 year old near Riverside",
@@ -122,6 +127,30 @@ def rest_sender(url: str, timeout: float = 30.0) -> Send:
             f"{url.rstrip('/')}/webhooks/rest/webhook",
             json={"sender": sender, "message": message},
             timeout=timeout,
+        )
+        return response.ok and isinstance(response.json(), list)
+
+    return send
+
+
+def gateway_sender(url: str, database_url: str, timeout: float = 30.0) -> Send:
+    """rest_sender with the metadata our gateway adds to each message (bot.gateway.core): the
+    profile's chat language is read the way the gateway reads it, and a message that cannot change
+    it says so, as every learner's message through the gateway does."""
+    sessions = sessionmaker(create_engine(database_url))
+    session = threading.local()
+
+    def send(sender: str, message: str) -> bool:
+        if not hasattr(session, "http"):
+            session.http = requests.Session()
+        with sessions() as db:
+            kept = kept_chat_language(db, sender)
+        body: dict[str, object] = {"sender": sender, "message": message}
+        metadata = with_settled_slots(None, kept, message)
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = session.http.post(
+            f"{url.rstrip('/')}/webhooks/rest/webhook", json=body, timeout=timeout
         )
         return response.ok and isinstance(response.json(), list)
 
