@@ -33,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
-from bot.rasa_ext import reply_check_patch, settled_slots
+from bot.rasa_ext import action_connections, reply_check_patch, settled_slots
 
 logger = logging.getLogger(__name__)
 
@@ -170,10 +170,12 @@ class WayfinderTrackerStore(SQLTrackerStore):
 
         The Rasa server builds its tracker store once, at start-up: the moment to install our
         fix for its per-reply schema check (bot.rasa_ext.reply_check_patch) and the skip of
-        slot actions a message cannot change (bot.rasa_ext.settled_slots).
+        slot actions a message cannot change (bot.rasa_ext.settled_slots) and kept-alive
+        connections to the action server (bot.rasa_ext.action_connections).
         """
         reply_check_patch.install()
         settled_slots.install()
+        action_connections.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
