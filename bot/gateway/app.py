@@ -9,8 +9,6 @@ carries the request's X-Request-ID (the load balancer's, else one made here).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import itertools
 import logging
@@ -26,12 +24,11 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.api import API_PREFIX
 from bot.api.errors import sanic_error, unexpected
 from bot.api.routes import api_blueprint
-from bot.gateway.community import run_jobs as community_jobs
 from bot.gateway.core import Gateway
 from bot.gateway.cors import allow_listed_origins
+from bot.gateway.housekeeping import Housekeeping
 from bot.gateway.internal import internal_blueprint
 from bot.gateway.rasa import RasaClient
-from bot.gateway.records import purge_outbox, purge_receipts
 from bot.gateway.settings import WEBHOOK_PATH, GatewaySettings
 from bot.gateway.shared import shared_state
 from bot.gateway.shared.updates import Claim
@@ -54,7 +51,6 @@ from knowledge.city import priced_in
 from knowledge.db import make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
-HOUSEKEEPING_S = 60
 FIRST_GROUP = -1000  # handler group of the request id: before every handler of the bot's
 _names = itertools.count(1)
 
@@ -99,11 +95,12 @@ def make_app(
                 app.ctx.poller.start()
         else:
             logger.info("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off (web only)")
-        app.ctx.housekeeping = asyncio.create_task(_housekeeping(gateway))
+        app.ctx.housekeeping = Housekeeping(gateway)  # on one gateway at a time (a lease)
+        app.ctx.housekeeping.start()
 
     async def stop(app: DefaultSanic) -> None:
         """Stop Telegram and the loop; close connections."""
-        app.ctx.housekeeping.cancel()
+        await app.ctx.housekeeping.stop()  # its lease goes to another gateway
         application = app.ctx.telegram
         if app.ctx.poller is not None:
             await app.ctx.poller.stop()  # the lease goes to another gateway at once
@@ -222,23 +219,3 @@ async def _new_request_id(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     request's when it came in one, else a new one (polled updates each run in a task of their
     own, so the id stays with its update)."""
     ensure_request_id()
-
-
-async def _housekeeping(gateway: Gateway) -> None:
-    """Close idle handoffs and drop old undelivered web messages, every minute; every
-    WAYFINDER_NUDGE_INTERVAL_S, nudge providers about stale listings and tell them decisions."""
-    community_ran = float("-inf")
-    while True:
-        await asyncio.sleep(HOUSEKEEPING_S)
-        with contextlib.suppress(Exception):  # a database hiccup: try again next minute
-            closed = await gateway.handoffs.expire()
-            await gateway.handoffs.post_missed()
-            purged = await gateway.db(purge_outbox)
-            await gateway.db(purge_receipts)  # kept a week, past the reminder worker's retries
-            if closed or purged:
-                logger.info("handoffs timed out: %s; old web messages dropped: %s", closed, purged)
-        now = asyncio.get_running_loop().time()
-        due = now - community_ran >= gateway.settings.nudge_interval_s
-        if due and gateway.telegram is not None:
-            community_ran = now
-            await community_jobs(gateway)  # logs its own failures

@@ -2,10 +2,11 @@
 answers, and the organisers' decisions on members' changes (approved, or rejected with the
 reason), whichever path decided them (chat, CLI or API).
 
-Both jobs run from the gateway's housekeeping loop every WAYFINDER_NUDGE_INTERVAL_S and can be
-called directly. Each message is claimed in the database before it is sent (at most once: a crash
-between the two loses that message rather than repeating it); a decision that could not be sent is
-released again and retried on the next run.
+Both jobs run from the housekeeping (bot.gateway.housekeeping) every WAYFINDER_NUDGE_INTERVAL_S, on
+one gateway at a time, and can be called directly. Each message is claimed in the database before
+it is sent (at most once: a crash between the two loses that message rather than repeating it); a
+decision that could not be sent is released again and retried on the next run. The claim locks no
+row, so two runs at once would both send: the housekeeping's lease keeps them apart.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """What gateways share so that any of them can take any request: per-chat order (locks), rate
 limits (buckets), long button payloads (stash), providers' guided steps, which Telegram updates
-were handled and who polls Telegram (updates), and wake-ups for the widget's long polls (wakes).
+were handled and who polls Telegram (updates), wake-ups for the widget's long polls (wakes), and
+which gateway runs what only one may run at a time (leases: the housekeeping).
 
 Each kind has one interface and two implementations: in this process's memory (no Redis set, as
 `make run` starts one gateway) and in Redis (WAYFINDER_REDIS_URL set, for several gateways behind
@@ -16,6 +17,7 @@ from redis.asyncio import Redis
 from bot.api.auth import Buckets, BucketsFor, memory_buckets
 from bot.gateway.shared.buckets import RedisBuckets
 from bot.gateway.shared.connection import redis_client
+from bot.gateway.shared.leases import LeasesFor, memory_leases, redis_leases
 from bot.gateway.shared.locks import ChatLocks, MemoryChatLocks, RedisChatLocks
 from bot.gateway.shared.stash import MemoryPayloadStash, PayloadStash, RedisPayloadStash
 from bot.gateway.shared.steps import MemorySteps, RedisSteps, Steps
@@ -41,6 +43,7 @@ class SharedState:
     steps: Steps
     updates: SeenUpdates
     lease: PollingLease
+    leases: LeasesFor  # by name: one gateway at a time holds each (PollingLease is one of them)
     wakes: Wakes
     buckets: BucketsFor
     redis: Redis | None = field(default=None, repr=False)
@@ -60,6 +63,7 @@ def memory_state() -> SharedState:
         steps=MemorySteps(),
         updates=MemorySeenUpdates(),
         lease=MemoryPollingLease(),
+        leases=memory_leases,
         wakes=MemoryWakes(),
         buckets=memory_buckets,
     )
@@ -78,6 +82,7 @@ def redis_state(redis: Redis, prefix: str) -> SharedState:
         steps=RedisSteps(redis, prefix),
         updates=RedisSeenUpdates(redis, prefix),
         lease=RedisPollingLease(redis, prefix),
+        leases=redis_leases(redis, prefix),
         wakes=wakes,
         buckets=buckets,
         redis=redis,

@@ -12,17 +12,15 @@ over. Webhook mode needs no lease: any gateway may receive an update."""
 from __future__ import annotations
 
 import enum
-import time
-import uuid
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from bot.gateway.shared.connection import renewing
+from bot.gateway.shared.leases import Lease, MemoryLease, RedisLease
 
 CLAIM_S = 5.0  # an update whose gateway stops renewing its claim may be claimed again after this
 DONE_S = 24 * 3600  # handled updates are remembered this long (Telegram keeps them for a day)
@@ -30,22 +28,6 @@ LEASE_S = 15.0  # longer than CLAIM_S: a new poller finds the dead one's claims 
 KEEP_SEEN = 100_000  # updates remembered in memory
 
 DONE = "done"
-# KEYS: the lease. ARGV: our token, lease ms. 1: ours (taken or renewed), 0: someone else's.
-_HOLD = """
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if holder then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-"""
-# KEYS: the lease. ARGV: our token. Deletes the lease only if it is ours.
-_LET_GO = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 class Claim(enum.Enum):
@@ -146,68 +128,12 @@ class RedisSeenUpdates(SeenUpdates):
         return f"{self._prefix}{update_id}"
 
 
-class PollingLease(ABC):
-    """The right to call getUpdates, held by one gateway at a time for `lease_s` per renewal."""
-
-    lease_s: float
-
-    @abstractmethod
-    async def hold(self) -> bool:
-        """Take the lease if it is free, renew it if it is ours; whether we hold it now."""
-
-    @abstractmethod
-    async def let_go(self) -> None:
-        """Give the lease up (when stopping), so another gateway takes over at once."""
+PollingLease = Lease  # the right to call getUpdates: one of the named leases (shared.leases)
+MemoryPollingLease = MemoryLease
 
 
-@dataclass
-class LeaseBoard:
-    """Who holds a lease kept in memory, until when (shared by the pollers of one process)."""
-
-    holder: str | None = None
-    until: float = 0.0
-
-
-class MemoryPollingLease(PollingLease):
-    """A lease among the pollers sharing one board (in one process: `make run`, tests)."""
-
-    def __init__(
-        self,
-        board: LeaseBoard | None = None,
-        lease_s: float = LEASE_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.lease_s = lease_s
-        self._board = board or LeaseBoard()
-        self._clock = clock
-        self._me = uuid.uuid4().hex
-
-    async def hold(self) -> bool:
-        board, now = self._board, self._clock()
-        if board.holder in (None, self._me) or board.until <= now:
-            board.holder, board.until = self._me, now + self.lease_s
-            return True
-        return False
-
-    async def let_go(self) -> None:
-        if self._board.holder == self._me:
-            self._board.holder = None
-
-
-class RedisPollingLease(PollingLease):
-    """The lease as one Redis key holding its holder's token, expiring `lease_s` after the last
-    renewal."""
+class RedisPollingLease(RedisLease):
+    """The polling lease in Redis, under the key it has always had."""
 
     def __init__(self, redis: Redis, prefix: str, lease_s: float = LEASE_S) -> None:
-        self._key = f"{prefix}:telegram:poller"
-        self._me = uuid.uuid4().hex
-        self.lease_s = lease_s
-        self._hold_script = redis.register_script(_HOLD)
-        self._let_go_script = redis.register_script(_LET_GO)
-
-    async def hold(self) -> bool:
-        held = await self._hold_script(keys=[self._key], args=[self._me, int(self.lease_s * 1000)])
-        return bool(held)
-
-    async def let_go(self) -> None:
-        await self._let_go_script(keys=[self._key], args=[self._me])
+        super().__init__(redis, prefix, "telegram:poller", lease_s)

@@ -22,7 +22,8 @@ from bot.gateway.rasa import RasaUnavailable
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.shared import SharedState, memory_state, redis_state
 from bot.gateway.shared.connection import redis_client
-from bot.gateway.shared.updates import LeaseBoard, MemoryPollingLease
+from bot.gateway.shared.leases import Lease, LeaseBoard, MemoryLease
+from bot.gateway.shared.updates import MemoryPollingLease
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.handoffs import open_handoff
 from knowledge.learners import get_or_create_learner
@@ -144,6 +145,7 @@ class Backend:
     clients: list[Redis] = field(default_factory=list)
     _memory: SharedState | None = None
     _board: LeaseBoard = field(default_factory=LeaseBoard)
+    _boards: dict[str, LeaseBoard] = field(default_factory=dict)  # the named leases'
 
     @property
     def redis(self) -> bool:
@@ -157,12 +159,16 @@ class Backend:
 
     def gateway(self) -> SharedState:
         """One more gateway's shared state: its own Redis connections, or this process's
-        memory (one lease board, each gateway its own lease handle)."""
+        memory (one board per lease, each gateway its own lease handles)."""
         if self.redis:
             return redis_state(self.client(), self.prefix)
         if self._memory is None:
             self._memory = memory_state()
-        return replace(self._memory, lease=MemoryPollingLease(self._board))
+        return replace(self._memory, lease=MemoryPollingLease(self._board), leases=self._lease)
+
+    def _lease(self, name: str) -> Lease:
+        """A gateway's handle on the lease `name`, on the board the test's gateways share."""
+        return MemoryLease(self._boards.setdefault(name, LeaseBoard()))
 
     def run(self, scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run an async scenario, closing the Redis clients it made before the loop ends."""

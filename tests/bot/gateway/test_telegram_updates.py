@@ -15,7 +15,8 @@ from telegram import Update
 
 from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
-from bot.gateway.shared.updates import Claim, LeaseBoard, MemoryPollingLease, MemorySeenUpdates
+from bot.gateway.shared.leases import LeaseBoard
+from bot.gateway.shared.updates import Claim, MemoryPollingLease, MemorySeenUpdates
 from bot.gateway.telegram_bot import build_application
 from bot.gateway.telegram_updates import LeasedPolling, OnceInOrder, handle_pushed
 from tests.bot.gateway.conftest import Backend, RecordingOutlet, ScriptedRasa

@@ -11,13 +11,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import app
+from bot.gateway import housekeeping
 from bot.gateway.community import send_nudges
 from bot.gateway.core import Gateway
+from bot.gateway.housekeeping import Housekeeping
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
-from knowledge.models import ChangeRequest, FreshnessNudge, Opportunity
+from knowledge.editing.member_edits import edit_listing
+from knowledge.editing.review import reject_request
+from knowledge.history import Actor
+from knowledge.models import ChangeRequest, FreshnessNudge, Member, Opportunity
 from tests.bot.gateway.community.conftest import LIBRARIAN, VOLUNTEER, Bot, Directory
+from tests.bot.gateway.conftest import Backend, RecordingOutlet, ScriptedRasa, recorded
 from tests.fakes.telegram_api import iter_buttons
 
 
@@ -146,11 +151,51 @@ def test_the_housekeeping_loop_runs_the_jobs_once_per_interval(
         runs.append(given)
 
     async def scenario() -> None:
-        loop = asyncio.create_task(app._housekeeping(gateway))
+        keeper = Housekeeping(gateway)
+        keeper.start()
         await asyncio.sleep(0.2)
-        loop.cancel()
+        await keeper.stop()
 
-    monkeypatch.setattr(app, "HOUSEKEEPING_S", 0.01)
-    monkeypatch.setattr(app, "community_jobs", jobs)
+    monkeypatch.setattr(housekeeping, "HOUSEKEEPING_S", 0.01)
+    monkeypatch.setattr(housekeeping, "community_jobs", jobs)
     asyncio.run(scenario())
     assert runs == [gateway]  # at the first round, then not again within the hour
+
+
+def test_two_gateways_running_the_jobs_at_once_nudge_and_tell_once(
+    gateway: Gateway,
+    sessions: sessionmaker[Session],
+    directory: Directory,
+    rasa: ScriptedRasa,
+    on_redis: Backend,
+) -> None:
+    """Both read what is due before either marks it: only the lease keeps the second away."""
+    make_stale(sessions, directory.story_time)
+    with sessions.begin() as session:
+        val = session.scalar(select(Member).where(Member.name == "Val"))
+        robots = session.get(Opportunity, directory.robots)
+        assert val is not None and robots is not None
+        outcome = edit_listing(
+            session, val, robots, {"cost": "5"}, source="api", today=date.today()
+        )
+        assert outcome.request is not None
+        reject_request(session, outcome.request.id, Actor("cli", "cli"), "Cost must include tax")
+
+    async def scenario() -> list[RecordingOutlet]:
+        keepers = []
+        for _ in range(2):
+            made = Gateway(gateway.settings, sessions, rasa, on_redis.gateway())  # type: ignore[arg-type]
+            made.telegram = RecordingOutlet()
+            keepers.append(Housekeeping(made))
+        await asyncio.gather(*(keeper.round() for keeper in keepers))
+        for keeper in keepers:
+            await keeper.stop()
+        return [recorded(keeper.gateway) for keeper in keepers]
+
+    outlets = on_redis.run(scenario)
+    sent = [(address, message.text) for outlet in outlets for address, [message] in outlet.sent]
+    assert sorted(address for address, _ in sent) == [str(LIBRARIAN), str(VOLUNTEER)]
+    assert any(text.startswith("👋 Still running") for _, text in sent)
+    assert any("Cost must include tax" in text for _, text in sent)
+    with sessions() as session:
+        assert len(session.scalars(select(FreshnessNudge)).all()) == 1

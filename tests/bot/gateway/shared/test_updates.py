@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
+from bot.gateway.shared.leases import LeaseBoard
 from bot.gateway.shared.updates import (
     Claim,
-    LeaseBoard,
     MemoryPollingLease,
     PollingLease,
     RedisPollingLease,
