@@ -29,7 +29,7 @@ TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml
 TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
 TEST_WORK := var/test
 
-.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa unit-browser conversation e2e bench clean
+.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa unit-browser conversation e2e e2e-scale bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
@@ -123,11 +123,22 @@ e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: RE
 	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz WAYFINDER_TEST_CITY_MODELS=$(TEST_WORK)/cities \
 		$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-test: lint typecheck unit unit-rasa unit-browser conversation e2e ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
+# Two of each server as processes behind Debian's HAProxy, on this machine's PostgreSQL and Redis.
+e2e-scale: setup $(TEST_WORK)/model.tar.gz ## 100 learners through HAProxy to two gateways, Rasa and action servers while one gateway and one Rasa are killed (installs haproxy)
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "Installing Debian's haproxy for the scale test…"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq haproxy >/dev/null; \
+	fi
+	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz \
+		$(VENV)/bin/pytest -s -m e2e_scale tests/e2e_scale $(PYTEST_ARGS)
+
+test: lint typecheck unit unit-rasa unit-browser conversation e2e e2e-scale ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
 bench: setup train ## measure the directory, the assistant and the channels under load, and each city's scripted conversations; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.assistant
+	@$(PY) -m benchmarks.capacity
 	@$(PY) -m benchmarks.channels
 	@$(PY) -m benchmarks.conversations
 
