@@ -8,17 +8,27 @@ blank message (Rasa's intent classifier raises on one) never reaches Rasa: it ge
 Everything else is Rasa's RestInput: the name `rest` (so the URL stays /webhooks/rest/webhook),
 `sender`, `message`, `input_channel` and `metadata` (stored on the user's event unchanged).
 Configured in bot/credentials.yml by module path.
+
+Each message is handled once, however often it arrives. The gateway gives every learner message a
+stable id (metadata `message_id`: Telegram's update id, the widget's own id), which becomes the
+user event's; when it may have sent the message before (metadata `redelivered`: the widget retried
+after a gateway died, another gateway took over a dead one's Telegram updates), the conversation's
+lock is taken, the tracker is searched for that id, and a message found there is answered with the
+replies that followed it instead of being handled again. Other messages are not searched for.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from asyncio import Queue
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import QueueOutputChannel, RestInput
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic
 
 logger = logging.getLogger(__name__)
@@ -28,7 +38,34 @@ EMPTY = "utter_empty_message"
 # the channel's guess (Telegram's or the browser's language).
 LANGUAGE_KEYS = ("chat_language", "language_hint")
 
+# The gateway's stable id of a learner message, and its word that the message may be a repeat.
+MESSAGE_ID = "message_id"
+REDELIVERED = "redelivered"
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9:_-]{1,128}")
+
 Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def given_message_id(metadata: dict[str, Any] | None) -> str | None:
+    """The gateway's id of the message, when it sent one that looks like one."""
+    found = (metadata or {}).get(MESSAGE_ID)
+    return found if isinstance(found, str) and _MESSAGE_ID.fullmatch(found) else None
+
+
+def replies_to(tracker: DialogueStateTracker, message_id: str) -> list[dict[str, Any]] | None:
+    """What the bot said after the user message `message_id`, up to the next user message; None
+    when the tracker holds no such message (it was never handled, or its turn was lost)."""
+    replies: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if event.message_id == message_id:
+                replies = []
+        elif isinstance(event, BotUttered) and replies is not None:
+            data = {key: value for key, value in (event.data or {}).items() if value is not None}
+            replies.append({"text": event.text, **data} if event.text else data)
+    return replies
 
 
 class CountingQueueOutputChannel(QueueOutputChannel):
@@ -124,9 +161,15 @@ class WayfinderRestInput(RestInput):
                     await message.output_channel.send_text_message(message.sender_id or "", empty)
                     return
                 logger.error("no %s in the loaded domain: an empty message goes to Rasa", EMPTY)
+            given = given_message_id(message.metadata)
+            if given is not None:
+                message.message_id = given
             before = sent_count(message.output_channel)
             try:
-                await on_new_message(message)
+                if given is not None and (message.metadata or {}).get(REDELIVERED) is True:
+                    await self.once(message, on_new_message)
+                else:
+                    await on_new_message(message)
             except Exception:  # whatever failed, the user still gets an answer
                 logger.exception("handling a message failed")
             after = sent_count(message.output_channel)
@@ -140,6 +183,24 @@ class WayfinderRestInput(RestInput):
             await message.output_channel.send_text_message(message.sender_id or "", text)
 
         return answered
+
+    async def once(self, message: UserMessage, on_new_message: Handler) -> None:
+        """Handle a message that may have been handled already: under the conversation's lock,
+        answer it from the tracker if it is there, else handle it (as Agent.handle_message does)."""
+        agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+        if agent is None or not agent.is_ready():
+            await on_new_message(message)
+            return
+        sender = message.sender_id or ""
+        async with agent.lock_store.lock(sender):
+            tracker = await agent.tracker_store.retrieve(sender)
+            replies = replies_to(tracker, message.message_id) if tracker is not None else None
+            if replies is None:
+                await agent.processor.handle_message(message)
+                return
+            logger.info("message %s was handled before: its replies sent again", message.message_id)
+            for reply in replies:
+                await message.output_channel.send_response(sender, reply)
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         """Rasa's REST blueprint around the answering handler; remembers the app for its domain."""

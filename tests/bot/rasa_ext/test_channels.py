@@ -6,12 +6,16 @@ import asyncio
 import json
 import socket
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
 from rasa.core.channels.channel import UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Sanic
 
 from bot.rasa_ext.channels import WayfinderRestInput
@@ -66,8 +70,21 @@ def free_port() -> int:
 
 def post(agent: FakeAgent, body: dict[str, Any], query: str = "") -> tuple[int, str]:
     """Serve the channel as `rasa run` registers it, POST one message, return status and body."""
+    ((status, text),) = _serve_and_post(agent, [body], query)
+    return status, text
 
-    async def run() -> tuple[int, str]:
+
+def post_together(agent: FakeAgent, bodies: list[dict[str, Any]]) -> list[str]:
+    """POST several messages to one server at once (each a moment after the one before)."""
+    return [text for _, text in _serve_and_post(agent, bodies, "")]
+
+
+def _serve_and_post(
+    agent: FakeAgent, bodies: list[dict[str, Any]], query: str
+) -> list[tuple[int, str]]:
+    """Serve the channel as `rasa run` registers it and POST the bodies concurrently."""
+
+    async def run() -> list[tuple[int, str]]:
         app = Sanic(f"channel_test_{free_port()}")
         app.ctx.agent = agent
         register([WayfinderRestInput.from_credentials(None)], app, "/webhooks/")
@@ -79,16 +96,19 @@ def post(agent: FakeAgent, body: dict[str, Any], query: str = "") -> tuple[int, 
         await server.startup()
         await server.before_start()
         await server.after_start()
-        try:
-            async with (
-                aiohttp.ClientSession() as client,
-                client.post(
-                    f"http://127.0.0.1:{port}/webhooks/rest/webhook{query}",
-                    json=body,
-                    timeout=aiohttp.ClientTimeout(total=10),
-                ) as response,
-            ):
+
+        async def one(client: aiohttp.ClientSession, index: int) -> tuple[int, str]:
+            await asyncio.sleep(0.01 * index)
+            async with client.post(
+                f"http://127.0.0.1:{port}/webhooks/rest/webhook{query}",
+                json=bodies[index],
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as response:
                 return response.status, await response.text()
+
+        try:
+            async with aiohttp.ClientSession() as client:
+                return list(await asyncio.gather(*(one(client, i) for i in range(len(bodies)))))
         finally:
             await server.before_stop()
             await server.close()
@@ -186,3 +206,82 @@ def test_the_apology_and_didnt_catch_that_are_in_the_learners_language() -> None
     empty = nlg.first_text("utter_empty_message", "es")
     body = {"sender": "a", "message": " ", "metadata": {"chat_language": "es"}}
     assert texts(post(agent, body)[1]) == [empty]
+
+
+class RecordingAgent(FakeAgent):
+    """A fake agent built as Rasa's is (a lock store, a tracker store, and a processor that
+    handles a turn without locking: the agent's handle_message takes the lock), recording each
+    handled turn (the user event and the bot's replies)."""
+
+    def __init__(self) -> None:
+        super().__init__(self._turn)
+        self.lock_store = InMemoryLockStore()
+        self.tracker_store = InMemoryTrackerStore(DOMAIN)
+        self.processor = SimpleNamespace(handle_message=self._turn)
+        self.handled: list[str] = []
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def handle_message(self, message: UserMessage) -> None:
+        async with self.lock_store.lock(message.sender_id or ""):
+            await super().handle_message(message)
+
+    async def _turn(self, message: UserMessage) -> None:
+        """Handle the message as Rasa would: events stored, replies sent."""
+        await asyncio.sleep(0.05)  # long enough for a repeat to arrive meanwhile
+        self.handled.append(message.message_id)
+        sender = message.sender_id or ""
+        tracker = await self.tracker_store.get_or_create_tracker(sender)
+        tracker.update(UserUttered(message.text, message_id=message.message_id))
+        reply = f"You said {message.text}"
+        tracker.update(BotUttered(reply, {"buttons": [{"title": "More", "payload": "/more"}]}))
+        await self.tracker_store.save(tracker)
+        await message.output_channel.send_response(
+            sender, {"text": reply, "buttons": [{"title": "More", "payload": "/more"}]}
+        )
+
+
+def test_a_redelivered_message_is_answered_from_the_tracker_not_handled_again() -> None:
+    agent = RecordingAgent()
+    first = {"sender": "r", "message": "chess", "metadata": {"message_id": "web-1"}}
+    again = {**first, "metadata": {"message_id": "web-1", "redelivered": True}}
+    _, original = post(agent, first)
+    _, repeated = post(agent, again)
+    assert agent.handled == ["web-1"]  # handled once, under the gateway's id
+    assert json.loads(repeated) == json.loads(original)  # the same replies, buttons and all
+    assert texts(repeated) == ["You said chess"]
+
+
+def test_a_redelivered_message_never_handled_is_handled() -> None:
+    agent = RecordingAgent()
+    post(agent, {"sender": "r", "message": "a", "metadata": {"message_id": "tg-1"}})
+    body = {"sender": "r", "message": "b", "metadata": {"message_id": "tg-2", "redelivered": True}}
+    assert texts(post(agent, body)[1]) == ["You said b"]
+    assert agent.handled == ["tg-1", "tg-2"]
+
+
+def test_without_redelivered_a_repeated_id_is_not_looked_up() -> None:
+    agent = RecordingAgent()
+    body = {"sender": "r", "message": "a", "metadata": {"message_id": "tg-1"}}
+    post(agent, body)
+    post(agent, body)
+    assert agent.handled == ["tg-1", "tg-1"]  # no cost for messages the gateway sends once
+
+
+@pytest.mark.parametrize("given", ["", "x" * 129, "a b", "<script>", 7, None])
+def test_a_malformed_id_is_not_used(given: Any) -> None:
+    agent = RecordingAgent()
+    body = {"sender": "r", "message": "a", "metadata": {"message_id": given, "redelivered": True}}
+    post(agent, body)
+    post(agent, body)
+    assert len(agent.handled) == 2 and given not in agent.handled
+
+
+def test_a_repeat_arriving_while_the_first_is_handled_waits_and_is_not_handled_twice() -> None:
+    agent = RecordingAgent()
+    body = {"sender": "c", "message": "hi", "metadata": {"message_id": "web-9"}}
+    again = {**body, "metadata": {"message_id": "web-9", "redelivered": True}}
+    first, second = post_together(agent, [body, again])
+    assert agent.handled == ["web-9"]
+    assert texts(first) == texts(second) == ["You said hi"]
