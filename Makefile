@@ -29,7 +29,7 @@ TRAIN_INPUTS = config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml
 TRAIN_ARGS = --domain bot/domain --data nlu_data bot/data --config config.yml
 TEST_WORK := var/test
 
-.PHONY: help run setup browser db seed lookups train shell test lint typecheck unit unit-rasa unit-browser conversation e2e e2e-scale bench clean
+.PHONY: help run setup browser haproxy db seed lookups train shell test lint typecheck unit unit-rasa unit-browser conversation e2e e2e-scale bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | \
@@ -93,7 +93,15 @@ lint: $(VENV)/.installed ## ruff on all Python code
 typecheck: $(VENV)/.installed ## mypy --strict on our packages
 	@$(VENV)/bin/mypy knowledge actions bot benchmarks
 
-unit: $(VENV)/.installed ## the pytest suite without the servers or a browser (PYTEST_ARGS=... to filter)
+# The load balancer's configuration is checked by Debian's HAProxy, the one the images install.
+haproxy: ## install Debian's haproxy if missing (for the load balancer's tests and make e2e-scale)
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "Installing Debian's haproxy for the load balancer's tests…"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq haproxy >/dev/null; \
+	fi
+
+unit: $(VENV)/.installed haproxy ## the pytest suite without the servers or a browser (PYTEST_ARGS=... to filter)
 	@$(VENV)/bin/pytest -m "not e2e and not browser" $(PYTEST_ARGS)
 
 $(VENV_RASA)/.dev-installed: requirements-rasa-dev.txt | $(VENV_RASA)/.installed
@@ -124,12 +132,7 @@ e2e: setup browser $(TEST_WORK)/model.tar.gz ## the whole stack on localhost: RE
 		$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Two of each server as processes behind Debian's HAProxy, on this machine's PostgreSQL and Redis.
-e2e-scale: setup $(TEST_WORK)/model.tar.gz ## 100 learners through HAProxy to two gateways, Rasa and action servers while one gateway and one Rasa are killed (installs haproxy)
-	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
-		echo "Installing Debian's haproxy for the scale test…"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq haproxy >/dev/null; \
-	fi
+e2e-scale: setup haproxy $(TEST_WORK)/model.tar.gz ## 100 learners through HAProxy to two gateways, Rasa and action servers while one gateway and one Rasa are killed (installs haproxy)
 	@WAYFINDER_TEST_MODEL=$(TEST_WORK)/model.tar.gz \
 		$(VENV)/bin/pytest -s -m e2e_scale tests/e2e_scale $(PYTEST_ARGS)
 

@@ -30,8 +30,11 @@ from tests.deploy.haproxy_config import (
 )
 
 HAPROXY = shutil.which("haproxy") or shutil.which("/usr/sbin/haproxy")
+# `make unit` installs Debian's haproxy; CI sets WAYFINDER_REQUIRE_HAPROXY=1 so a missing one
+# fails these tests there instead of skipping them.
 needs_haproxy = pytest.mark.skipif(
-    HAPROXY is None, reason="Debian's haproxy is not installed (apt-get install haproxy)"
+    HAPROXY is None and os.environ.get("WAYFINDER_REQUIRE_HAPROXY") != "1",
+    reason="Debian's haproxy is not installed (make haproxy)",
 )
 
 
