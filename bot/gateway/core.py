@@ -49,7 +49,29 @@ HINT = "language_hint"
 # to the action server saved; bot/rasa_ext/settled_slots.py): the chat's language, mostly.
 SETTLED = "settled_slots"
 LANGUAGE_SLOT = "chat_language"
+# A learner message's stable id ("tg-<update_id>", "web-<the widget's id>"), which Rasa gives its
+# user event; and the word that the message may have reached Rasa before (a retry, a replayed
+# update): Rasa then answers one it finds in the conversation with the replies it had, instead of
+# handling it twice (bot/rasa_ext/channels.py).
+MESSAGE_ID = "message_id"
+REDELIVERED = "redelivered"
 _TAG = re.compile(r"[A-Za-z0-9-]{2,35}")  # a BCP 47 tag's characters, at a length one may have
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9:_-]{1,128}")  # what Rasa takes as a message id
+
+
+def with_message_id(
+    metadata: dict[str, Any] | None, message_id: str | None, redelivered: bool
+) -> dict[str, Any] | None:
+    """The message's metadata naming its stable id (and, when it may be a repeat, saying so: the
+    only case Rasa spends a look at the conversation on)."""
+    if message_id is None:
+        return metadata
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"not a message id: {message_id!r:.140}")
+    extra: dict[str, Any] = {MESSAGE_ID: message_id}
+    if redelivered:
+        extra[REDELIVERED] = True
+    return {**(metadata or {}), **extra}
 
 
 def with_settled_slots(
@@ -132,9 +154,12 @@ class Gateway:
         metadata: dict[str, Any] | None = None,
         *,
         hint: str | None = None,
+        message_id: str | None = None,
+        redelivered: bool = False,
     ) -> list[BotMessage]:
         """One user message: to the navigator while a handoff is open, else to the assistant;
-        `hint` is the channel's guess at the learner's language, a BCP 47 tag."""
+        `hint` is the channel's guess at the learner's language, a BCP 47 tag; `message_id` the
+        channel's stable id of the message, `redelivered` that it may have reached Rasa before."""
         ensure_request_id()  # the channel's, else one for this message (logs, Rasa, actions)
         MESSAGES.labels(channel).inc()
         sender = self.sender_id(channel, address)
@@ -143,6 +168,7 @@ class Gateway:
         hint = language_hint(hint)
         if hint is not None:  # whatever else the channel sent goes on unchanged
             metadata = {**(metadata or {}), HINT: hint}
+        metadata = with_message_id(metadata, message_id, redelivered)
         kept = records.kept_address(self.settings.pseudonym_key, channel, address)
 
         def arrive(session: Session) -> tuple[Handoff | None, bool, ChatLanguage | None]:

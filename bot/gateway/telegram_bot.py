@@ -43,7 +43,7 @@ from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
 from bot.gateway.shared.stash import PayloadStash
 from bot.gateway.telegram_format import keyboard, split, to_html
-from bot.gateway.telegram_updates import OnceInOrder
+from bot.gateway.telegram_updates import REDELIVERED, JournaledQueue, OnceInOrder
 from bot.gateway.texts import say
 from bot.gateway.timings import BOT_API_SECONDS
 from bot.observability.metrics import counted_bot_api
@@ -295,7 +295,14 @@ class TelegramChannel:
             # "typing…" goes out while the assistant thinks, not before it starts.
             typing = asyncio.create_task(self._typing(chat.id))
             hint = language_code(update)
-            replies = await self.gateway.converse(CHANNEL, str(chat.id), text, hint=hint)
+            replies = await self.gateway.converse(
+                CHANNEL,
+                str(chat.id),
+                text,
+                hint=hint,
+                message_id=f"tg-{update.update_id}",  # the assistant's key against a repeat
+                redelivered=REDELIVERED.get(),  # it may have reached the assistant before
+            )
             waiting = time.perf_counter()
             await typing  # still on its way to the Bot API only if Telegram is slower than Rasa
             BOT_API_SECONDS.set(BOT_API_SECONDS.get() + time.perf_counter() - waiting)
@@ -345,12 +352,16 @@ def build_application(
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .request(TimedRequest(connection_pool_size=256))  # PTB's default client, timed
         # Chats side by side, each chat's updates in order, each update once (across gateways).
-        .concurrent_updates(OnceInOrder(gateway.shared.updates, CONCURRENT_UPDATES))
+        .concurrent_updates(
+            OnceInOrder(gateway.shared.updates, CONCURRENT_UPDATES, gateway.shared.journal)
+        )
     )
     if settings.telegram_api_url:  # a local fake Bot API server in tests
         base = settings.telegram_api_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    if not updater:
+    if updater:  # polled updates are written down before getUpdates confirms them
+        builder = builder.update_queue(JournaledQueue(gateway.shared.journal))
+    else:
         builder = builder.updater(None)
     application = builder.build()
     outlet = TelegramOutlet(application, gateway.shared.stash)

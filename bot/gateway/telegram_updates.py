@@ -7,6 +7,13 @@ others wait and take over within LEASE_S when it stops renewing (it died). Webho
 behind the load balancer takes updates; each is handled before Telegram gets its answer, so an
 update whose gateway died on the way is sent again by Telegram, and one still in hand elsewhere is
 answered 503 (Telegram retries it later).
+
+Whatever may have reached the assistant before goes to it marked redelivered (it then answers a
+message it already handled with the replies it gave): a webhook update whose earlier delivery's
+gateway died mid-way (Claim.RETRY), and in polling mode the updates a dead poller had fetched.
+Those were confirmed to Telegram by its next getUpdates and are never sent again, so each polled
+update is written down before it is queued and crossed out once handled (shared.journal); the
+gateway taking the polling lease over first replays, oldest first, what is still written down.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import logging
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -23,11 +32,33 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot.gateway.shared.journal import MemoryUpdateJournal, UpdateJournal
 from bot.gateway.shared.locks import MemoryChatLocks
 from bot.gateway.shared.updates import Claim, PollingLease, SeenUpdates
 
 logger = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# While an update's handlers run: whether it may have reached the assistant before (the handlers
+# run in the update's own task, so this stays with its update).
+REDELIVERED: ContextVar[bool] = ContextVar("wayfinder_redelivered", default=False)
+
+
+class JournaledQueue(asyncio.Queue[object]):
+    """python-telegram-bot's update queue, writing each polled update down before queueing it,
+    and so before the next getUpdates confirms it to Telegram."""
+
+    def __init__(self, journal: UpdateJournal) -> None:
+        super().__init__()
+        self.journal = journal
+
+    async def put(self, item: object) -> None:
+        """Write an update down (Redis away: queued anyway, unwritten), then queue it."""
+        if isinstance(item, Update):
+            try:
+                await self.journal.keep(item.update_id, item.to_json())
+            except (RedisError, OSError) as error:
+                logger.warning("update %s not written down: %s", item.update_id, error)
+        await super().put(item)
 
 
 class OnceInOrder(BaseUpdateProcessor):
@@ -37,19 +68,27 @@ class OnceInOrder(BaseUpdateProcessor):
     in arrival order), so a chat's messages stay in order however long a lookup takes.
     """
 
-    def __init__(self, seen: SeenUpdates, max_concurrent_updates: int) -> None:
+    def __init__(
+        self,
+        seen: SeenUpdates,
+        max_concurrent_updates: int,
+        journal: UpdateJournal | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.seen = seen
+        self.journal = journal or MemoryUpdateJournal()
         self._order = MemoryChatLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Handle a polled (or queued) update."""
         await self.handle(update, coroutine)
 
-    async def handle(self, update: object, coroutine: Awaitable[Any]) -> Claim:
+    async def handle(
+        self, update: object, coroutine: Awaitable[Any], *, replayed: bool = False
+    ) -> Claim:
         """Run `coroutine` (the update's handlers) unless the update was handled or is in hand
         elsewhere; what its delivery found. Without Redis it is handled anyway: better twice than
-        never."""
+        never. `replayed`: a dead poller had fetched it (it may have reached the assistant)."""
         if not isinstance(update, Update):
             await coroutine
             return Claim.NEW
@@ -57,9 +96,9 @@ class OnceInOrder(BaseUpdateProcessor):
             ran = False
             try:
                 async with self.seen.handling(update.update_id) as claim:
-                    if claim is Claim.NEW:
+                    if claim.ours:
                         ran = True
-                        await coroutine
+                        await _marked(coroutine, replayed or claim is Claim.RETRY)
             except (RedisError, OSError) as error:
                 if ran:  # handled; only marking it so failed
                     logger.warning("update %s handled but not marked: %s", update.update_id, error)
@@ -67,19 +106,38 @@ class OnceInOrder(BaseUpdateProcessor):
                 logger.warning(
                     "Redis unavailable, update %s handled unchecked: %s", update.update_id, error
                 )
-                await coroutine
+                await _marked(coroutine, replayed)
                 return Claim.NEW
             if not ran:
                 logger.info("update %s dropped: %s", update.update_id, claim.value)
                 if inspect.iscoroutine(coroutine):
                     coroutine.close()
+            if claim is not Claim.BUSY:  # handled, here or before: nothing left to replay
+                await self.cross_out(update.update_id)
             return claim
+
+    async def cross_out(self, update_id: int) -> None:
+        """Cross a handled update out of the journal (a failure leaves it to the next poller,
+        which finds it handled)."""
+        try:
+            await self.journal.drop(update_id)
+        except (RedisError, OSError) as error:
+            logger.warning("update %s handled but not crossed out: %s", update_id, error)
 
     async def initialize(self) -> None:
         """Nothing to open: the shared state belongs to the gateway."""
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+
+async def _marked(coroutine: Awaitable[Any], redelivered: bool) -> None:
+    """Run an update's handlers, telling them whether it may have reached the assistant before."""
+    token = REDELIVERED.set(redelivered)
+    try:
+        await coroutine
+    finally:
+        REDELIVERED.reset(token)
 
 
 def _order_key(update: Update) -> str:
@@ -107,7 +165,9 @@ class LeasedPolling:
         self.application = application
         self.lease = lease
         self.polling = False
+        self.replayed = 0  # updates a dead poller had fetched, handled again here
         self._task: asyncio.Task[None] | None = None
+        self._replays: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         """Begin contending for the lease (in the background)."""
@@ -141,6 +201,7 @@ class LeasedPolling:
             logger.warning("could not reach Redis for the polling lease: %s", error)
             return
         if held and not self.polling:
+            await self._replay()
             try:
                 await self.application.bot.delete_webhook()
                 assert self.application.updater is not None
@@ -155,6 +216,45 @@ class LeasedPolling:
         elif not held and self.polling:
             await self._stop_polling()
             logger.warning("Telegram: the polling lease went to another gateway; not polling")
+
+    async def _replay(self) -> None:
+        """Start handling what a dead poller fetched and did not finish (still written down; its
+        claims lapsed before its lease did), oldest first: each takes its chat's place before
+        any newly polled update can."""
+        processor = self.application.update_processor
+        if not isinstance(processor, OnceInOrder):
+            return
+        try:
+            pending = await processor.journal.pending()
+        except (RedisError, OSError) as error:
+            logger.warning("could not read the updates a previous poller left: %s", error)
+            return
+        for update_id, data in pending:
+            try:
+                update = Update.de_json(json.loads(data), self.application.bot)
+            except (ValueError, TypeError, KeyError, RecursionError) as error:
+                logger.warning("update %s left unreadable, dropped: %s", update_id, error)
+                await processor.cross_out(update_id)
+                continue
+            assert update is not None
+            task = asyncio.create_task(self._replay_one(processor, update))
+            self._replays.add(task)
+            task.add_done_callback(self._replays.discard)
+        if pending:
+            logger.info("Telegram: %d updates left by a previous poller", len(pending))
+            await asyncio.sleep(0)  # each replay takes its chat's place now
+
+    async def _replay_one(self, processor: OnceInOrder, update: Update) -> None:
+        """One update a previous poller left, handled unless it was (each outcome logged)."""
+        coroutine = self.application.process_update(update)
+        try:
+            claim = await processor.handle(update, coroutine, replayed=True)
+        except Exception:  # left written down: the next poller tries it again
+            logger.exception("update %s failed when replayed", update.update_id)
+            return
+        if claim.ours:
+            self.replayed += 1
+        logger.info("update %s replayed after takeover: %s", update.update_id, claim.value)
 
     async def _stop_polling(self) -> None:
         """Stop getUpdates if running."""

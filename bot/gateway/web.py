@@ -1,7 +1,7 @@
 """The web widget's side of the gateway: the demo page, the widget's files and its JSON API.
 
 POST /api/web/messages  {"text"} or {"payload", "text"}, optionally "language_hint" (the browser's
-     language) → {"messages"[, "language"][, "forgotten": true]}
+     language), "message_id" and "retry" → {"messages"[, "language"][, "forgotten": true]}
 GET  /api/web/events?after=N  long poll for proactive messages → {"messages"}
 GET  /privacy[?lang=es]  the privacy notice, a plain page (else in the Accept-Language's language)
 GET  /widget.js  the widget, with its interface's words in every language (locales/*/widget.yml)
@@ -12,6 +12,10 @@ proactive ones an increasing id, the widget's cursor. "language" is the conversa
 after the turn (the learner's profile's, else the browser's when supported): the widget labels
 itself in it. "forgotten" says "forget me" ran: the widget then wipes what it keeps and starts a
 new session.
+"message_id" (8-100 letters, digits, - or _; the widget makes one per message) is the message's
+idempotency key: a try whose gateway died mid-request (the connection dropped, a 502/503) is sent
+again with the same id and "retry": true, and the assistant then answers a message it already
+handled with the replies it gave, instead of handling it twice. Without an id, as before.
 Each client address may call /api/web/* WAYFINDER_WEB_RATE_PER_MINUTE times a minute (429 past it),
 counted across every gateway when WAYFINDER_REDIS_URL is set.
 """
@@ -46,6 +50,7 @@ STRINGS_MARK = "/* @wayfinder-strings */ {}"
 WIDGET_BOOK = "widget"
 SESSION = re.compile(r"[A-Za-z0-9_-]{16,128}")
 SESSION_HEADER = "X-Wayfinder-Session"
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,100}")  # "web-" + it is a message id Rasa takes
 MAX_TEXT = 2000
 MAX_PAYLOAD = 500
 LONG_POLL_S = 25.0
@@ -89,11 +94,14 @@ def blueprint(gateway: Gateway) -> Blueprint:
             body = _json_object(request)
             session = _session(request, body.get("session"))
             text = _message(body)
+            message_id, retry = _message_key(body)
         except BadRequest as error:
             return _error(str(error), 400)
         hint = language_hint(body.get("language_hint"))  # anything but a short tag is dropped
         started = time.perf_counter()
-        replies = await gateway.converse("web", session, text, hint=hint)
+        replies = await gateway.converse(
+            "web", session, text, hint=hint, message_id=message_id, redelivered=retry
+        )
         out: dict[str, Any] = {"messages": [_out(reply, None) for reply in replies]}
         language = await gateway.chat_language("web", session, hint)  # as the turn left it
         if language is not None:
@@ -283,6 +291,21 @@ def _message(body: dict[str, Any]) -> str:
     if len(text) > MAX_TEXT:
         raise BadRequest(f"text is longer than {MAX_TEXT} characters; please shorten it")
     return text.strip()  # a blank one too: the assistant answers "I didn't catch that"
+
+
+def _message_key(body: dict[str, Any]) -> tuple[str | None, bool]:
+    """The message's stable id for the assistant ("web-" + the widget's), and whether this try
+    repeats one that may have reached it."""
+    given, retry = body.get("message_id"), body.get("retry", False)
+    if not isinstance(retry, bool):
+        raise BadRequest("retry must be true or false")
+    if given is None:
+        if retry:
+            raise BadRequest("retry needs the message_id of the message it sends again")
+        return None, False
+    if not isinstance(given, str) or not MESSAGE_ID.fullmatch(given):
+        raise BadRequest("message_id must be 8-100 letters, digits, - or _")
+    return f"web-{given}", retry
 
 
 def _cursor(value: str) -> int:

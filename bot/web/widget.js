@@ -54,6 +54,10 @@
   var POLL_TIMEOUT_MS = 35000;
   // The bot answers in a few seconds; past this the user deserves an error and their text back.
   var SEND_TIMEOUT_MS = 30000;
+  // A message whose gateway died mid-request (connection dropped, 502/503) is sent again, with
+  // the same id and "retry": the assistant answers one it already handled with the same replies.
+  var SEND_RETRIES = 3;
+  var RETRY_START_MS = 1000; // then 2 s, 4 s: time for the load balancer to pick another gateway
   var BACKOFF_START_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
   // A gateway (or proxy) that answers a poll at once with nothing must not become a busy loop.
@@ -104,6 +108,14 @@
         return (b < 16 ? "0" : "") + b.toString(16);
       })
       .join("");
+  }
+
+  // The message's idempotency key: the same on every retry of it, new for each message.
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    return newSessionId();
   }
 
   function loadSession() {
@@ -570,8 +582,9 @@
     });
   }
 
-  function GatewayError(message) {
+  function GatewayError(message, status) {
     this.message = message;
+    this.status = status;
   }
 
   // fetch() with a deadline, returning the parsed JSON body (or {} when there is none).
@@ -595,7 +608,8 @@
           if (!response.ok) {
             throw new GatewayError(
               (data && typeof data.error === "string" && data.error) ||
-                t("error_status", { status: response.status })
+                t("error_status", { status: response.status }),
+              response.status
             );
           }
           return data || {};
@@ -614,6 +628,16 @@
       return t("error_slow");
     }
     return t("error_offline");
+  }
+
+  // Whether a failed try may succeed as is on another gateway: the connection failed (not our
+  // time-out: the bot may still be answering) or the gateway or its proxy failed (5xx). A 4xx is
+  // the request's own fault (or a rate limit) and is not repeated.
+  function worthRetrying(err, timedOut) {
+    if (err instanceof GatewayError) {
+      return err.status >= 500;
+    }
+    return !timedOut;
   }
 
   function setSending(sending) {
@@ -640,7 +664,7 @@
       used: false,
       at: new Date().toISOString(),
     });
-    var body = { text: text };
+    var body = { text: text, message_id: newMessageId() };
     if (payload) {
       body.payload = payload;
     }
@@ -648,15 +672,36 @@
     if (hint) {
       body.language_hint = hint; // the assistant's first guess at the learner's language
     }
-    var started = Date.now();
+    var timedOut = false; // the last try ran out of time
     var conversation = state.conversation;
     var headers = { "Content-Type": "application/json" };
     headers[SESSION_HEADER] = state.session;
-    return request(
-      gateway + "/api/web/messages",
-      { method: "POST", headers: headers, body: JSON.stringify(body) },
-      SEND_TIMEOUT_MS
-    )
+
+    // One try, and the same message again (same id, "retry") while a try fails in a way another
+    // gateway may not; the learner sees one message and, at the end, one reply or one error.
+    function attempt(retriesLeft, wait) {
+      var tried = Date.now();
+      return request(
+        gateway + "/api/web/messages",
+        { method: "POST", headers: headers, body: JSON.stringify(body) },
+        SEND_TIMEOUT_MS
+      ).catch(function (err) {
+        timedOut = Date.now() - tried >= SEND_TIMEOUT_MS;
+        if (
+          retriesLeft <= 0 ||
+          conversation !== state.conversation ||
+          !worthRetrying(err, timedOut)
+        ) {
+          throw err;
+        }
+        body.retry = true;
+        return sleep(wait).then(function () {
+          return attempt(retriesLeft - 1, wait * 2);
+        });
+      });
+    }
+
+    return attempt(SEND_RETRIES, RETRY_START_MS)
       .then(function (data) {
         setSending(false);
         if (conversation !== state.conversation) {
@@ -682,7 +727,7 @@
         // The turn did not reach the bot: take it out of the transcript and say why. The caller
         // gives the text back to the user so they can retry without retyping.
         removeEntry(entry);
-        systemLine(errorText(err, Date.now() - started >= SEND_TIMEOUT_MS));
+        systemLine(errorText(err, timedOut));
         return false;
       });
   }

@@ -5,10 +5,12 @@ reminder delivered once)."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, select, text
@@ -19,6 +21,11 @@ from knowledge.learners import get_or_create_learner
 from knowledge.models import Opportunity, OutboxMessage, Reminder, utcnow
 from tests.e2e_scale.users import REMINDER_MARK, Learner
 
+# bot.gateway.telegram_updates: each update a new poller found left by a dead one, and what became
+# of it (new, retry: handled again; done: it had been finished; busy: in hand elsewhere).
+REPLAYED = re.compile(r"update (\d+) replayed after takeover: (\w+)")
+# bot/rasa_ext/channels.py: a message sent again that Rasa had handled, answered from its tracker.
+RECOVERED = re.compile(r"message (tg|web)-(\S+) was handled before")
 COMPACTED = "wayfinder_compacted"  # bot/rasa_ext/tracker_store.py: a compacted copy's marker
 EXTERNAL = "EXTERNAL"  # the reminder worker's intent (EXTERNAL_reminder) in the tracker
 
@@ -65,6 +72,26 @@ def handled_messages(tracker_url: str) -> dict[str, list[tuple[str, str]]]:
             continue
         found[sender].append((said, str(event.get("message_id") or "")))
     return found
+
+
+def replays(logs: Path) -> dict[int, str]:
+    """The updates gateways replayed after taking the polling over (every gateway log), and how
+    each went."""
+    found: dict[int, str] = {}
+    for log in sorted(logs.glob("gateway-*.log")):
+        for update_id, outcome in REPLAYED.findall(log.read_text(errors="replace")):
+            found[int(update_id)] = outcome
+    return found
+
+
+def recovered(logs: Path) -> dict[str, int]:
+    """Messages sent again that a Rasa server had handled already, answered with their replies
+    instead of being handled twice, by channel (every Rasa log)."""
+    counted: Counter[str] = Counter({"telegram": 0, "web": 0})
+    for log in sorted(logs.glob("rasa-*.log")):
+        for channel, _ in RECOVERED.findall(log.read_text(errors="replace")):
+            counted["telegram" if channel == "tg" else "web"] += 1
+    return dict(counted)
 
 
 def compare(meant: list[str], handled: list[tuple[str, str]]) -> Handled:

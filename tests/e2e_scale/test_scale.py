@@ -3,6 +3,12 @@ Rasa server are killed (SIGKILL) and restarted: no message lost or handled twice
 replies in order, reminders sent once by two workers, a provider's guided edit finished across
 the gateway's restart. The figures go to var/test/scale/report.json and the test's output.
 
+The gateway killed is the one polling Telegram, and it is killed while at least one Telegram
+message is mid-turn on it (fetched, written in the journal, not finished): getUpdates had
+confirmed it, so only the next poller's replay of the journal can answer it, marked redelivered
+(Rasa answers from its tracker a message it had handled). Web learners retry as the widget does,
+with the message's id and "retry": a web message handled twice fails the run like any other.
+
 Sizes (for a quicker look while developing; `make e2e-scale` runs the defaults):
 WAYFINDER_SCALE_USERS (100), WAYFINDER_SCALE_MESSAGES (20), WAYFINDER_SCALE_RATE (7 msg/s
 offered overall, so that 2 cores measure correctness, not saturation).
@@ -25,12 +31,14 @@ from tests.e2e_scale.checks import (
     add_reminders,
     compare,
     handled_messages,
+    recovered,
     reminder_states,
+    replays,
     stamp,
     web_reminders,
 )
 from tests.e2e_scale.conftest import WORK
-from tests.e2e_scale.topology import Server, Topology, run_cli
+from tests.e2e_scale.topology import Server, Topology, journaled_updates, run_cli
 from tests.e2e_scale.users import (
     Inbox,
     Learner,
@@ -48,6 +56,7 @@ REMINDER_EVERY = 5  # every fifth learner of each channel gets reminders
 RESTART_GATEWAY_AFTER_S = 20.0  # time for the other gateway to take Telegram's polling over
 DRAIN_TIMEOUT_S = 90.0
 RESTART_NICE = 10  # a restarted server starts (loads its model) at a lower priority
+MID_TURN_TIMEOUT_S = 120.0  # how long to wait for a Telegram message in hand on the poller
 
 
 def _setting(name: str, default: float) -> float:
@@ -134,6 +143,17 @@ class GuidedEdit:
         )
 
 
+def _mid_turn(stop: threading.Event) -> list[int]:
+    """Wait until the polling gateway has a Telegram update in hand (in its journal): the ids."""
+    deadline = time.monotonic() + MID_TURN_TIMEOUT_S
+    while not stop.is_set() and time.monotonic() < deadline:
+        found = journaled_updates()
+        if found:
+            return found
+        time.sleep(0.002)
+    return []
+
+
 def _killer(
     topology: Topology,
     timeline: Timeline,
@@ -215,11 +235,14 @@ def test_two_of_each_lose_nothing_while_a_gateway_and_a_rasa_server_are_killed(
         timeline.sleep_until(0.6 * load_s, stop)
         edit_thread.join(timeout=120)
         assert edit.asked_for_value.is_set(), f"the guided edit did not start: {edit.steps}"
+        in_hand = _mid_turn(stop)  # killed with a Telegram message mid-turn, every run
         restarts.append(
             _killer(
                 topology, timeline, doomed_gateway, RESTART_GATEWAY_AFTER_S, topology.wait_gateway
             )
         )
+        left_at_kill = journaled_updates()  # those it had not finished when it died
+        timeline.note("telegram mid-turn at the kill", fetched=in_hand, unfinished=left_at_kill)
         second = reminded[len(reminded) // 2 :]
         reminder_ids += add_reminders(topology.database_url, second)
         timeline.note("reminders due", count=len(second))
@@ -247,6 +270,7 @@ def test_two_of_each_lose_nothing_while_a_gateway_and_a_rasa_server_are_killed(
         inbox,
         edit,
         timeline,
+        left_at_kill,
         {
             "users": users,
             "messages": messages,
@@ -264,15 +288,15 @@ def test_two_of_each_lose_nothing_while_a_gateway_and_a_rasa_server_are_killed(
     )
 
     figures = report["figures"]
-    if figures["handled_twice_after_web_retry"]:
-        print(
-            f"FINDING: {figures['web_retries_after_unsure_failure']} web messages were in flight "
-            f"on the killed gateway; retried, {figures['handled_twice_after_web_retry']} were "
-            "handled twice (the gateway takes no idempotency key for a learner's message)"
-        )
     assert figures["unanswered"] == 0, report["problems"]
     assert figures["lost"] == 0, report["problems"]
     assert figures["handled_twice"] == 0, report["problems"]
+    # A web message retried after its gateway died (same id, "retry") is answered, not redone.
+    assert figures["handled_twice_after_web_retry"] == 0, report["problems"]
+    # The takeover replay ran: what the killed poller had in hand was handled again, once.
+    takeover = report["telegram_takeover"]
+    assert takeover["unfinished_at_kill"], takeover
+    assert takeover["not_replayed"] == [], takeover
     assert figures["out_of_order"] == 0 and figures["bursts_out_of_order"] == 0, report["problems"]
     assert figures["duplicate_message_ids"] == 0, report["problems"]
     reminders = report["reminders"]
@@ -302,6 +326,7 @@ def _report(
     inbox: Inbox,
     edit: GuidedEdit,
     timeline: Timeline,
+    left_at_kill: list[int],
     config: dict[str, Any],
 ) -> dict[str, Any]:
     """Every figure of the run, and the learners whose conversations went wrong."""
@@ -358,6 +383,8 @@ def _report(
         else:
             delivered.append(web_counts.get(learner.sender_id, 0))
     edit_done = bool(edit.steps) and all(s["ok"] for s in edit.steps) and len(edit.steps) == 6
+    replayed = replays(topology.logs)
+    answered_again = recovered(topology.logs)
     return {
         "when": stamp(),
         "config": config,
@@ -373,6 +400,14 @@ def _report(
             "web_retries_after_unsure_failure": sum(
                 1 for lr in learners if lr.channel == "web" for t in lr.turns if t.ambiguous
             ),
+            "web_same_id_retries": sum(
+                t.same_id_retries for lr in learners if lr.channel == "web" for t in lr.turns
+            ),
+            "web_replies_recovered": answered_again["web"],
+            "telegram_replayed_after_takeover": sum(
+                1 for outcome in replayed.values() if outcome in ("new", "retry")
+            ),
+            "telegram_replies_recovered": answered_again["telegram"],
             "out_of_order": moved,
             "duplicate_message_ids": ids,
             "bursts": len(bursts),
@@ -392,6 +427,16 @@ def _report(
             "delivered": sum(delivered),
         },
         "guided_edit": {"listing": edit.title, "finished": edit_done, "steps": edit.steps},
+        # The Telegram updates the killed poller had fetched and not finished, and what the
+        # gateway taking over did with each (replayed: new or retry; recovered: Rasa had handled
+        # it and sent its replies again, counted over the whole run in telegram_replies_recovered).
+        "telegram_takeover": {
+            "unfinished_at_kill": left_at_kill,
+            "replayed": {str(k): v for k, v in sorted(replayed.items())},
+            "not_replayed": [
+                u for u in left_at_kill if replayed.get(u) not in ("new", "retry", "done")
+            ],
+        },
         # Which gateway processes polled Telegram (their logs say so when they take the lease).
         "telegram_pollers": sorted(
             log.stem

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from redis import Redis
 from sqlalchemy.orm import Session
 
 from benchmarks.stack import (
@@ -58,6 +59,9 @@ BOT_TOKEN = "123456789:SCALE-TEST-TOKEN"
 TICKET_LOCK_LIFETIME_S = 15
 REMINDER_INTERVAL_S = 2
 GATEWAY_START_TIMEOUT_S = 60
+# The polled Telegram updates not yet handled (bot.gateway.shared.journal), under the gateways'
+# default WAYFINDER_REDIS_PREFIX.
+JOURNAL_KEY = "wayfinder:telegram:journal"
 
 
 def redis_command(db: int, *words: str) -> bytes:
@@ -71,6 +75,12 @@ def redis_command(db: int, *words: str) -> bytes:
         replies = connection.makefile("rb")
         replies.readline()  # +OK to SELECT
         return replies.readline()
+
+
+def journaled_updates() -> list[int]:
+    """The Telegram updates the polling gateway fetched and has not finished: mid-turn."""
+    with Redis(host=REDIS_HOST, port=REDIS_PORT, db=GATEWAY_DB, decode_responses=True) as redis:
+        return sorted(int(key) for key in redis.hkeys(JOURNAL_KEY))
 
 
 def flush_redis() -> None:

@@ -2,14 +2,17 @@
 half in Telegram (through the fake Bot API), each sending a scripted mix of greetings, searches,
 refinements, details and thanks at a human pace, and recording what came back.
 
-Retries, as a person (or the widget) would make them:
-- web: a request that fails (connection dropped, 502/503/504: its gateway died) or is answered
-  with the gateway's "the assistant is unavailable" apology is sent again, up to RETRIES times.
-  The gateway offers no idempotency key for a learner's message, so a retry after the first try
-  reached Rasa is handled twice: the tracker check counts exactly that.
-- Telegram: delivering an update until a gateway took it is Telegram's job (a gateway that dies
-  with it unconfirmed gets it again from Telegram), so the learner waits (REPLY_TIMEOUT_S) rather
-  than typing again; only the apology makes them send it again.
+Retries, as the widget (bot/web/widget.js) and a person make them:
+- web: each message has an id of its own; a request that fails (connection dropped, 5xx: its
+  gateway died) is sent again by the widget with the same id and "retry": true, up to
+  WIDGET_RETRIES times, 1, 2, 4 s apart, so the assistant answers a message it already handled
+  with the replies it gave instead of handling it twice (the tracker check counts any). A message
+  the widget gave up on, or answered with the gateway's "the assistant is unavailable" apology,
+  the learner sends again as a new message (a new id), up to RESENDS times.
+- Telegram: delivering an update until a gateway took it is Telegram's job, and answering one a
+  dead poller had fetched (Telegram had it confirmed) the next poller's (its journal replay), so
+  the learner waits (REPLY_TIMEOUT_S) rather than typing again; only the apology makes them send
+  it again.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from bot.gateway.texts import say
 from tests.e2e_scale.topology import PSEUDONYM_KEY
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 
-RETRIES = 4
+RETRIES = 4  # Telegram: the learner sends it again after an apology, up to this often
 RETRY_PAUSE_S = 1.0
+WIDGET_RETRIES = 3  # bot/web/widget.js: SEND_RETRIES, RETRY_START_MS (doubling)
+WIDGET_RETRY_START_S = 1.0
+RESENDS = 2  # web: a message sent again by the learner after an error or an apology
 REPLY_TIMEOUT_S = 90.0  # how long a Telegram learner waits for a reply before giving up
 SETTLE_S = 0.8  # a turn's replies have all come when none followed for this long
 REMINDER_MARK = "⏰"
@@ -77,6 +83,7 @@ class Turn:
     failures: list[str] = field(default_factory=list)  # why each failed try failed
     failed_at: list[float] = field(default_factory=list)  # when (time.monotonic())
     replies: list[str] = field(default_factory=list)
+    same_id_retries: int = 0  # web: tries the widget repeated with the message's id
 
     def failed(self, why: str) -> None:
         self.failures.append(why)
@@ -164,28 +171,45 @@ class WebLearner(Learner):
 
     def take(self, index: int, turn: Turn) -> None:
         turn.sent_at = time.monotonic()
+        for resend in range(RESENDS + 1):
+            if resend:
+                time.sleep(RETRY_PAUSE_S)  # the learner reads the error, sends it again
+            if self._send(turn, uuid.uuid4().hex):
+                return
+
+    def _send(self, turn: Turn, message_id: str) -> bool:
+        """One message as the widget sends it: tries with the same id while they fail the way a
+        dying gateway makes them fail; whether it was answered (an apology is not)."""
         headers = {"X-Wayfinder-Session": self.session}
-        for attempt in range(1, RETRIES + 2):
-            turn.attempts = attempt
+        body: dict[str, Any] = {"text": turn.text, "message_id": message_id}
+        wait = WIDGET_RETRY_START_S
+        for retry in range(WIDGET_RETRIES + 1):
+            if retry:
+                time.sleep(wait)
+                wait *= 2
+                body["retry"] = True
+                turn.same_id_retries += 1
+            turn.attempts += 1
             try:
-                response = self.http.post(
-                    self.url, json={"text": turn.text}, headers=headers, timeout=60
-                )
+                response = self.http.post(self.url, json=body, headers=headers, timeout=60)
             except requests.RequestException as error:
                 turn.failed(f"{type(error).__name__}: {str(error)[-60:]}")
                 self.http = requests.Session()  # the dead gateway's kept-alive connection
-            else:
-                if response.status_code == 200:
-                    texts = [str(m.get("text") or "") for m in response.json()["messages"]]
-                    if APOLOGY not in texts:
-                        turn.replies, turn.replied_at = texts, time.monotonic()
-                        return
+                continue
+            if response.status_code == 200:
+                texts = [str(m.get("text") or "") for m in response.json()["messages"]]
+                if APOLOGY in texts:
                     turn.failed("apology")
-                elif response.status_code == 503 and "No server" in response.text:
-                    turn.failed(NO_SERVER)
-                else:
-                    turn.failed(f"{response.status_code}: {response.text[:60]}")
-            time.sleep(RETRY_PAUSE_S)
+                    return False  # an answer: the widget shows it, the learner may resend
+                turn.replies, turn.replied_at = texts, time.monotonic()
+                return True
+            if response.status_code == 503 and "No server" in response.text:
+                turn.failed(NO_SERVER)
+            else:
+                turn.failed(f"{response.status_code}: {response.text[:60]}")
+            if response.status_code < 500:
+                return False  # the widget repeats no 4xx
+        return False
 
 
 class Inbox:
@@ -335,6 +359,7 @@ def summary(turns: list[Turn]) -> dict[str, Any]:
         "answered": len(answered),
         "unanswered": len(turns) - len(answered),
         "retried": sum(1 for t in turns if t.attempts > 1),
+        "same_id_retries": sum(t.same_id_retries for t in turns),
         "failures": dict(
             sorted(_count(f.split(":")[0] for t in turns for f in t.failures).items())
         ),

@@ -1,11 +1,11 @@
 """Fixtures for the web widget: a stub gateway on localhost and a headless Chromium to drive it.
 
 The stub implements the gateway's web API exactly as the widget sees it (POST
-/api/web/messages, the /api/web/events long poll, the session in the X-Wayfinder-Session header
-and never in a URL, "forgotten" after "forget me", the conversation's "language" once a learner
-chose one) with canned replies, and serves bot/web/ (widget.js with its interface's words, as the
-gateway serves it) and the real privacy notice at its root, so the widget loads from the same
-origin as in production.
+/api/web/messages with each message's id and "retry" on a repeat, the /api/web/events long poll,
+the session in the X-Wayfinder-Session header and never in a URL, "forgotten" after "forget me",
+the conversation's "language" once a learner chose one) with canned replies, and serves bot/web/
+(widget.js with its interface's words, as the gateway serves it) and the real privacy notice at
+its root, so the widget loads from the same origin as in production.
 Chromium and its driver come from Debian (`apt-get install -y chromium chromium-driver`); nothing
 is downloaded.
 """
@@ -57,6 +57,8 @@ CODING_RESULTS = (
 XSS_TEXT = "<img src=x onerror=alert(1)>"
 XSS_REPLY = f"{XSS_TEXT}\nMore: https://alderbay.example/programs?age=12&topic=coding."
 OUTAGE = "Wayfinder is restarting. Please try again in a minute."
+FLAKY = "flaky"  # a message whose first try meets a dying gateway (502), its retry a live one
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,100}")  # what the gateway takes (bot.gateway.web)
 SLOW_SECONDS = 1.5
 HINT = re.compile(r"[A-Za-z0-9-]{2,35}")  # what the gateway passes on (bot.gateway.core)
 SESSION_HEADER = "X-Wayfinder-Session"
@@ -76,8 +78,9 @@ LANGUAGE_CHOSEN = "✓ {code}"
 
 @dataclass(frozen=True)
 class Call:
-    """One API request the widget made: the JSON body of a POST, the query of a GET, the session
-    its header named and the whole request target (path and query) as a proxy would log it."""
+    """One API request the widget made: the JSON body of a POST (its message id and retry flag
+    apart), the query of a GET, the session its header named and the whole request target (path
+    and query) as a proxy would log it."""
 
     method: str
     path: str
@@ -85,6 +88,8 @@ class Call:
     origin: str | None = None  # the page's origin when the call was cross-origin
     session: str | None = None
     target: str = ""
+    message_id: str | None = None
+    retry: bool = False
 
 
 class StubGateway:
@@ -95,7 +100,7 @@ class StubGateway:
         self.calls: list[Call] = []
         self._sent: dict[str, list[int]] = {}  # bot message ids per session
         self._proactive: dict[str, list[Message]] = {}
-        self._failed_once: set[tuple[str, str]] = set()
+        self._failing: dict[tuple[str, str], str] = {}  # the message id whose tries fail
         self.forgotten: list[str] = []  # sessions whose learner asked to be forgotten
         self.languages: dict[str, str] = {}  # the language each session's learner chose
         self._next_id = 16
@@ -141,15 +146,28 @@ class StubGateway:
             }
 
     def reply(
-        self, session: str, text: str, payload: str | None, hint: str | None = None
+        self,
+        session: str,
+        text: str,
+        payload: str | None,
+        hint: str | None = None,
+        message_id: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """The canned conversation: (HTTP status, JSON body) for one user turn; "language" as the
         gateway names it: the learner's choice, else the browser's `hint` when supported."""
         lowered = text.lower()
-        if "error" in lowered and (session, text) not in self._failed_once:
-            # Fails the first time only, so the test can retry the same text.
-            self._failed_once.add((session, text))
-            return 503, {"error": OUTAGE}
+        if "error" in lowered:
+            # Every try of the first message with this text fails (the widget's own retries
+            # too); the learner sending it again, as a new message, gets through.
+            with self._changed:
+                failing = self._failing.setdefault((session, text), str(message_id))
+            if failing == str(message_id):
+                return 503, {"error": OUTAGE}
+        if lowered == FLAKY:
+            with self._changed:
+                tries = sum(1 for call in self.calls if call.message_id == message_id)
+            if tries == 1:  # the first try's gateway died mid-request: HAProxy answers 502
+                return 502, {}
         if "slow" in lowered:
             time.sleep(SLOW_SECONDS)
         chosen = re.fullmatch(r'/choose_language\{"language":"(\w+)"\}', payload or "")
@@ -268,20 +286,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         session = self.headers.get(SESSION_HEADER)
         origin = self.headers.get("Origin")
-        self.gateway.record(Call("POST", url.path, body, origin, session, self.path))
+        message_id, retry = body.pop("message_id", None), body.pop("retry", False)
+        self.gateway.record(
+            Call("POST", url.path, body, origin, session, self.path, message_id, retry)
+        )
         # The contract, strictly: a session header, a text, optionally a payload and the browser's
-        # language; nothing else.
+        # language, and the message's id (with "retry" on a repeat); nothing else.
         text, payload, hint = body.get("text"), body.get("payload"), body.get("language_hint")
         if (
             not session
             or not isinstance(text, str)
             or not (payload is None or isinstance(payload, str))
             or not (hint is None or (isinstance(hint, str) and HINT.fullmatch(hint)))
+            or not (isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id))
+            or not isinstance(retry, bool)
             or set(body) - {"text", "payload", "language_hint"}
         ):
             self._json(400, {"error": "expected a session header and {text[, payload, hint]}"})
             return
-        self._json(*self.gateway.reply(session, text, payload, hint))
+        self._json(*self.gateway.reply(session, text, payload, hint, message_id))
 
     def do_OPTIONS(self) -> None:
         # The CORS preflight a browser sends before a cross-origin JSON POST.

@@ -23,7 +23,9 @@ except ImportError:
 
 from tests.web.conftest import (
     CODING_RESULTS,
+    FLAKY,
     GREETING,
+    MESSAGE_ID,
     OUTAGE,
     XSS_REPLY,
     XSS_TEXT,
@@ -88,6 +90,9 @@ def test_buttons_send_their_payload_once_and_the_chat_survives_a_reload(
         {"text": "hi", "language_hint": "en-US"},  # the browser's language, the first guess
         {"payload": '/search{"topic": "coding"}', "text": "Coding clubs", "language_hint": "en-US"},
     ]
+    ids = [p.message_id for p in posts]  # each message its own key, none a retry
+    assert all(MESSAGE_ID.fullmatch(str(i)) for i in ids) and len(set(ids)) == 2, ids
+    assert not any(p.retry for p in posts)
 
     reloaded_at = len(gateway.calls)
     page.refresh()
@@ -143,9 +148,15 @@ def test_a_proactive_message_arrives_without_a_reload(
     assert texts(page, "bot") == [GREETING, reminder]
 
 
-def test_a_gateway_error_is_shown_and_the_typed_text_kept_for_a_retry(page: WebDriver) -> None:
+def test_a_gateway_error_is_shown_and_the_typed_text_kept_for_a_retry(
+    page: WebDriver, gateway: StubGateway
+) -> None:
     send(page, "an error please")
-    wait(page).until(lambda d: texts(d, "system") == [OUTAGE], "the error was not shown")
+    # Shown once the widget's own retries (1 + 2 + 4 s apart) failed too.
+    wait(page, 15).until(lambda d: texts(d, "system") == [OUTAGE], "the error was not shown")
+    tries = gateway.calls_for(session_of(page), MESSAGES)
+    assert len(tries) == 4 and len({t.message_id for t in tries}) == 1
+    assert [t.retry for t in tries] == [False, True, True, True]
     field = page.find_element(By.ID, "wf-input")
     assert field.get_property("value") == "an error please"
     assert texts(page, "user") == []  # the failed turn is not in the transcript
@@ -154,6 +165,27 @@ def test_a_gateway_error_is_shown_and_the_typed_text_kept_for_a_retry(page: WebD
     wait_for_bot(page, "You said: an error please")
     assert texts(page, "user") == ["an error please"]
     assert field.get_property("value") == ""
+
+
+def test_a_message_whose_gateway_died_is_sent_again_once_with_its_id_and_answered_once(
+    page: WebDriver, gateway: StubGateway
+) -> None:
+    typing = page.find_element(By.CSS_SELECTOR, ".wf-typing")
+    send(page, FLAKY)  # the first try meets a dying gateway (502)
+    wait_for_bot(page, f"You said: {FLAKY}")
+    assert typing.is_displayed() is False
+    tries = gateway.calls_for(session_of(page), MESSAGES)
+    assert [(t.data["text"], t.retry) for t in tries] == [(FLAKY, False), (FLAKY, True)]
+    assert tries[0].message_id == tries[1].message_id  # the assistant can tell it is a repeat
+    time.sleep(0.3)
+    assert texts(page, "user") == [FLAKY]  # nothing shown twice, no error shown
+    assert texts(page, "bot") == [f"You said: {FLAKY}"]
+    assert texts(page, "system") == []
+
+    send(page, "thanks")  # the next message has an id of its own
+    wait_for_bot(page, "You said: thanks")
+    last = gateway.calls_for(session_of(page), MESSAGES)[-1]
+    assert last.message_id != tries[0].message_id and not last.retry
 
 
 def test_the_typing_indicator_shows_while_the_bot_answers(page: WebDriver) -> None:

@@ -1,7 +1,8 @@
 """What gateways share so that any of them can take any request: per-chat order (locks), rate
 limits (buckets), long button payloads (stash), providers' guided steps, which Telegram updates
-were handled and who polls Telegram (updates), wake-ups for the widget's long polls (wakes), and
-which gateway runs what only one may run at a time (leases: the housekeeping).
+were handled and who polls Telegram (updates), the polled updates not yet handled (journal),
+wake-ups for the widget's long polls (wakes), and which gateway runs what only one may run at a
+time (leases: the housekeeping).
 
 Each kind has one interface and two implementations: in this process's memory (no Redis set, as
 `make run` starts one gateway) and in Redis (WAYFINDER_REDIS_URL set, for several gateways behind
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from bot.api.auth import Buckets, BucketsFor, memory_buckets
 from bot.gateway.shared.buckets import RedisBuckets
 from bot.gateway.shared.connection import redis_client
+from bot.gateway.shared.journal import MemoryUpdateJournal, RedisUpdateJournal, UpdateJournal
 from bot.gateway.shared.leases import LeasesFor, memory_leases, redis_leases
 from bot.gateway.shared.locks import ChatLocks, MemoryChatLocks, RedisChatLocks
 from bot.gateway.shared.stash import MemoryPayloadStash, PayloadStash, RedisPayloadStash
@@ -46,6 +48,7 @@ class SharedState:
     leases: LeasesFor  # by name: one gateway at a time holds each (PollingLease is one of them)
     wakes: Wakes
     buckets: BucketsFor
+    journal: UpdateJournal = field(default_factory=MemoryUpdateJournal)
     redis: Redis | None = field(default=None, repr=False)
 
     async def close(self) -> None:
@@ -85,6 +88,7 @@ def redis_state(redis: Redis, prefix: str) -> SharedState:
         leases=redis_leases(redis, prefix),
         wakes=wakes,
         buckets=buckets,
+        journal=RedisUpdateJournal(redis, prefix),
         redis=redis,
     )
 

@@ -3,7 +3,10 @@
 An update is claimed before it is handled and marked done after: a second delivery (Telegram
 retrying a webhook, a load balancer retrying a request, a new poller fetching what a dead one had
 not confirmed) finds it done or in hand and is dropped. A claim lives while its gateway renews it,
-so an update whose gateway died mid-way can be claimed again by the next delivery.
+so an update whose gateway died mid-way can be claimed again by the next delivery. That delivery
+is told so (RETRY, not NEW): a marker of every update ever claimed outlives the claim, and an
+update claimed before and never marked done may have reached the assistant already, which is
+asked to check (bot.gateway.core: redelivered).
 
 Only one gateway may call getUpdates (Telegram refuses a second caller): the one holding the
 polling lease, which it renews every few seconds; when it stops renewing (it died), another takes
@@ -28,14 +31,33 @@ LEASE_S = 15.0  # longer than CLAIM_S: a new poller finds the dead one's claims 
 KEEP_SEEN = 100_000  # updates remembered in memory
 
 DONE = "done"
+BUSY = "busy"
+GIVEN_UP = "given up"  # in memory: claimed once, not handled (its handling failed)
+
+# KEYS: the update's claim, its claimed-once marker. ARGV: claim ms, marker s.
+# 'new', 'retry' (claimed now, and claimed before), 'done' or 'busy'.
+_CLAIM = """
+if redis.call('SET', KEYS[1], 'busy', 'NX', 'PX', ARGV[1]) then
+  if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'new' end
+  return 'retry'
+end
+if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
+return 'busy'
+"""
 
 
 class Claim(enum.Enum):
     """What a delivery of an update found."""
 
     NEW = "new"  # ours to handle
+    RETRY = "retry"  # ours to handle, though an earlier delivery's claim died: maybe half done
     DONE = "done"  # handled already: drop it
     BUSY = "busy"  # another delivery is handling it now: drop it (or ask for a retry later)
+
+    @property
+    def ours(self) -> bool:
+        """Whether this delivery handles the update."""
+        return self in (Claim.NEW, Claim.RETRY)
 
 
 class SeenUpdates(ABC):
@@ -43,10 +65,10 @@ class SeenUpdates(ABC):
 
     @asynccontextmanager
     async def handling(self, update_id: int) -> AsyncIterator[Claim]:
-        """Claim the update for the block when it is NEW (the block handles it), marking it done
-        when the block ends; a block that fails gives the update up for a retry."""
+        """Claim the update for the block when it is NEW or RETRY (the block handles it), marking
+        it done when the block ends; a block that fails gives the update up for a retry."""
         claim = await self._claim(update_id)
-        if claim is not Claim.NEW:
+        if not claim.ours:
             yield claim
             return
         try:
@@ -83,12 +105,12 @@ class MemorySeenUpdates(SeenUpdates):
 
     async def _claim(self, update_id: int) -> Claim:
         state = self._seen.get(update_id)
-        if state is not None:
+        if state in (DONE, BUSY):
             return Claim.DONE if state == DONE else Claim.BUSY
-        self._seen[update_id] = "busy"
+        self._seen[update_id] = BUSY
         while len(self._seen) > self._keep:
             self._seen.popitem(last=False)
-        return Claim.NEW
+        return Claim.NEW if state is None else Claim.RETRY
 
     @asynccontextmanager
     async def _kept_claimed(self, update_id: int) -> AsyncIterator[None]:
@@ -98,34 +120,42 @@ class MemorySeenUpdates(SeenUpdates):
         self._seen[update_id] = DONE
 
     async def _give_up(self, update_id: int) -> None:
-        self._seen.pop(update_id, None)
+        if update_id in self._seen:
+            self._seen[update_id] = GIVEN_UP
 
 
 class RedisSeenUpdates(SeenUpdates):
-    """Claims (renewed, CLAIM_S) and handled marks (DONE_S) in Redis, one key per update."""
+    """Claims (renewed, CLAIM_S), claimed-once markers and handled marks (DONE_S) in Redis, one
+    key per update (two while it is in hand or was given up)."""
 
     def __init__(self, redis: Redis, prefix: str, claim_s: float = CLAIM_S) -> None:
         self._redis = redis
         self._prefix = f"{prefix}:update:"
         self._claim_s = claim_s
+        self._claim_script = redis.register_script(_CLAIM)
 
     async def _claim(self, update_id: int) -> Claim:
-        key = self._key(update_id)
-        if await self._redis.set(key, "busy", nx=True, px=int(self._claim_s * 1000)):
-            return Claim.NEW
-        return Claim.DONE if await self._redis.get(key) == DONE else Claim.BUSY
+        keys = [self._key(update_id), self._marker(update_id)]
+        found = await self._claim_script(keys=keys, args=[int(self._claim_s * 1000), DONE_S])
+        return Claim(found)
 
     def _kept_claimed(self, update_id: int) -> AbstractAsyncContextManager[None]:
         return renewing(self._redis, self._key(update_id), self._claim_s)
 
     async def _done(self, update_id: int) -> None:
-        await self._redis.set(self._key(update_id), DONE, ex=DONE_S)
+        async with self._redis.pipeline(transaction=False) as both:  # one round trip
+            both.set(self._key(update_id), DONE, ex=DONE_S)
+            both.delete(self._marker(update_id))  # the handled mark says more
+            await both.execute()
 
     async def _give_up(self, update_id: int) -> None:
-        await self._redis.delete(self._key(update_id))
+        await self._redis.delete(self._key(update_id))  # the marker stays: a retry is told
 
     def _key(self, update_id: int) -> str:
         return f"{self._prefix}{update_id}"
+
+    def _marker(self, update_id: int) -> str:
+        return f"{self._prefix}{update_id}:claimed"
 
 
 PollingLease = Lease  # the right to call getUpdates: one of the named leases (shared.leases)

@@ -303,11 +303,15 @@ def test_the_apps_language_goes_to_the_assistant_as_a_hint(
     telegram_gateway: Gateway, fake: FakeBotApi, rasa: ScriptedRasa
 ) -> None:
     fake.set_language(CHAT, "es-419")
-    run(telegram_gateway, fake.push_text(CHAT, "hola"), fake.push_command(CHAT, "help"))
-    assert rasa.metadata == [{"language_hint": "es-419"}] * 2
+    updates = [fake.push_text(CHAT, "hola"), fake.push_command(CHAT, "help")]
+    run(telegram_gateway, *updates)
+    assert rasa.metadata == [  # each with its update's id: the assistant's key against a repeat
+        {"language_hint": "es-419", "message_id": f"tg-{update['update_id']}"} for update in updates
+    ]
     fake.set_language(CHAT, None)  # Telegram leaves it out when the app does not say
-    run(telegram_gateway, fake.push_text(CHAT, "hola"))
-    assert rasa.metadata[-1] is None
+    last = fake.push_text(CHAT, "hola")
+    run(telegram_gateway, last)
+    assert rasa.metadata[-1] == {"message_id": f"tg-{last['update_id']}"}
 
 
 def test_the_gateways_own_words_follow_the_learners_language(

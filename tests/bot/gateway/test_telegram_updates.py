@@ -1,11 +1,14 @@
 """Telegram updates when several gateways serve one bot: an update delivered to two gateways is
-answered once, a chat's updates keep their order however long the checks take, and one gateway
-polls while another waits to take over."""
+answered once, a chat's updates keep their order however long the checks take, one gateway
+polls while another waits to take over, and what a killed gateway had in hand goes to the
+assistant again marked redelivered (webhook: Telegram's retry; polling: the next poller's replay
+of the journal)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,16 +16,26 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 
-from bot.gateway.core import Gateway
+from bot.gateway.core import MESSAGE_ID, REDELIVERED, Gateway
+from bot.gateway.messages import BotMessage
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.shared.journal import MemoryUpdateJournal, RedisUpdateJournal
 from bot.gateway.shared.leases import LeaseBoard
-from bot.gateway.shared.updates import Claim, MemoryPollingLease, MemorySeenUpdates
+from bot.gateway.shared.locks import MemoryChatLocks
+from bot.gateway.shared.updates import (
+    Claim,
+    MemoryPollingLease,
+    MemorySeenUpdates,
+    RedisPollingLease,
+    RedisSeenUpdates,
+)
 from bot.gateway.telegram_bot import build_application
 from bot.gateway.telegram_updates import LeasedPolling, OnceInOrder, handle_pushed
 from tests.bot.gateway.conftest import Backend, RecordingOutlet, ScriptedRasa
 from tests.fakes.telegram_api import FakeBotApi
 
 CHAT = 4242
+KEYS = (MESSAGE_ID, REDELIVERED)
 
 
 @pytest.fixture
@@ -140,6 +153,7 @@ class FakeApplication:
 
     bot: FakeBot = field(default_factory=FakeBot)
     updater: FakeUpdater = field(default_factory=FakeUpdater)
+    update_processor: object = None  # not OnceInOrder: nothing to replay
 
 
 def test_one_of_two_gateways_polls_and_the_other_takes_over_when_it_dies(
@@ -185,3 +199,153 @@ async def _never() -> None:
 def test_a_gateway_without_telegram_gets_memory_state_by_default(gateway: Gateway) -> None:
     assert isinstance(gateway.telegram, RecordingOutlet)
     assert gateway.shared.redis is None
+
+
+def _two_gateways(
+    on_redis: Backend,
+    settings: GatewaySettings,
+    sessions: sessionmaker[Session],
+    rasa: ScriptedRasa,
+    fake: FakeBotApi,
+    *,
+    updater: bool,
+    dying: bool = False,
+) -> list[Any]:
+    """Two gateways' Telegram applications on one Redis and one fake Bot API; with `dying`, the
+    first's claims and chat locks are as a killed gateway leaves them (they lapse, as a dead
+    process's do: its chat locks LIVE_S later, here at once)."""
+    root = fake.base_url.removesuffix("/bot")
+    with_bot = replace(settings, telegram_token="123456:TEST", telegram_api_url=root)
+    applications = []
+    for number in range(2):
+        shared = on_redis.gateway()
+        if dying and number == 0:
+            seen = Dying(on_redis.client(), on_redis.prefix, claim_s=0.3)
+            shared = replace(shared, updates=seen, locks=MemoryChatLocks())
+        gateway = Gateway(with_bot, sessions, rasa, shared)  # type: ignore[arg-type]
+        applications.append(build_application(gateway, updater=updater))
+    return applications
+
+
+def test_a_webhook_update_whose_gateway_died_goes_to_rasa_again_marked_redelivered(
+    on_redis: Backend,
+    settings: GatewaySettings,
+    sessions: sessionmaker[Session],
+    rasa: ScriptedRasa,
+    fake: FakeBotApi,
+) -> None:
+    first, again = fake.push_text(CHAT, "hi"), fake.push_text(CHAT, "thanks")
+    applications = _two_gateways(on_redis, settings, sessions, rasa, fake, updater=False)
+
+    async def scenario() -> list[Claim]:
+        for application in applications:
+            await application.initialize()
+        try:
+            a, b = applications
+            found = [await handle_pushed(a, Update.de_json(first, a.bot))]
+            # Gateway A took "thanks" and was killed: its claim lapses, never marked done.
+            dying = RedisSeenUpdates(on_redis.client(), on_redis.prefix, claim_s=0.2)
+            await dying._claim(again["update_id"])
+            await asyncio.sleep(0.4)
+            found.append(await handle_pushed(b, Update.de_json(again, b.bot)))  # Telegram resent
+            return found
+        finally:
+            for application in applications:
+                await application.shutdown()
+
+    assert on_redis.run(scenario) == [Claim.NEW, Claim.RETRY]
+    assert [call[1] for call in rasa.calls] == ["hi", "thanks"]
+    sent = [{k: v for k, v in (m or {}).items() if k in KEYS} for m in rasa.metadata]
+    assert sent == [
+        {"message_id": f"tg-{first['update_id']}"},  # a first delivery: nothing to check
+        {"message_id": f"tg-{again['update_id']}", "redelivered": True},
+    ]
+
+
+@dataclass
+class StuckRasa(ScriptedRasa):
+    """The assistant as gateway A saw it before it was killed: the first "stuck" does not return
+    until the test ends (A died mid-turn), and then with nothing; everything else is answered."""
+
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(
+        self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        if text == "stuck" and not any(call[1] == "stuck" for call in self.calls):
+            self.calls.append((sender_id, text, channel))
+            self.metadata.append(metadata)
+            await self.released.wait()
+            return []
+        return await super().send(sender_id, text, channel, metadata)
+
+
+class Dying(RedisSeenUpdates):
+    """Gateway A's claims as a killed process leaves them: taken, never renewed."""
+
+    @asynccontextmanager
+    async def _kept_claimed(self, update_id: int) -> AsyncIterator[None]:
+        yield
+
+
+def test_a_poller_killed_mid_turn_has_its_update_replayed_once_by_the_next(
+    on_redis: Backend,
+    settings: GatewaySettings,
+    sessions: sessionmaker[Session],
+    fake: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rasa = StuckRasa(sessions)
+    applications = _two_gateways(on_redis, settings, sessions, rasa, fake, updater=True, dying=True)
+    a, b = applications
+    leases = [RedisPollingLease(on_redis.client(), on_redis.prefix, 0.6) for _ in range(2)]
+    journal = RedisUpdateJournal(on_redis.client(), on_redis.prefix)
+    done = fake.push_text(CHAT, "finished")
+    stuck = fake.push_text(CHAT + 1, "stuck")
+
+    async def scenario() -> tuple[list[int], int, int]:
+        for application in applications:
+            await application.initialize()
+            await application.start()
+        pollers = [LeasedPolling(a, leases[0]), LeasedPolling(b, leases[1])]
+        rasa.released = asyncio.Event()  # on this loop
+        try:
+            pollers[0].start()
+            await asyncio.sleep(0.1)
+            pollers[1].start()  # waits: A holds the lease
+            await fake.wait_for_async("sendMessage", lambda p: int(p["chat_id"]) == CHAT)
+            await fake.wait_for_async("sendChatAction", lambda p: int(p["chat_id"]) == CHAT + 1)
+            left = [update_id for update_id, _ in await journal.pending()]
+            # A is killed mid-turn: it neither lets its lease go nor renews its claims.
+            monkeypatch.setattr(pollers[0].lease, "let_go", _never)
+            await pollers[0].stop()  # (its getUpdates had confirmed both updates already)
+            await fake.wait_for_async(
+                "sendMessage", lambda p: int(p["chat_id"]) == CHAT + 1, timeout=10
+            )
+            await asyncio.sleep(0.5)  # nothing more comes
+            left_after = len(await journal.pending())
+            sent = len(fake.calls("sendMessage"))
+            return left, left_after + pollers[1].replayed * 100, sent
+        finally:
+            rasa.released.set()  # A's stuck turn ends, so its application can stop
+            for poller in pollers:
+                await poller.stop()
+            for application in applications:
+                await application.stop()
+                await application.shutdown()
+
+    left, after, replies = on_redis.run(scenario)
+    assert left == [stuck["update_id"]]  # A finished "finished": crossed out
+    assert after == 100  # B replayed one update; nothing is left written down
+    assert [call[1] for call in rasa.calls] == ["finished", "stuck", "stuck"]
+    sent = [{k: v for k, v in (m or {}).items() if k in KEYS} for m in rasa.metadata]
+    assert sent == [
+        {"message_id": f"tg-{done['update_id']}"},
+        {"message_id": f"tg-{stuck['update_id']}"},
+        {"message_id": f"tg-{stuck['update_id']}", "redelivered": True},  # B, after takeover
+    ]
+    assert replies == 2  # one reply to each, none twice
+
+
+def test_polled_updates_in_memory_are_not_written_down(gateway: Gateway) -> None:
+    assert isinstance(gateway.shared.journal, MemoryUpdateJournal)

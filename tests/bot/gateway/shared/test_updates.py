@@ -1,6 +1,7 @@
 """Telegram updates across gateways: each handled once however often it is delivered, one in
-hand elsewhere dropped, one whose gateway died taken again; one poller holding the lease and
-another taking over when it stops renewing."""
+hand elsewhere dropped, one whose gateway died taken again and said to be (RETRY: it may have
+reached the assistant); one poller holding the lease and another taking over when it stops
+renewing."""
 
 from __future__ import annotations
 
@@ -36,16 +37,21 @@ def test_an_update_delivered_to_two_gateways_is_handled_once(backend: Backend) -
     assert backend.run(scenario) == [Claim.NEW, Claim.BUSY, Claim.DONE, Claim.NEW]
 
 
-def test_an_update_whose_handling_failed_may_be_handled_again(backend: Backend) -> None:
-    async def scenario() -> Claim:
+def test_an_update_whose_handling_failed_is_handled_again_as_a_retry(backend: Backend) -> None:
+    async def scenario() -> list[Claim]:
         a, b = backend.gateway().updates, backend.gateway().updates
+        found = []
         with pytest.raises(RuntimeError):
-            async with a.handling(7):
+            async with a.handling(7) as first:
+                found.append(first)
                 raise RuntimeError("Rasa fell over")
-        async with b.handling(7) as again:
-            return again
+        async with b.handling(7) as again:  # it may have reached Rasa before failing
+            found.append(again)
+        async with b.handling(7) as after:
+            found.append(after)
+        return found
 
-    assert backend.run(scenario) is Claim.NEW
+    assert backend.run(scenario) == [Claim.NEW, Claim.RETRY, Claim.DONE]
 
 
 def test_a_claim_lives_while_renewed_and_lapses_when_its_gateway_died(on_redis: Backend) -> None:
@@ -57,16 +63,42 @@ def test_a_claim_lives_while_renewed_and_lapses_when_its_gateway_died(on_redis: 
             await asyncio.sleep(0.7)  # longer than the claim: renewed meanwhile
             async with b.handling(5) as busy:
                 found.append(busy)
-        # A gateway killed mid-update leaves its claim, unrenewed.
-        await on_redis.client().set(f"{on_redis.prefix}:update:6", "busy", px=300)
+        # A gateway killed mid-update: its claim taken, never renewed nor marked done.
+        found.append(await a._claim(6))
         async with b.handling(6) as still:
             found.append(still)
         await asyncio.sleep(0.5)
-        async with b.handling(6) as lapsed:
+        async with b.handling(6) as lapsed:  # taken again, and told it may be half done
             found.append(lapsed)
+        async with b.handling(6) as after:
+            found.append(after)
         return found
 
-    assert on_redis.run(scenario) == [Claim.BUSY, Claim.BUSY, Claim.NEW]
+    assert on_redis.run(scenario) == [
+        Claim.BUSY,
+        Claim.NEW,
+        Claim.BUSY,
+        Claim.RETRY,
+        Claim.DONE,
+    ]
+
+
+def test_a_handled_update_leaves_one_key_and_a_retry_needs_its_marker(on_redis: Backend) -> None:
+    async def scenario() -> tuple[list[str], Claim]:
+        redis = on_redis.client()
+        a = RedisSeenUpdates(redis, on_redis.prefix)
+        async with a.handling(8):
+            pass
+        keys = sorted(await redis.keys(f"{on_redis.prefix}:update:*"))
+        # A claim that lapsed before its marker was written (killed in between): nothing done yet.
+        await redis.set(f"{on_redis.prefix}:update:9", "busy", px=50)
+        await asyncio.sleep(0.1)
+        async with a.handling(9) as fresh:
+            return keys, fresh
+
+    keys, fresh = on_redis.run(scenario)
+    assert keys == [f"{on_redis.prefix}:update:8"]  # the handled mark only: the marker went
+    assert fresh is Claim.NEW
 
 
 def _leases(backend: Backend, lease_s: float) -> tuple[PollingLease, PollingLease]:
