@@ -18,15 +18,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 import redis
 import requests
 from sqlalchemy.orm import Session
 
 from benchmarks.stack import (
+    LOCAL_POSTGRES,
     Process,
     free_port,
     rasa_has_model,
+    scratch_postgres,
     start_process,
     stop_processes,
     wait_until,
@@ -36,7 +37,7 @@ from knowledge.db import make_engine
 from knowledge.migrate import upgrade
 from knowledge.seed import seed_directory
 
-POSTGRES = "postgres@127.0.0.1:5432"
+POSTGRES = LOCAL_POSTGRES
 LOCK_STORE_URL = "redis://127.0.0.1:6379/9"  # this benchmark's Redis database only
 # The load generator's own connection (it reads each sender's chat language as the gateway
 # does) is named, so its PostgreSQL backend is not counted as the servers' work.
@@ -132,20 +133,13 @@ backend actions
 @contextmanager
 def scratch_database(name: str) -> Iterator[str]:
     """A PostgreSQL database of our own with the demo city, dropped on leaving; yields its name."""
-    admin = f"postgresql://{POSTGRES}/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_postgres(name):
         engine = make_engine(f"postgresql+psycopg://{POSTGRES}/{name}")
         upgrade(engine)
         with Session(engine) as db, db.begin():
             seed_directory(db)
         engine.dispose()
         yield name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def flush_lock_store() -> None:

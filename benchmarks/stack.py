@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import requests
 
 from bot.launch import ACTION_SERVER_ENV, action_server_command, rasa_server_command
@@ -33,6 +34,26 @@ Process = subprocess.Popen[bytes]
 
 class StackError(RuntimeError):
     """A server exited or did not become ready; the message ends with the tail of its log."""
+
+
+# The machine's PostgreSQL (trust auth), where the scale test and the capacity benchmark make
+# databases of their own.
+LOCAL_POSTGRES = "postgres@127.0.0.1:5432"
+
+
+@contextmanager
+def scratch_postgres(name: str) -> Iterator[str]:
+    """An empty PostgreSQL database of our own on the machine's server, dropped on leaving (also
+    when something still holds a connection to it); yields its name."""
+    admin = f"postgresql://{LOCAL_POSTGRES}/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

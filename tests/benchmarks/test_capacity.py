@@ -170,3 +170,13 @@ def test_report_says_when_the_rates_offered_never_saturated_either_topology() ->
     # then the extrapolation decides: one Rasa at 30 ms per message fills its one core first
     assert "2 cores sustain about 33 msg/s with one instance of each and 42 with two" in text
     assert "the figures here contradict it" in text
+
+
+def test_report_contradicts_the_claim_when_two_instances_answer_faster_near_saturation() -> None:
+    windows = same_speed()
+    for each in windows:  # at 10 msg/s one instance's single Rasa loop queues, two do not
+        if each.offered == 10.0:
+            each.result.p95_ms = 800.0 if each.topology == "one" else 400.0
+    text = render(report(windows))
+    assert "the figures here contradict it" in text
+    assert "at 10 msg/s, the highest rate both kept up with, p95 was 400 ms with two" in text

@@ -19,16 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 import requests
 from redis import Redis
 from sqlalchemy.orm import Session
 
 from benchmarks.stack import (
+    LOCAL_POSTGRES,
     MODEL_LOAD_TIMEOUT_S,
     Process,
     free_port,
     rasa_has_model,
+    scratch_postgres,
     start_process,
     stop_processes,
     wait_until,
@@ -47,7 +48,7 @@ from knowledge.settings import PROJECT_ROOT
 from tests.e2e_scale.haproxy import Backends, Fronts, balancer_env, haproxy_command
 from tests.fakes.telegram_api import FakeBotApi
 
-POSTGRES = "postgres@127.0.0.1:5432"
+POSTGRES = LOCAL_POSTGRES
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 LOCK_DB, GATEWAY_DB, SPARE_DB = 10, 11, 12  # Redis databases of this harness only
 NAVIGATORS = -1001234567890
@@ -87,20 +88,6 @@ def flush_redis() -> None:
     """Empty the harness's Redis databases (locks, gateway state) before and after a run."""
     for db in (LOCK_DB, GATEWAY_DB, SPARE_DB):
         redis_command(db, "FLUSHDB")
-
-
-@contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """A PostgreSQL database of our own, dropped afterwards; yields its name."""
-    admin = f"postgresql://{POSTGRES}/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(database_url: str) -> None:
@@ -228,7 +215,7 @@ def running_topology(model: Path, logs: Path, *, replicas: int = 2) -> Iterator[
     flush_redis()
     telegram = FakeBotApi().start()
     try:
-        with scratch_database(name):
+        with scratch_postgres(name):
             topology = _build(model, logs, name, telegram, replicas)
             try:
                 _start(topology)
