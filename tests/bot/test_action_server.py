@@ -24,7 +24,7 @@ from bot.gateway.rasa import RasaClient
 from bot.observability.logs import REQUEST_ID, JsonFormatter, RequestIdFilter
 from bot.observability.metrics import ACTION_SERVER, exposition
 from knowledge.db import make_engine
-from tests.bot.observability.serving import free_port, serving
+from tests.serving import free_port, serving_app
 
 DOMAIN = {"forms": {"search_form": {"required_slots": ["topic", "age"]}}, "responses": {}}
 
@@ -200,7 +200,7 @@ def test_the_action_server_serves_metrics_and_its_readiness_beside_health(
     executor.register_action(Talker())
     app = create_app_for_serve(executor)
     observe(app, make_engine(url))
-    with serving(app) as base:
+    with serving_app(app) as base:
         asyncio.run(executor.run(action_call({"text": "hi"})))
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert 'wayfinder_action_seconds_count{action="action_talk"}' in metrics

@@ -7,11 +7,8 @@ PostgreSQL tests get a schema of their own (WAYFINDER_TEST_POSTGRES_URL).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from knowledge.history import Actor
 from knowledge.migrate import upgrade
 from knowledge.models import Base, Location, Member, Provider
 from knowledge.writes import get_or_create_topic, upsert_opportunity
+from tests.serving import free_port, serving_app
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.gateway's main sets it
 # Several apps start in this process: Sanic must not rewrite its classes' code for the first.
@@ -103,12 +101,6 @@ def seed(sessions: sessionmaker[Session]) -> Seeded:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serving(database_url: str, tmp: Path, rate_per_minute: int = 100_000) -> Iterator[str]:
     """The gateway app (make_app) listening on a free localhost port; yields its base URL."""
@@ -119,51 +111,8 @@ def serving(database_url: str, tmp: Path, rate_per_minute: int = 100_000) -> Ite
         "WAYFINDER_API_RATE_PER_MINUTE": str(rate_per_minute),
     }
     app = make_app(GatewaySettings.from_env(env, key_file=tmp / "key"))
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    failure: list[BaseException] = []
-    stop: list[asyncio.Event] = []
-
-    async def run() -> None:
-        try:
-            server = await app.create_server(
-                host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-            )
-            assert server is not None
-            await server.startup()
-            await server.before_start()
-            await server.after_start()
-            stop.append(asyncio.Event())
-        except BaseException as error:
-            failure.append(error)
-            raise
-        finally:
-            ready.set()
-        await stop[0].wait()
-        await server.before_stop()
-        for connection in list(server.connections):
-            connection.close_if_idle() or connection.close()
-        closing = server.close()
-        if closing is not None:
-            await closing
-        await server.after_stop()
-        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    ready.wait(30)
-    if failure:
-        raise RuntimeError("the API server did not start") from failure[0]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        loop.call_soon_threadsafe(stop[0].set)
-        thread.join(30)
-        loop.close()
+    with serving_app(app) as url:
+        yield url
 
 
 @dataclass

@@ -4,11 +4,9 @@ opened and dropped by the thousand. The gateway app runs in this process, on a f
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,59 +23,17 @@ from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
 from bot.gateway.web import client_address
+from tests.serving import free_port, serving_app
 
 Sanic.test_mode = True  # several apps start in this process: Sanic must not patch its classes
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
 def serving(settings: GatewaySettings) -> Iterator[tuple[str, Gateway]]:
     """The gateway app on a free port, in a thread with its own event loop: its URL and core."""
     app = make_app(replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}"))
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop: list[asyncio.Event] = []
-
-    async def run() -> None:
-        try:
-            server = await app.create_server(
-                host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-            )
-            assert server is not None
-            await server.startup()
-            await server.before_start()
-            await server.after_start()
-            stop.append(asyncio.Event())
-        finally:
-            ready.set()
-        await stop[0].wait()
-        await server.before_stop()
-        for connection in list(server.connections):
-            connection.close_if_idle() or connection.close()
-        closing = server.close()
-        if closing is not None:
-            await closing
-        await server.after_stop()
-        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    assert ready.wait(30) and stop, "the gateway did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", app.ctx.gateway
-    finally:
-        loop.call_soon_threadsafe(stop[0].set)
-        thread.join(30)
-        loop.close()
+    with serving_app(app) as url:
+        yield url, app.ctx.gateway
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.observability.health import DatabaseCheck, http_check, readiness, redis_check
 from knowledge.db import make_engine
-from tests.bot.observability.serving import free_port
+from tests.serving import free_port
 
 NOWHERE_DB = "postgresql+psycopg://root@127.0.0.1:{port}/nowhere"
 

@@ -19,8 +19,8 @@ from knowledge.learners import get_or_create_learner
 from knowledge.migrate import upgrade
 from knowledge.models import DeliveryReceipt, Opportunity, OutboxMessage, Reminder, utcnow
 from knowledge.seed import seed_directory
-from tests.bot.observability.serving import free_port
 from tests.knowledge.test_seed import write_seed
+from tests.serving import free_port
 
 
 @pytest.fixture

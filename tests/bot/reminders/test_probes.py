@@ -21,8 +21,8 @@ from bot.reminders.probes import serve_probes
 from bot.reminders.settings import WorkerSettings
 from bot.reminders.worker import GatewayDeliverer, Messages, RasaIntentTrigger, ReminderWorker
 from knowledge.db import make_engine, make_sessionmaker
-from tests.bot.observability.serving import free_port
 from tests.bot.reminders.conftest import LATER, FakeRasa, schedule
+from tests.serving import free_port
 
 
 @pytest.fixture

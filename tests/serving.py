@@ -1,5 +1,5 @@
-"""A Sanic app served on a free localhost port in a thread with its own loop (tests' helper):
-the probes are asked over real HTTP, as Prometheus and a load balancer ask them."""
+"""A Sanic app served on a free localhost port in a thread with its own loop (tests' helper), so
+tests ask it over real HTTP, as browsers, Prometheus and a load balancer do."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
+def serving_app(app: Any) -> Iterator[str]:
     """The app listening until the block ends: its base URL."""
     port = free_port()
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     stop: list[asyncio.Event] = []
+    failure: list[BaseException] = []
 
     async def run() -> None:
         try:
@@ -39,6 +40,9 @@ def serving(app: Any) -> Iterator[str]:
             await server.before_start()
             await server.after_start()
             stop.append(asyncio.Event())
+        except BaseException as error:
+            failure.append(error)
+            raise
         finally:
             ready.set()
         await stop[0].wait()
@@ -56,7 +60,9 @@ def serving(app: Any) -> Iterator[str]:
 
     thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
     thread.start()
-    assert ready.wait(30) and stop, "the app did not start"
+    ready.wait(30)
+    if failure or not stop:
+        raise RuntimeError("the app did not start") from (failure[0] if failure else None)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
