@@ -33,6 +33,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.gateway.shared.journal import MemoryUpdateJournal, UpdateJournal
+from bot.gateway.shared.leases import Holding
 from bot.gateway.shared.locks import MemoryChatLocks
 from bot.gateway.shared.updates import Claim, PollingLease, SeenUpdates
 
@@ -164,6 +165,7 @@ class LeasedPolling:
     def __init__(self, application: AnyApplication, lease: PollingLease) -> None:
         self.application = application
         self.lease = lease
+        self.holding = Holding(lease, "Telegram polling")
         self.polling = False
         self.replayed = 0  # updates a dead poller had fetched, handled again here
         self._task: asyncio.Task[None] | None = None
@@ -189,17 +191,12 @@ class LeasedPolling:
                 await asyncio.sleep(self.lease.lease_s / 3)
         finally:
             await self._stop_polling()
-            with contextlib.suppress(RedisError, OSError):
-                await self.lease.let_go()
+            await self.holding.stop()
 
     async def _round(self) -> None:
         """Renew (or take) the lease; start or stop polling to match. With Redis away nobody can
         take the lease, so a poller goes on polling and a waiter goes on waiting."""
-        try:
-            held = await self.lease.hold()
-        except (RedisError, OSError) as error:
-            logger.warning("could not reach Redis for the polling lease: %s", error)
-            return
+        held = await self.holding.renew()
         if held and not self.polling:
             await self._replay()
             try:
@@ -208,8 +205,7 @@ class LeasedPolling:
                 await self.application.updater.start_polling(drop_pending_updates=False)
             except TelegramError as error:  # Telegram away: try again next round
                 logger.warning("could not start polling Telegram: %s", error)
-                with contextlib.suppress(RedisError, OSError):
-                    await self.lease.let_go()
+                await self.holding.stop()  # let go: another gateway may reach Telegram
                 return
             self.polling = True
             logger.info("Telegram: long polling as @%s", self.application.bot.username)
