@@ -1,5 +1,7 @@
 """A new session picks up what the learner told us before (age, place, interests) and which city
-the assistant speaks for (the `city` slot its greeting and answers name)."""
+the assistant speaks for (the `city` slot its greeting and answers name); and, when the gateway
+says what the first message reads as, the chat's language (one call to the action server fewer
+on a session's first message: bot/rasa_ext/settled_slots.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.children import young_learner
 from actions.city import current_city
+from actions.language import CHOSEN_SLOT, HINT, LANGUAGE_SLOT
+from actions.resolve import current_learner
 from actions.settings import action_settings
-from knowledge.learners import find_learner
+from knowledge.chat_language import ChatLanguage, language_after
+from knowledge.learners import find_learner, remember_chat_language
+from knowledge.locales import supported
+from knowledge.reports.recording import record_usage
 
 CITY_SLOT = "city"  # None: responses say "near you" instead of a name
+METADATA_SLOT = "session_started_metadata"  # Rasa fills it with the first message's metadata
+READ = "language_read"  # the gateway's reading of the first message's language (bot/gateway/core)
 
 
 class ActionSessionStart(DirectoryAction):
@@ -40,6 +50,7 @@ class ActionSessionStart(DirectoryAction):
         }
         events += [SlotSet(name, value) for name, value in carried.items()]
         events.append(SlotSet(CITY_SLOT, current_city(session).name))
+        record_usage(session, "conversation", tracker)  # anonymous: issue #17
         learner = find_learner(session, tracker.sender_id)
         if learner is not None:
             stored = {
@@ -52,11 +63,23 @@ class ActionSessionStart(DirectoryAction):
                 if learner.chat_language
                 else None,
             }
-            events += [
-                SlotSet(name, value)
+            stored = {
+                name: value
                 for name, value in stored.items()
                 if value is not None and name not in carried
-            ]
+            }
+            events += [SlotSet(name, value) for name, value in stored.items()]
+            carried.update(stored)
+        decided = first_language(tracker, carried)
+        if decided:  # a change: kept on the profile too, as action_set_language keeps it
+            events += decided
+            if not young_learner(tracker):
+                remember_chat_language(
+                    session,
+                    current_learner(session, tracker),
+                    str(carried[LANGUAGE_SLOT]),
+                    chosen=bool(carried[CHOSEN_SLOT]),
+                )
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -68,7 +91,34 @@ class ActionSessionStart(DirectoryAction):
         if events:
             return events
         dispatcher.messages.clear()
-        return [SessionStarted(), _configured_city(), ActionExecuted("action_listen")]
+        return [
+            SessionStarted(),
+            _configured_city(),
+            *(first_language(tracker, {}) or []),
+            ActionExecuted("action_listen"),
+        ]
+
+
+def first_language(tracker: Tracker, slots: dict[str, Any]) -> list[EventType] | None:
+    """The chat's language for the session's first message, decided as action_set_language would
+    (knowledge.chat_language) when the gateway said what the message reads as; the slots are
+    updated in place. None when the gateway said nothing (then the slot's mapping decides)."""
+    metadata = tracker.get_slot(METADATA_SLOT)
+    if not isinstance(metadata, dict) or READ not in metadata:
+        return None
+    code = supported(slots.get(LANGUAGE_SLOT))
+    current = ChatLanguage(code, bool(slots.get(CHOSEN_SLOT))) if code else None
+    hint = metadata.get(HINT)
+    read = metadata.get(READ)
+    chosen = language_after(
+        current,
+        read=read if isinstance(read, str) else None,
+        hint=hint if isinstance(hint, str) else None,
+    )
+    if chosen == current:
+        return []
+    slots[LANGUAGE_SLOT], slots[CHOSEN_SLOT] = chosen.code, chosen.chosen
+    return [SlotSet(LANGUAGE_SLOT, chosen.code), SlotSet(CHOSEN_SLOT, chosen.chosen)]
 
 
 def _configured_city() -> EventType:

@@ -68,6 +68,13 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def read_as(text: str, detect: Callable[[str], str | None] | None) -> str | None:
+    """The supported language a message is written in, when it is long enough to tell."""
+    if detect is None or word_count(text) < MIN_WORDS_TO_SWITCH:
+        return None
+    return supported(detect(text))
+
+
 def next_language(
     current: ChatLanguage | None,
     *,
@@ -81,10 +88,18 @@ def next_language(
         return ChatLanguage(str(supported(named)), chosen=True)
     if current is not None and current.chosen:
         return current
-    if detect is not None and word_count(text) >= MIN_WORDS_TO_SWITCH:
-        detected = supported(detect(text))
-        if detected is not None:
-            return ChatLanguage(detected, chosen=False)
+    return language_after(current, read=read_as(text, detect), hint=hint)
+
+
+def language_after(
+    current: ChatLanguage | None, *, read: str | None, hint: str | None
+) -> ChatLanguage:
+    """The language for a message that names none, once what it reads as is known (`read`, from
+    `read_as`): the same order as next_language's, for a caller given the reading by the gateway."""
+    if current is not None and current.chosen:
+        return current
+    if supported(read) is not None:
+        return ChatLanguage(str(supported(read)), chosen=False)
     if current is not None:
         return current
     hinted = supported(hint)

@@ -29,7 +29,7 @@ from bot.gateway.texts import privacy_text, say
 from bot.gateway.timings import BOT_API_SECONDS, RASA_SECONDS, Timings
 from bot.observability.logs import ensure_request_id
 from bot.observability.metrics import GATEWAY_ERRORS, MESSAGES
-from knowledge.chat_language import ChatLanguage, settled
+from knowledge.chat_language import ChatLanguage, read_as, settled
 from knowledge.handoffs import open_handoff_of
 from knowledge.language_detect import detected_code
 from knowledge.learners import forget_learner
@@ -49,6 +49,10 @@ HINT = "language_hint"
 # to the action server saved; bot/rasa_ext/settled_slots.py): the chat's language, mostly.
 SETTLED = "settled_slots"
 LANGUAGE_SLOT = "chat_language"
+# Otherwise, what the message reads as (a language code, or None when too short or unsure): a
+# session's first message then has its language decided by the session start, which Rasa calls
+# anyway, instead of by one more call (actions/session_start.py, bot/rasa_ext/settled_slots.py).
+LANGUAGE_READ = "language_read"
 # A learner message's stable id ("tg-<update_id>", "web-<the widget's id>"), which Rasa gives its
 # user event; and the word that the message may have reached Rasa before (a retry, a replayed
 # update): Rasa then answers one it finds in the conversation with the replies it had, instead of
@@ -76,12 +80,13 @@ def with_message_id(
 
 def with_settled_slots(
     metadata: dict[str, Any] | None, kept: ChatLanguage | None, text: str
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """The message's metadata, naming the chat's language among the slots it leaves as they are
-    when it surely does (the assistant then skips deciding it again)."""
+    when it surely does (the assistant then skips deciding it again), else saying what language
+    the message reads as (so that a new session decides it as it starts)."""
     if settled(kept, text=text, detect=detected_code):
         return {**(metadata or {}), SETTLED: [LANGUAGE_SLOT]}
-    return metadata
+    return {**(metadata or {}), LANGUAGE_READ: read_as(text, detected_code)}
 
 
 def language_hint(tag: object) -> str | None:

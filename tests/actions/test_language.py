@@ -113,3 +113,58 @@ def test_a_bare_language_name_chooses_it(directory: str, run: Run) -> None:
     t = tracker(native.lower(), intent="choose_language", slots={"chat_language": SOURCE_LANGUAGE})
     assert slot_events(run(ActionSetLanguage(), t)[1])["chat_language"] == OTHER
     assert run(ActionChooseLanguage(), t)[0][0]["response"] == "utter_language_chosen"
+
+
+def session_start_tracker(metadata: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
+    """A session starting with a message whose metadata the gateway wrote."""
+    return tracker(
+        "", intent="session_start", slots={"session_started_metadata": metadata, **(slots or {})}
+    )
+
+
+def test_a_new_learners_first_message_gets_its_language_as_the_session_starts(
+    directory: str, db: Session, run: Run
+) -> None:
+    _, events = run(ActionSessionStart(), session_start_tracker({"language_read": OTHER}))
+    slots = slot_events(events)
+    assert (slots["chat_language"], slots["chat_language_chosen"]) == (OTHER, False)
+    assert chat_language_of(db) == (OTHER, False)  # kept, as action_set_language keeps it
+
+
+def test_a_first_message_too_short_to_read_follows_the_channels_hint(
+    directory: str, db: Session, run: Run
+) -> None:
+    metadata = {"language_read": None, "language_hint": f"{OTHER}-MX"}
+    slots = slot_events(run(ActionSessionStart(), session_start_tracker(metadata))[1])
+    assert slots["chat_language"] == OTHER
+    metadata = {"language_read": None}
+    slots = slot_events(run(ActionSessionStart(), session_start_tracker(metadata))[1])
+    assert slots["chat_language"] == OTHER  # now kept on the profile: the hint is not needed
+
+
+def test_a_kept_choice_outlasts_what_the_first_message_reads_as(
+    directory: str, db: Session, run: Run
+) -> None:
+    remember_chat_language(db, get_or_create_learner(db, "test-user"), OTHER, chosen=True)
+    db.commit()
+    metadata = {"language_read": SOURCE_LANGUAGE}
+    slots = slot_events(run(ActionSessionStart(), session_start_tracker(metadata))[1])
+    assert (slots["chat_language"], slots["chat_language_chosen"]) == (OTHER, True)
+    assert chat_language_of(db) == (OTHER, True)
+
+
+def test_without_the_gateways_reading_the_session_start_leaves_the_language_to_its_mapping(
+    directory: str, db: Session, run: Run
+) -> None:
+    for metadata in ({}, {"language_hint": OTHER}):
+        slots = slot_events(run(ActionSessionStart(), session_start_tracker(metadata))[1])
+        assert "chat_language" not in slots
+    assert chat_language_of(db) == (None, None)
+
+
+def test_a_child_speaking_for_themselves_gets_a_language_but_nothing_is_kept(
+    directory: str, db: Session, run: Run
+) -> None:
+    t = session_start_tracker({"language_read": OTHER}, {"age": 10.0, "relation": "self"})
+    assert slot_events(run(ActionSessionStart(), t)[1])["chat_language"] == OTHER
+    assert chat_language_of(db) == (None, None)

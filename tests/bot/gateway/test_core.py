@@ -115,9 +115,10 @@ def test_the_channels_language_goes_to_the_assistant_beside_what_else_it_sent(
     gateway: Gateway, rasa: ScriptedRasa
 ) -> None:
     asyncio.run(gateway.converse("web", "m" * 20, "hola", {"source": "poster"}, hint="es-MX"))
-    assert rasa.metadata[-1] == {"source": "poster", "language_hint": "es-MX"}
+    said = {"source": "poster", "language_read": None}  # one word: too short to read
+    assert rasa.metadata[-1] == {**said, "language_hint": "es-MX"}
     asyncio.run(gateway.converse("web", "m" * 20, "hola", {"source": "poster"}))
-    assert rasa.metadata[-1] == {"source": "poster"}  # unchanged without a hint
+    assert rasa.metadata[-1] == said  # unchanged without a hint
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ def test_a_language_hint_that_is_not_a_short_tag_is_dropped(
     gateway: Gateway, rasa: ScriptedRasa, hint: Any
 ) -> None:
     asyncio.run(gateway.converse("web", "m" * 20, "hola", hint=hint))
-    assert rasa.metadata[-1] is None
+    assert rasa.metadata[-1] == {"language_read": None}
 
 
 def test_the_gateways_own_words_follow_the_profile_then_the_channels_language(
@@ -171,14 +172,14 @@ def test_privacy_is_answered_in_the_learners_language_and_links_the_page_in_it(
 @pytest.mark.parametrize(
     ("kept", "chosen", "text", "settles"),
     [
-        (None, False, "I am looking for chess classes", False),  # nothing kept: decide
+        (None, False, "I am looking for chess classes", "en"),  # nothing kept: decide
         ("en", False, "I am looking for chess classes", True),
         ("en", False, "ok", True),  # too short to switch
-        ("en", False, "busco clases de ajedrez para mi hija", False),  # reads as Spanish
-        ("en", False, "español", False),  # names a language
-        ("en", False, "english please", False),
+        ("en", False, "busco clases de ajedrez para mi hija", "es"),  # reads as Spanish
+        ("en", False, "español", None),  # names a language
+        ("en", False, "english please", None),
         ("es", True, "I am looking for chess classes", True),  # a choice sticks
-        ("es", True, "english please", False),  # unless they choose again
+        ("es", True, "english please", None),  # unless they choose again
     ],
 )
 def test_the_assistant_is_told_when_a_message_cannot_change_the_chats_language(
@@ -188,14 +189,17 @@ def test_the_assistant_is_told_when_a_message_cannot_change_the_chats_language(
     kept: str | None,
     chosen: bool,
     text: str,
-    settles: bool,
+    settles: bool | str | None,
 ) -> None:
+    """Else what the message reads as (None: too short or unsure), for a new session's start."""
     sender = gateway.sender_id("web", "s" * 20)
     speaks(sessions, sender, kept)
     with sessions.begin() as session:
         get_or_create_learner(session, sender).chat_language_chosen = chosen
     asyncio.run(gateway.converse("web", "s" * 20, text, {"source": "poster"}))
     expected: dict[str, Any] = {"source": "poster"}
-    if settles:
+    if settles is True:
         expected["settled_slots"] = ["chat_language"]
+    else:
+        expected["language_read"] = settles
     assert rasa.metadata[-1] == expected

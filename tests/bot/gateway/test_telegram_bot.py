@@ -306,12 +306,17 @@ def test_the_apps_language_goes_to_the_assistant_as_a_hint(
     updates = [fake.push_text(CHAT, "hola"), fake.push_command(CHAT, "help")]
     run(telegram_gateway, *updates)
     assert rasa.metadata == [  # each with its update's id: the assistant's key against a repeat
-        {"language_hint": "es-419", "message_id": f"tg-{update['update_id']}"} for update in updates
+        {
+            "language_hint": "es-419",
+            "message_id": f"tg-{update['update_id']}",
+            "language_read": None,  # too short to read
+        }
+        for update in updates
     ]
     fake.set_language(CHAT, None)  # Telegram leaves it out when the app does not say
     last = fake.push_text(CHAT, "hola")
     run(telegram_gateway, last)
-    assert rasa.metadata[-1] == {"message_id": f"tg-{last['update_id']}"}
+    assert rasa.metadata[-1] == {"message_id": f"tg-{last['update_id']}", "language_read": None}
 
 
 def test_the_gateways_own_words_follow_the_learners_language(

@@ -54,7 +54,7 @@ def test_the_browsers_language_goes_to_the_assistant_and_the_reply_names_the_cha
 ) -> None:
     url, gateway, rasa = served()
     reply = post(url, {"text": "hola", "language_hint": "es-MX"})
-    assert rasa.metadata[-1] == {"language_hint": "es-MX"}
+    assert rasa.metadata[-1] == {"language_hint": "es-MX", "language_read": None}
     assert reply["language"] == "es"  # nothing kept yet: the browser's, as we speak it
     speaks(sessions, gateway.sender_id("web", SESSION), "en")  # the learner chose English
     assert post(url, {"text": "hola", "language_hint": "es-MX"})["language"] == "en"
@@ -62,14 +62,14 @@ def test_the_browsers_language_goes_to_the_assistant_and_the_reply_names_the_cha
 
 @pytest.mark.parametrize(
     ("hint", "passed_on"),
-    [("<b>es</b>", None), ("es MX", None), (12, None), ("de-DE", {"language_hint": "de-DE"})],
+    [("<b>es</b>", {}), ("es MX", {}), (12, {}), ("de-DE", {"language_hint": "de-DE"})],
 )
 def test_only_a_tag_is_passed_on_and_only_a_language_we_speak_is_named_back(
-    served: Start, hint: object, passed_on: dict[str, str] | None
+    served: Start, hint: object, passed_on: dict[str, str]
 ) -> None:
     url, _, rasa = served()
     reply = post(url, {"text": "hallo", "language_hint": hint})
-    assert rasa.metadata[-1] == passed_on
+    assert rasa.metadata[-1] == {**passed_on, "language_read": None}
     assert "language" not in reply  # the widget keeps the browser's choice, or English
 
 
