@@ -18,14 +18,15 @@ def write_import_csv(path: Path, size: int, *, seed: int = DEFAULT_SEED) -> Path
     """Write `size` generated listings in the exact import format; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
+        writer.writeheader()
         writer.writerows(import_rows(size, seed=seed))
     return path
 
 
-def import_rows(size: int, *, seed: int = DEFAULT_SEED) -> Iterator[list[str]]:
-    """One spreadsheet row per generated listing, cells as the import expects them."""
+def import_rows(size: int, *, seed: int = DEFAULT_SEED) -> Iterator[dict[str, str]]:
+    """One spreadsheet row per generated listing, by column name (the columns it leaves out are
+    optional and written empty), cells as the import expects them."""
     generator = DirectoryGenerator(size, seed)
     reference = generator.reference_rows().tables
     providers = {row["id"]: row["name"] for row in reference["provider"]}
@@ -51,36 +52,36 @@ def import_rows(size: int, *, seed: int = DEFAULT_SEED) -> Iterator[list[str]]:
         for row in tables["opportunity"]:
             site = sites[row["id"]][0] if row["id"] in sites else None
             award = awards.get(row["id"])
-            yield [
-                row["external_id"],
-                row["title"],
-                providers[row["provider_id"]],
-                kinds[row["provider_id"]],
-                row["description"],
-                ";".join(topic_names[row["id"]]),
-                cell(row["min_age"]),
-                cell(row["max_age"]),
-                cell(row["cost_amount"]),
-                cell(row["financial_aid"]),
-                row["format"],
-                cell(site and site["address"]),
-                places[site["neighbourhood_id"]] if site else "",
-                cell(site and site["city"]),
-                cell(site and site["latitude"]),
-                cell(site and site["longitude"]),
-                ";".join(mask_to_days(row["days_mask"])),
-                cell(row["start_time"]),
-                cell(row["end_time"]),
-                cell(row["start_date"]),
-                cell(row["end_date"]),
-                cell(row["application_deadline"]),
-                row["languages"],
-                cell(award and award["name"]),
-                cell(award and award["credential_type"]),
-                cell(row["enroll_url"]),
-                cell(row["enroll_phone"]),
-                cell(row["enroll_email"]),
-            ]
+            yield {
+                "external_id": row["external_id"],
+                "title": row["title"],
+                "provider": providers[row["provider_id"]],
+                "provider_kind": kinds[row["provider_id"]],
+                "description": row["description"],
+                "topics": ";".join(topic_names[row["id"]]),
+                "min_age": cell(row["min_age"]),
+                "max_age": cell(row["max_age"]),
+                "cost": cell(row["cost_amount"]),
+                "cost_notes": cell(row["financial_aid"]),
+                "format": row["format"],
+                "address": cell(site and site["address"]),
+                "neighborhood": places[site["neighbourhood_id"]] if site else "",
+                "city": cell(site and site["city"]),
+                "latitude": cell(site and site["latitude"]),
+                "longitude": cell(site and site["longitude"]),
+                "days": ";".join(mask_to_days(row["days_mask"])),
+                "start_time": cell(row["start_time"]),
+                "end_time": cell(row["end_time"]),
+                "start_date": cell(row["start_date"]),
+                "end_date": cell(row["end_date"]),
+                "application_deadline": cell(row["application_deadline"]),
+                "languages": row["languages"],
+                "credential": cell(award and award["name"]),
+                "credential_type": cell(award and award["credential_type"]),
+                "enroll_url": cell(row["enroll_url"]),
+                "contact_phone": cell(row["enroll_phone"]),
+                "contact_email": cell(row["enroll_email"]),
+            }
 
 
 def cell(value: Any) -> str:

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
+from babel.core import get_global
 from sqlalchemy import Column
 
 from knowledge.languages import LanguageCodeError, canonical_tag
@@ -33,6 +35,11 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _SEPARATORS = re.compile(r"[\s-]+")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+# The characters a URI may hold (RFC 3986, percent-encoding included): what HSDS's "uri" takes.
+_URI = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+WEB_SCHEMES = ("http", "https")
+UNKNOWN_REGION = "ZZ"  # CLDR's code for "no region", not a country
 
 
 class FieldError(ValueError):
@@ -48,6 +55,9 @@ def _limits() -> dict[str, int]:
         "address": Location.__table__.c.address,
         "neighborhood": Neighbourhood.__table__.c.name,
         "city": Location.__table__.c.city,
+        "state_province": Location.__table__.c.state_province,
+        "postal_code": Location.__table__.c.postal_code,
+        "location_url": Location.__table__.c.url,
         "credential": Credential.__table__.c.name,
         "enroll_url": Opportunity.__table__.c.enroll_url,
         "contact_phone": Opportunity.__table__.c.enroll_phone,
@@ -149,6 +159,37 @@ def parse_coordinate(value: str, field: str, bound: int) -> float:
     if not -bound <= number <= bound:
         raise FieldError(f"{value} is out of range; {field} lies between -{bound} and {bound}")
     return _remember(_COORDINATES, (value, bound), number)
+
+
+def parse_country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 country code (any case), upper-cased: US, CA, GB."""
+    code = value.upper()
+    if not _COUNTRY.match(value):
+        raise FieldError(
+            f"{value!r} is not a country code; write the two letters of ISO 3166-1, such as "
+            "US, CA or GB"
+        )
+    known = get_global("territory_languages")  # CLDR's regions: every country
+    if code == UNKNOWN_REGION or code not in known:
+        modern = get_global("territory_aliases").get(code)
+        hint = f"write {modern[0]}" if modern and len(modern) == 1 else "such as US, CA or GB"
+        raise FieldError(f"{value!r} is not an ISO 3166-1 country code; {hint}")
+    return code
+
+
+def parse_web_url(value: str) -> str:
+    """A whole http(s) address with a host, in the characters a URI may hold (HSDS's "uri")."""
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # e.g. an unclosed [ of an IPv6 host
+        scheme, host = "", None
+    if scheme not in WEB_SCHEMES or not host or not _URI.match(value):
+        raise FieldError(
+            f"{value!r} is not a web address; write it whole as a browser shows it, starting "
+            "with https:// (or http://), without spaces, e.g. https://example.org/join"
+        )
+    return value
 
 
 def parse_date(value: str) -> date:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.api import API_PREFIX
 from bot.api.errors import FieldProblem
-from knowledge.editing.fields import BY_ATTRIBUTE, FIELDS, parse_fields
+from knowledge.editing.fields import BY_ATTRIBUTE, FIELDS, parse_fields, value_of
 from knowledge.listing_translations import translations_of
 from knowledge.models import ChangeRequest, Opportunity
 from knowledge.transfer.hsds_export import HSDS_STATUS
@@ -40,6 +40,8 @@ JSON_NAMES: dict[str, str] = {
     "enroll_url": "url",
     "contact_phone": "contact_phone",
     "contact_email": "email",
+    "accessibility": "accessibility",  # notes of the listing's place (HSDS location.accessibility)
+    "transport": "transportation",  # HSDS location.transportation
 }
 FIELD_OF = {json_name: name for name, json_name in JSON_NAMES.items()}
 # Shown on every listing, set by the directory: a client may send them back unchanged.
@@ -167,7 +169,7 @@ def listing_json(opportunity: Opportunity) -> dict[str, Any]:
         "assured_date": json_value("assured_date", opportunity.assured_date),
     }
     for name, field in FIELDS.items():
-        body[JSON_NAMES[name]] = json_value(field.attribute, getattr(opportunity, field.attribute))
+        body[JSON_NAMES[name]] = json_value(field.attribute, value_of(opportunity, field.attribute))
     body["translations"] = {  # written through bot.api.translations
         code: {"title": text.title, "description": text.description}
         for code, text in sorted(translations_of(opportunity).items())

@@ -6,6 +6,7 @@ transaction, so a refusal raised here rolls back everything the request did.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from knowledge.editing.member_edits import (
 )
 from knowledge.editing.spreadsheet import import_for_member
 from knowledge.models import ChangeRequest, Member, Opportunity, Provider
+from knowledge.transfer.badges import find_achievement
 from knowledge.transfer.report import ImportReport
 
 SOURCE = "api"
@@ -327,3 +329,20 @@ def request_state(session: Session, member_id: int, request_id: int) -> Answer:
             403, f"change request {request_id} is {request.provider.name}'s, not yours to read"
         )
     return Answer(200, request_json(request))
+
+
+def achievement(session: Session, achievement_id: str) -> Answer:
+    """A credential as an Open Badges 3.0 Achievement, by the UUID of its urn:uuid: id."""
+    missing = ApiError(
+        404,
+        f"there is no achievement {achievement_id!r}; use the UUID of an Achievement id "
+        "(urn:uuid:…) from the Open Badges export",
+    )
+    try:
+        wanted = uuid.UUID(achievement_id)
+    except ValueError:
+        raise missing from None
+    found = find_achievement(session, wanted)
+    if found is None:
+        raise missing
+    return Answer(200, found)

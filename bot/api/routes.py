@@ -93,6 +93,18 @@ def api_blueprint(
         """This API's OpenAPI 3.1 document (no token needed)."""
         return response.text(document_json(), content_type="application/json; charset=utf-8")
 
+    public = buckets_for("api_public", rate_per_minute)  # what anyone may read, by address
+
+    @bp.get("/achievements/<achievement_id:str>")
+    async def read_achievement(request: Request, achievement_id: str) -> HTTPResponse:
+        """A credential as an Open Badges 3.0 Achievement (public: no token, limited by address)."""
+        try:
+            await public.take(client_address(request))
+            answer = await db(queries.achievement, achievement_id)
+        except ApiError as error:
+            return error.response()
+        return response.json(answer.body, status=answer.status, headers=answer.headers)
+
     @bp.get("/opportunities")
     @member_route
     async def list_opportunities(request: Request, member_id: int) -> queries.Answer:

@@ -68,7 +68,10 @@ class Location(Base):
         ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
     )
     city: Mapped[str | None] = mapped_column(String(120))
+    state_province: Mapped[str | None] = mapped_column(String(120))
     postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2; None: the city's
+    url: Mapped[str | None] = mapped_column(String(500))  # where an online place is joined
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     accessibility: Mapped[str | None] = mapped_column(Text)

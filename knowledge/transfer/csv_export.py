@@ -28,7 +28,8 @@ def export_csv(session: Session, out: TextIO, progress: Progress = NO_PROGRESS) 
     """Write the header and one row per listing (every status); returns the number of rows.
 
     The sheet has one credential and one place per listing: the first credential by name and the
-    first physical location are written. `progress` hears of every chunk of rows written.
+    first physical location are written (for a listing with none, location_url is its first
+    online place's). `progress` hears of every chunk of rows written.
     """
     writer = SheetWriter(out, lineterminator="\r\n")
     columns = export_columns()
@@ -49,6 +50,7 @@ def listing_cells(opportunity: Opportunity, columns: Sequence[str] | None = None
     awards = sorted(opportunity.awards, key=lambda credential: credential.name.lower())
     credential = awards[0] if awards else None
     neighbourhood = place.neighbourhood if place else None
+    site = place or next(iter(opportunity.locations), None)  # else its online place, if any
     cells = {
         "external_id": opportunity.external_id or "",
         "title": opportunity.title,
@@ -64,8 +66,15 @@ def listing_cells(opportunity: Opportunity, columns: Sequence[str] | None = None
         "address": (place.address if place else None) or "",
         "neighborhood": neighbourhood.name if neighbourhood else "",
         "city": (place.city if place else None) or "",
+        # Stored values only: an empty state or country is the city's (export_package fills it).
+        "state_province": (place.state_province if place else None) or "",
+        "postal_code": (place.postal_code if place else None) or "",
+        "country": (place.country if place else None) or "",
         "latitude": format_float(place.latitude if place else None),
         "longitude": format_float(place.longitude if place else None),
+        "accessibility": (place.accessibility if place else None) or "",
+        "transport": (place.transport if place else None) or "",
+        "location_url": (site.url if site else None) or "",
         "days": ";".join(opportunity.days),
         "start_time": format_time(opportunity.start_time),
         "end_time": format_time(opportunity.end_time),

@@ -29,8 +29,14 @@ COLUMNS = (
     "address",
     "neighborhood",
     "city",
+    "state_province",
+    "postal_code",
+    "country",
     "latitude",
     "longitude",
+    "accessibility",
+    "transport",
+    "location_url",
     "days",
     "start_time",
     "end_time",
@@ -49,10 +55,33 @@ REQUIRED = ("title", "provider", "description", "topics", "format")
 # Columns a header may leave out (sheets made before they existed stay valid); export writes them.
 # `version` is the listing's version when exported: a sheet without it is a fresh file, not an
 # old export, and is imported without the check (docs/csv-import.md, "Old exports").
-OPTIONAL_COLUMNS = ("provider_kind", "version")
+OPTIONAL_COLUMNS = (
+    "provider_kind",
+    "state_province",
+    "postal_code",
+    "country",
+    "accessibility",
+    "transport",
+    "location_url",
+    "version",
+)
 # Fields an HSDS file carries beyond the spreadsheet; a CSV header may not use them.
 HSDS_ONLY = ("status", "eligibility", "assured_date")
 LOCATION_COLUMNS = ("address", "neighborhood", "city", "latitude", "longitude")
+# Notes of the row's place (how to get in, how to get there): written to the place the location
+# columns name, so every listing held there shows them.
+PLACE_NOTE_COLUMNS = ("accessibility", "transport")
+# The place's address parts HSDS needs beyond the location columns (empty state_province and
+# country: the city's, see knowledge.transfer.hsds.place) and its web address, written the same
+# way; on a row that names no place, location_url is where the online listing is joined.
+PLACE_COLUMNS = {
+    "state_province": "state_province",
+    "postal_code": "postal_code",
+    "country": "country",
+    "accessibility": "accessibility",
+    "transport": "transport",
+    "location_url": "url",
+}  # column → the Location attribute it writes
 # A listing's title and description in another language learners chat in: title_es, description_es.
 TRANSLATED = ("title", "description")
 _TRANSLATION = re.compile(r"^(title|description)_(.+)$")

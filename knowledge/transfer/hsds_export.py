@@ -282,7 +282,9 @@ def location(place: Location, ids: _Ids) -> dict[str, Any]:
                     "location_id": lid,
                     "address_1": place.address or "",
                     "city": place.city,
+                    "state_province": place.state_province,
                     "postal_code": place.postal_code,
+                    "country": place.country,
                     "address_type": "physical",
                 }
             )
@@ -305,6 +307,7 @@ def location(place: Location, ids: _Ids) -> dict[str, Any]:
         {
             "id": lid,
             "location_type": place.location_type,
+            "url": place.url,
             "organization_id": ids.organizations.get(place.provider_id or -1),
             "name": place.name,
             "transportation": place.transport,

@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from knowledge.history import Actor
-from knowledge.listing_fields import FieldError, parse_translation_language, translation_languages
+from knowledge.listing_fields import (
+    FieldError,
+    parse_country,
+    parse_translation_language,
+    parse_web_url,
+    translation_languages,
+)
 from knowledge.locales import SOURCE_LANGUAGE
 from knowledge.models import PROVIDER_KINDS, Location, Provider
 from knowledge.progress import NO_PROGRESS, Progress
@@ -238,7 +244,7 @@ class _ServiceReader:
         schedule = self.first("schedules")
         cost = self.first("cost_options")
         credential = self.first("x-credentials")
-        place, has_virtual = self.place(places)
+        place, online = self.place(places)
         address = next(
             (item for item in place.get("addresses") or [] if isinstance(item, dict)), {}
         )
@@ -248,9 +254,7 @@ class _ServiceReader:
                 self.extras["currency"] = currency.upper()
             else:
                 self.fail("cost_options.currency", f"{currency!r} is not a 3-letter currency code")
-        form = service.get("x-format") or (
-            "in_person" if place else "online" if has_virtual else ""
-        )
+        form = service.get("x-format") or ("in_person" if place else "online" if online else "")
         values = {
             "external_id": service.get("x-external-id"),
             "title": service.get("name"),
@@ -297,6 +301,8 @@ class _ServiceReader:
             values |= {"title": original.get("name"), "description": original.get("description")}
         if place:
             self.location_details = self.details(place, address)
+        elif online.get("url"):  # the online place it is joined at (see rows._online_place)
+            values["location_url"] = online["url"]
         return {column: self.text(value, column) for column, value in values.items()}
 
     def original(self) -> dict[str, Any] | None:
@@ -362,10 +368,10 @@ class _ServiceReader:
             names.append(str(term["name"]))
         return names
 
-    def place(self, places: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-        """The first physical location the service is at, and whether it is also online."""
+    def place(self, places: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The first physical and the first virtual location the service is at ({}: none)."""
         physical: dict[str, Any] = {}
-        has_virtual = False
+        virtual: dict[str, Any] = {}
         for link in self.service.get("service_at_locations") or []:
             location_id = str(link.get("location_id")) if isinstance(link, dict) else None
             place = places.get(location_id or "")
@@ -376,10 +382,10 @@ class _ServiceReader:
                 )
                 continue
             if place.get("location_type", "physical") == "virtual":
-                has_virtual = True
+                virtual = virtual or place
             elif not physical:
                 physical = place
-        return physical, has_virtual
+        return physical, virtual
 
     def details(self, place: Mapping[str, Any], address: Mapping[str, Any]) -> dict[str, Any]:
         """What a new location takes from the HSDS location beyond the spreadsheet's cells."""
@@ -391,6 +397,9 @@ class _ServiceReader:
         details = {
             "name": place.get("name"),
             "postal_code": address.get("postal_code"),
+            "state_province": address.get("state_province"),
+            "country": address.get("country"),
+            "url": place.get("url"),
             "transport": place.get("transportation"),
             "accessibility": accessibility or None,
         }
@@ -401,6 +410,14 @@ class _ServiceReader:
             elif not isinstance(value, str) or (limit and len(value) > limit):
                 self.fail("locations", f"{field} must be text of at most {limit} characters")
                 del details[field]
+        for field, parse in (("country", parse_country), ("url", parse_web_url)):
+            given = details.get(field)
+            if isinstance(given, str):  # checked as the spreadsheet's country and location_url
+                try:
+                    details[field] = parse(given)
+                except FieldError as error:
+                    self.fail("locations", f"{field}: {error}")
+                    del details[field]
         return details
 
     @staticmethod

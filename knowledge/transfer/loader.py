@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.bulk.opportunities import create_opportunities
@@ -326,6 +326,7 @@ class _Refs:
     topics: list[Topic]
     credential: Credential | None
     location: Location | None
+    online: Location | None  # the online place a row without a place names by its location_url
 
 
 class _References:
@@ -339,6 +340,7 @@ class _References:
         self.actor = plan.actor
         self.report = report
         self.places: dict[tuple[Any, ...], Location] = {}  # rows repeat the same few places
+        self.online_places: dict[tuple[int, str], Location] = {}  # by provider and url
         # Stored records the directory lacks (see look_up), by folded name.
         self.stored_topics: dict[str, Topic] = {}
         self.stored_neighbourhoods: dict[str, Neighbourhood] = {}
@@ -373,7 +375,8 @@ class _References:
                 topics.append(topic)
         credential = self.credential(row.credential, provider) if row.credential else None
         location = self.location(row, provider) if row.has_location else None
-        return _Refs(provider, topics, credential, location)
+        online = self.online_place(row.online_url, provider) if row.online_url else None
+        return _Refs(provider, topics, credential, location, online)
 
     def provider(self, row: OpportunityRow) -> Provider:
         """The provider by name (ignoring case), created unverified if unknown, of the kind the
@@ -441,6 +444,29 @@ class _References:
         found = self.places.get(key)
         if found is None:
             found = self.places[key] = self._place(row, provider)
+        if row.place_notes and not inspect(found).pending:  # a new place got them at creation
+            apply_changes(self.session, found, row.place_values(), self.actor)
+        return found
+
+    def online_place(self, url: str, provider: Provider) -> Location:
+        """The provider's online place joined at `url`, created if it has none there."""
+        key = (id(provider), url)
+        found = self.online_places.get(key)
+        if found is None:
+            found = next(
+                (
+                    place
+                    for place in provider.locations
+                    if place.location_type != "physical" and place.url == url
+                ),
+                None,
+            )
+        if found is None:
+            found = Location()
+            values = {"provider": provider, "location_type": "virtual", "url": url}
+            apply_changes(self.session, found, values, self.actor)
+            self.report.note_new("location", f"{url} ({provider.name})")
+        self.online_places[key] = found
         return found
 
     def _place(self, row: OpportunityRow, provider: Provider) -> Location:
@@ -471,6 +497,7 @@ class _References:
             "latitude": row.latitude,
             "longitude": row.longitude,
         }
+        values |= {attribute: value for attribute, value in row.place_values().items() if value}
         apply_changes(self.session, location, values | row.location_details, self.actor)
         where = row.address or row.neighbourhood or row.city
         self.report.note_new(
@@ -505,7 +532,8 @@ def _values(
     """The listing's fields as upsert_opportunity takes them.
 
     The CSV carries one credential and one place: when the listing already has the named one
-    among several, the others are kept, so exporting and re-importing changes nothing.
+    among several, the others are kept, so exporting and re-importing changes nothing. Online
+    places are kept too, unless the row names another (a row without a place, by location_url).
     """
     awards: list[Credential] = [] if listing is None else directory.current(listing, "awards")
     places: list[Location] = [] if listing is None else directory.current(listing, "locations")
@@ -514,6 +542,8 @@ def _values(
     elif refs.credential not in awards:
         awards = [refs.credential]
     virtual = [place for place in places if place.location_type != "physical"]
+    if refs.online is not None and refs.online not in virtual:
+        virtual = [refs.online]
     if refs.location is None:
         places = virtual
     elif refs.location not in places:

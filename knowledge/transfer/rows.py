@@ -21,16 +21,19 @@ from knowledge.listing_fields import (
     parse_choice,
     parse_coordinate,
     parse_cost,
+    parse_country,
     parse_date,
     parse_list,
     parse_seats,
     parse_text,
     parse_time,
+    parse_web_url,
     parse_whole_number,
     translation_languages,
 )
 from knowledge.listing_translations import TranslatedText
 from knowledge.models import CREDENTIAL_TYPES, FORMATS, PROVIDER_KINDS, STATUSES
+from knowledge.transfer.csv_format import PLACE_COLUMNS, PLACE_NOTE_COLUMNS
 from knowledge.transfer.report import Problem
 
 _Value = TypeVar("_Value")
@@ -57,6 +60,11 @@ class OpportunityRow:
     city: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    # The place's address parts, web address and accessibility and transport notes, by column
+    # (csv_format.PLACE_COLUMNS), for the columns the sheet has (an empty cell clears the value);
+    # values of a sheet without the columns are left alone.
+    place_notes: dict[str, str | None] = field(default_factory=dict)
+    online_url: str | None = None  # location_url of a row naming no place: its online place
     days: list[str] = field(default_factory=list)
     start_time: time | None = None
     end_time: time | None = None
@@ -92,6 +100,10 @@ class OpportunityRow:
             )
         )
 
+    def place_values(self) -> dict[str, str | None]:
+        """place_notes by the Location attribute each column writes."""
+        return {PLACE_COLUMNS[column]: value for column, value in self.place_notes.items()}
+
 
 def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[Problem]]:
     """Check and convert one row's cells; returns the values and every problem found."""
@@ -114,6 +126,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         city=cell.text("city"),
         latitude=cell.coordinate("latitude", 90),
         longitude=cell.coordinate("longitude", 180),
+        place_notes=cell.place_notes(),
         days=cell.days(),
         start_time=cell.time("start_time"),
         end_time=cell.time("end_time"),
@@ -129,6 +142,7 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         version=cell.version(),
         translations=cell.translations(),
     )
+    _online_place(result, cell)
     _check_together(result, cell)
     if "status" in cells:
         result.extras["status"] = cell.choice("status", STATUSES) or "active"
@@ -138,6 +152,23 @@ def parse_row(cells: Mapping[str, str], row: int) -> tuple[OpportunityRow, list[
         result.extras["assured_date"] = cell.date("assured_date")
     result.failed = {problem.column for problem in cell.problems if problem.column}
     return result, cell.problems
+
+
+def _online_place(row: OpportunityRow, cell: Cells) -> None:
+    """On a row that names no place, location_url is where the online listing is joined: it
+    names the listing's online place (for an in-person listing it would name nothing)."""
+    if row.has_location or "location_url" not in row.place_notes:
+        return
+    url = row.place_notes.pop("location_url")
+    if url and row.format == "in_person":
+        cell.fail(
+            "location_url",
+            "is where an online listing is joined, but format is in_person and the row names no "
+            "place; set format to online or hybrid, or fill in the place's address, "
+            "neighborhood, city or latitude and longitude (the link is then the place's web page)",
+        )
+        return
+    row.online_url = url
 
 
 def _check_together(row: OpportunityRow, cell: Cells) -> None:
@@ -156,6 +187,14 @@ def _check_together(row: OpportunityRow, cell: Cells) -> None:
     for present, absent in (("latitude", "longitude"), ("longitude", "latitude")):
         if cell.filled(present) and not cell.filled(absent):
             cell.fail(absent, f"{present} is given, so {absent} is needed too (or clear both)")
+    for column, note in row.place_notes.items():
+        if note and not row.has_location:
+            what = "a note" if column in PLACE_NOTE_COLUMNS else "part of the address"
+            cell.fail(
+                column,
+                f"is {what} of the place the listing meets at, but the row names no place; fill "
+                "in address, neighborhood, city or latitude and longitude (or clear it)",
+            )
 
 
 class Cells:
@@ -248,6 +287,21 @@ class Cells:
             found[code] = text or None
         return found
 
+    def place_notes(self) -> dict[str, str | None]:
+        """The place's columns (csv_format.PLACE_COLUMNS) the row has (None: cleared); a country
+        is upper-cased, a web address must be a whole http(s) one."""
+        parsers: dict[str, Callable[[str], str]] = {
+            "country": parse_country,
+            "location_url": parse_web_url,
+        }
+        found = {}
+        for column in PLACE_COLUMNS:
+            if column not in self.cells:
+                continue
+            parse = parsers.get(column)
+            found[column] = self.value(column, parse) if parse else self.text(column)
+        return found
+
     def whole_number(self, column: str) -> int | None:
         """A whole number such as 12."""
         return self.value(column, parse_whole_number)
@@ -290,8 +344,9 @@ class Cells:
 
 
 def check_duplicates(rows: Sequence[OpportunityRow]) -> list[Problem]:
-    """Rows that would write the same listing: same external_id, or same provider and title."""
-    problems = []
+    """Rows that would write the same listing: same external_id, or same provider and title;
+    and rows of one place giving it different notes (see agree_place_notes)."""
+    problems = agree_place_notes(rows)
     by_id: dict[str, int] = {}
     by_name: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -319,3 +374,46 @@ def check_duplicates(rows: Sequence[OpportunityRow]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def agree_place_notes(rows: Sequence[OpportunityRow]) -> list[Problem]:
+    """Rows naming the same place (provider and location cells) that give it two different
+    notes, address parts or web addresses; every row of a place gets the value one of them
+    gives, so a value written on one row of a place is not cleared by its other rows' empty
+    cells. (Rows naming no place have none: parse_row refused them.)"""
+    problems = []
+    given: dict[tuple[Any, ...], tuple[int, str]] = {}  # (place, column) → (row, value)
+    placed = [row for row in rows if row.has_location]
+    for row in placed:
+        place = _place_key(row)
+        for column, note in row.place_notes.items():
+            if not note:
+                continue
+            first = given.setdefault((*place, column), (row.row, note))
+            if first[1] != note:
+                problems.append(Problem(_disagreement(column, first[0]), row.row, column))
+    for row in placed:
+        place = _place_key(row)
+        for column, note in row.place_notes.items():
+            if not note and (*place, column) in given:
+                row.place_notes[column] = given[(*place, column)][1]
+    return problems
+
+
+def _disagreement(column: str, first: int) -> str:
+    """Why a row's value for its place is refused: row `first` gave the place another."""
+    if column in PLACE_NOTE_COLUMNS:
+        return (
+            f"row {first} gives the same place another {column} note; a note belongs to the "
+            "place, so write the same one on every row there"
+        )
+    return (
+        f"row {first} gives the same place another {column}; it belongs to the place, so write "
+        "the same one on every row there (or leave it empty on all but one)"
+    )
+
+
+def _place_key(row: OpportunityRow) -> tuple[Any, ...]:
+    """The provider and location cells that name a row's place, ignoring case."""
+    texts = (row.provider, row.address, row.neighbourhood, row.city)
+    return (*((text or "").casefold() for text in texts), row.latitude, row.longitude)

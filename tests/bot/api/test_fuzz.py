@@ -87,6 +87,8 @@ LIKELY = {
     "url": st.none() | st.just("https://example.org/join") | any_text,
     "contact_phone": st.none() | st.just("555-0134"),
     "email": st.none() | st.just("club@example.org"),
+    "accessibility": st.none() | st.just("Step-free entrance") | any_text,
+    "transportation": st.none() | st.just("Bus 14 stops outside") | any_text,
     "provider": st.sampled_from(["Eastside Library", 1, {"id": 2}, "Harbour Arts"]),
 }
 assert set(LIKELY) == {*FIELDS, "provider"}

@@ -110,7 +110,7 @@ def test_export_writes_each_format_to_stdout_or_a_file(
     capsys.readouterr()
     assert main(["directory", "export", "--format", "csv"]) == 0
     assert capsys.readouterr().out == path.read_bytes().decode()  # the file, unchanged
-    assert main(["directory", "export", "--format", "hsds"]) == 0
+    assert main(["directory", "export", "--format", "hsds-json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["services"]) == 1
     output = tmp_path / "badges.json"
     assert main(["directory", "export", "--format", "badges", "--output", str(output)]) == 0
@@ -123,7 +123,7 @@ def test_an_exported_hsds_file_imports_through_the_same_command(
 ) -> None:
     main(["directory", "import", str(write_csv(tmp_path, row()))])
     feed = tmp_path / "feed.json"
-    assert main(["directory", "export", "--format", "hsds", "--output", str(feed)]) == 0
+    assert main(["directory", "export", "--format", "hsds-json", "--output", str(feed)]) == 0
     capsys.readouterr()
     assert main(["directory", "import", str(feed)]) == 0
     assert capsys.readouterr().out == f"Imported {feed}: 0 created, 0 updated, 1 unchanged.\n"
@@ -135,7 +135,7 @@ def test_hsds_export_in_a_chat_language_uses_the_translations(
     cells = row(title="Chess Club") | {"title_es": "Club de ajedrez", "description_es": "Jugamos."}
     main(["directory", "import", str(write_csv(tmp_path, cells))])
     capsys.readouterr()
-    assert main(["directory", "export", "--format", "hsds", "--language", "es"]) == 0
+    assert main(["directory", "export", "--format", "hsds-json", "--language", "es"]) == 0
     (service,) = json.loads(capsys.readouterr().out)["services"]
     assert (service["name"], service["description"]) == ("Club de ajedrez", "Jugamos.")
     assert service["x-translations"]["en"]["name"] == "Chess Club"
@@ -145,7 +145,7 @@ def test_hsds_export_refuses_a_bad_language_and_a_language_for_csv(
     migrated: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as bad:  # argparse's refusal of an option value
-        main(["directory", "export", "--format", "hsds", "--language", "xx-!!"])
+        main(["directory", "export", "--format", "hsds-json", "--language", "xx-!!"])
     assert bad.value.code == 2 and "is not a language code" in capsys.readouterr().err
     assert main(["directory", "export", "--format", "csv", "--language", "es"]) == 1
-    assert "--language applies to --format hsds only" in capsys.readouterr().err
+    assert "--language applies to --format hsds-json only" in capsys.readouterr().err

@@ -26,7 +26,18 @@ def test_the_example_file_imports_and_shows_the_variety_groups_need(session: Ses
     assert {listing.is_free for listing in listings} == {True, False}
     assert {"in_person", "online"} <= {listing.format for listing in listings}
     assert any(listing.awards for listing in listings)
-    assert not any(listing.locations for listing in listings if listing.format == "online")
+    online = [listing for listing in listings if listing.format == "online"]
+    assert [place.location_type for listing in online for place in listing.locations] == [
+        "virtual"
+    ] * len(online)
+    assert all(place.url for listing in online for place in listing.locations)
+    physical = {place for listing in listings for place in listing.locations} - {
+        place for listing in online for place in listing.locations
+    }
+    assert physical and all(place.postal_code for place in physical)
+    # The new-records lines the documentation's dry run shows are the ones the file gives.
+    shown = re.search(r"^  new locations: (.+)$", DOC.read_text(), re.MULTILINE)
+    assert shown and shown[1] == ", ".join(report.new_records["location"])
 
 
 def test_the_documentation_table_lists_every_column_in_order() -> None:
