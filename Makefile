@@ -138,12 +138,14 @@ e2e-scale: setup haproxy $(TEST_WORK)/model.tar.gz ## 100 learners through HAPro
 
 test: lint typecheck unit unit-rasa unit-browser conversation e2e e2e-scale ## everything CI checks (set WAYFINDER_TEST_POSTGRES_URL to include PostgreSQL)
 
-bench: setup train ## measure the directory, the assistant and the channels under load, and each city's scripted conversations; writes docs/benchmarks*.md
+bench: setup train ## measure the directory, the assistant and the channels under load, each city's scripted conversations and the reading level of the replies; writes docs/benchmarks*.md
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.assistant
 	@$(PY) -m benchmarks.capacity
 	@$(PY) -m benchmarks.channels
 	@$(PY) -m benchmarks.conversations
+	@$(PY) -m benchmarks.reports
+	@$(PY) -m benchmarks.readability
 
 clean: ## remove the environments, the local database and caches (keeps your .env)
 	rm -rf $(VENV) $(VENV_RASA) var .mypy_cache .ruff_cache .pytest_cache benchmarks/data

@@ -22,7 +22,7 @@ from knowledge.search.interpret import Interpretation
 
 SEARCH_ACTION = "action_search_opportunities"
 NEW_REQUEST_INTENT = "find_opportunity"
-REQUEST_FILTERS = ("cost", "schedule", "format", "language", "location")
+REQUEST_FILTERS = ("cost", "schedule", "format", "language", "location", "radius", "route")
 POINT = ("latitude", "longitude")
 NEAR_ME = "near me"
 RESETS = {"session_started", "restart", "reset_slots"}  # events after which every slot is empty
@@ -120,6 +120,10 @@ def implied_by_words(tracker: Tracker, reading: Interpretation) -> dict[str, Any
         found["language"] = reading.language
     if "location" not in said and reading.neighbourhood is not None:
         found["location"] = reading.neighbourhood.name
+    if reading.radius_km is not None:  # "within 2 km": from the place named or shared
+        found["radius"] = reading.radius_km
+    if reading.route is not None:  # "near the 14 bus"
+        found["route"] = reading.route
     if "relation" not in said and reading.relation is not None:
         found["relation"] = reading.relation  # "and for her cousin?": someone else now
     return found
@@ -158,6 +162,8 @@ def requested(reading: Interpretation) -> dict[str, Any]:
         "schedule": list(dict.fromkeys([*reading.days, *reading.when])) or None,
         "format": reading.format,
         "language": reading.language,
+        "radius": reading.radius_km,
+        "route": reading.route,
     }
     topics = reading.topic_names()
     if topics:

@@ -24,6 +24,7 @@ from actions.resolve import TITLE_COVERAGE, latest_entity, resolve_opportunity, 
 from actions.settings import action_settings
 from actions.voice import voice
 from knowledge.models import Opportunity
+from knowledge.reports.recording import record_usage
 from knowledge.vocabulary.questions import asking_phrases
 
 MAX_ANSWERED = 4  # "how much, where, when and how do I sign up?"; more would bury the first
@@ -125,4 +126,5 @@ class ActionOpportunityDetails(DirectoryAction):
         stale = staleness_of(opportunity, today=today, days=days, voice=speaking)
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
+        record_usage(session, "details", tracker)  # anonymous: issue #17
         return [SlotSet("selected", str(opportunity.id))]

@@ -16,6 +16,7 @@ from actions.listing_lines import money
 from knowledge.locales import LocaleError
 from knowledge.search.formats import SOURCE_VOICE, Voice, language_name, weekday
 from knowledge.search.interpret import LANGUAGE_NAMES
+from knowledge.search.phrasing import one_decimal
 from knowledge.search.query import SearchQuery
 
 ANY_TOPIC = "any"
@@ -26,7 +27,8 @@ DROP_ENTITY = "filter"
 DROPS: dict[str, dict[str, Any]] = {
     "topic": {"topic": [ANY_TOPIC]},  # any topic, so the form does not ask for one again
     "age": {"age": None, "grade": None},
-    "location": {"location": None, "latitude": None, "longitude": None},
+    "location": {"location": None, "latitude": None, "longitude": None, "radius": None},
+    "route": {"route": None},
     "cost": {"cost": None},
     "schedule": {"schedule": None},
     "format": {"format": None},
@@ -55,6 +57,9 @@ def understood_of(query: SearchQuery) -> dict[str, Any]:
         "language": query.language,
         "neighbourhood": query.neighbourhood,
         "near": list(query.near) if query.near else None,
+        "radius_km": query.radius_km,
+        "radius_given": query.radius_km is not None,
+        "route": query.route,
     }
 
 
@@ -72,8 +77,9 @@ def active_filters(
     add("topic", ", ".join(str(t) for t in understood.get("topics") or [] if t != ANY_TOPIC))
     age = understood.get("age")
     add("age", None if age is None else voice.word("filter_age", age=age))
-    near = understood.get("near")
-    add("location", understood.get("neighbourhood") or (voice.word("near_you") if near else None))
+    add("location", _place_label(understood, voice))
+    route = understood.get("route")
+    add("route", voice.word("filter_route", route=str(route).upper()) if route else None)
     if understood.get("free_only"):
         add("cost", voice.word("filter_free"))
     elif understood.get("max_cost") is not None:
@@ -89,6 +95,18 @@ def active_filters(
         code = str(language)
         add("language", language_name(code, voice, LANGUAGE_NAMES.get(code, code)))
     return found
+
+
+def _place_label(understood: Mapping[str, Any], voice: Voice) -> str | None:
+    """ "Riverside", "📍 near you", or with the distance asked for: "within 2.0 km of Riverside"."""
+    place, near = understood.get("neighbourhood"), understood.get("near")
+    radius = understood.get("radius_km") if understood.get("radius_given") else None
+    if radius is not None and (place or near):
+        km = one_decimal(float(radius), voice)
+        if place:
+            return voice.word("near_place_within", km=km, place=place)
+        return voice.word("near_you_within", km=km)
+    return place or (voice.word("near_you") if near else None)
 
 
 def _named(voice: Voice, kind: str, value: str) -> str:

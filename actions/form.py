@@ -196,6 +196,8 @@ class ValidateSearchForm(FormValidationAction):
             return {"age": None}
         age = spoken_age(value)
         text = str(tracker.latest_message.get("text") or "")
+        if age is not None and _said_otherwise(tracker, age):
+            return {"age": value_before_message(tracker, "age")}
         if age is not None and _negative(text, age):
             age = -age
         baby = age == 0 and MONTHS.search(text.lower()) is not None
@@ -246,6 +248,16 @@ def _number_answer(text: str, *, alone: bool = False) -> int | None:
     if spelled is None or (alone and spelled.group(0).strip() != spelled.group(1)):
         return None
     return number_value(spelled.group(1))
+
+
+def _said_otherwise(tracker: Tracker, number: int) -> bool:
+    """The words use the number for something else: a distance ("within 2 km") or a line ("the
+    14 bus"), which the NLU may still tag as an age."""
+    text = latest_text(tracker)
+    if not text:
+        return False
+    reading = read(text)
+    return number in reading.not_ages and reading.age != number
 
 
 def _negative(text: str, age: int) -> bool:

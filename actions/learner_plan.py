@@ -29,6 +29,7 @@ from knowledge.learners import (
     plan_of,
     remove_from_plan,
 )
+from knowledge.reports.recording import record_usage
 
 TITLE_IN_REMOVE_BUTTON = 28
 
@@ -56,6 +57,8 @@ class ActionSaveOpportunity(DirectoryAction):
         learner = current_learner(session, tracker)
         relation = tracker.get_slot("relation")
         _, new = add_to_plan(session, learner, opportunity, relation if relation else None)
+        if new:
+            record_usage(session, "plan_saved", tracker)  # anonymous: issue #17
         response = "utter_saved" if new else "utter_already_saved"
         dispatcher.utter_message(response=response, title=title)
         return [SlotSet("selected", str(opportunity.id))]

@@ -20,6 +20,7 @@ from actions.listing_lines import (
     enrol_of,
     place_of,
     title_of,
+    venue_notes,
 )
 from knowledge import languages
 from knowledge.models import CREDENTIAL_TYPES, Credential, Opportunity
@@ -333,7 +334,7 @@ def apply(session: Session, opportunity: Opportunity, asked: Asked) -> list[Answ
 
 def accessibility(session: Session, opportunity: Opportunity, asked: Asked) -> list[Answer]:
     """What the venue says about access (step-free, lifts, …)."""
-    notes = _venue_notes(opportunity, "accessibility")
+    notes = venue_notes(opportunity, "accessibility")
     if notes:
         return [_say("utter_listing_accessibility", opportunity, asked, accessibility=notes)]
     if _online_only(opportunity):
@@ -343,7 +344,7 @@ def accessibility(session: Session, opportunity: Opportunity, asked: Asked) -> l
 
 def transport(session: Session, opportunity: Opportunity, asked: Asked) -> list[Answer]:
     """How to get there (bus, train, parking); else the address, so they can plan it."""
-    notes = _venue_notes(opportunity, "transport")
+    notes = venue_notes(opportunity, "transport")
     if notes:
         return [_say("utter_listing_transport", opportunity, asked, transport=notes)]
     if _online_only(opportunity):
@@ -378,21 +379,6 @@ def eligibility(session: Session, opportunity: Opportunity, asked: Asked) -> lis
         needed = credentials_of(opportunity.requires, asked.voice)
         found.append(_say("utter_listing_requires", opportunity, asked, credentials=needed))
     return found or [_say("utter_listing_eligibility_missing", opportunity, asked)]
-
-
-def _venue_notes(opportunity: Opportunity, kind: str) -> str:
-    """The access or transport notes of the listing's physical places ('Venue: note; …')."""
-    places = [
-        location for location in opportunity.locations if location.location_type == "physical"
-    ]
-    noted = [(location, (getattr(location, kind) or "").strip()) for location in places]
-    noted = [(location, note) for location, note in noted if note]
-    if len(noted) == 1:
-        return noted[0][1]
-    return "; ".join(
-        f"{location.name or location.address or opportunity.title}: {note}"
-        for location, note in noted
-    )
 
 
 def _online_only(opportunity: Opportunity) -> bool:

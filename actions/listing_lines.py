@@ -64,6 +64,32 @@ def place_of(opportunity: Opportunity, voice: Voice = SOURCE_VOICE) -> str:
     return voice.word("online") if opportunity.format in {"online", "hybrid"} else MISSING
 
 
+def venue_notes(opportunity: Opportunity, kind: str) -> str:
+    """The access or transport notes of the listing's physical places ('Venue: note; …')."""
+    places = [
+        location for location in opportunity.locations if location.location_type == "physical"
+    ]
+    noted = [(location, (getattr(location, kind) or "").strip()) for location in places]
+    noted = [(location, note) for location, note in noted if note]
+    if len(noted) == 1:
+        return noted[0][1]
+    return "; ".join(
+        f"{location.name or location.address or opportunity.title}: {note}"
+        for location, note in noted
+    )
+
+
+def getting_there_of(opportunity: Opportunity, voice: Voice = SOURCE_VOICE) -> str:
+    """The lines of utter_details under the place, each only when the provider gave it: how to
+    get in ('♿ Access: …') and how to get there ('🚌 Getting there: …'); '' for neither."""
+    lines = [
+        voice.word(f"details_{kind}", notes=notes)
+        for kind in ("accessibility", "transport")
+        if (notes := venue_notes(opportunity, kind))
+    ]
+    return "".join(f"\n{line}" for line in lines)
+
+
 def schedule_of(opportunity: Opportunity, voice: Voice = SOURCE_VOICE) -> str:
     """Days and times, the dates it runs, and the application deadline."""
     parts: list[str] = []
@@ -157,6 +183,7 @@ def details_of(opportunity: Opportunity, voice: Voice = SOURCE_VOICE) -> dict[st
         "description": description_of(opportunity, voice),
         "provider": opportunity.provider.name,
         "where": place_of(opportunity, voice),
+        "getting_there": getting_there_of(opportunity, voice),
         "when": schedule_of(opportunity, voice),
         "cost": cost_of(opportunity, voice),
         "eligibility": (opportunity.eligibility or "").strip()

@@ -20,9 +20,11 @@ from actions.query import as_int
 from actions.search import KEEP, PAGE, load_listings, show_page
 from actions.settings import action_settings
 from actions.voice import voice
+from knowledge.credentials_held import held as held_credentials
+from knowledge.credentials_held import held_names
 from knowledge.goals import Goal, resolve_goal
 from knowledge.learners import find_learner
-from knowledge.models import Pathway
+from knowledge.models import Learner, Pathway
 from knowledge.pathway_builder import (
     build_pathway,
     close_options,
@@ -136,22 +138,13 @@ class ActionExplorePathway(DirectoryAction):
         learner = find_learner(session, tracker.sender_id)
         city = current_city(session)
         speaking = voice(tracker, city)
-        age = as_int(tracker.get_slot("age"))
-        if age is None and learner is not None and tracker.get_slot("relation") in (None, "self"):
-            age = learner.age
-        held = set(learner.credentials_held) if learner is not None else set()
+        age, held = learner_age(tracker, learner), learner_held(session, tracker, learner)
         today = city.today()
-        pathway = curated_pathway(session, f"{said} {text}".strip(), goal)
-        if pathway is not None:
-            steps = plan_steps(session, pathway, age=age, held=held, today=today)
-            return self._curated_reply(dispatcher, pathway, steps, speaking)
-        if goal is not None:
-            days = action_settings().directory.freshness_days
-            built = build_pathway(
-                session, goal, age=age, held=held, today=today, freshness_days=days
-            )
-            if built.steps:
-                return self._built_reply(dispatcher, goal, built.steps, speaking)
+        steps = path_reply(
+            dispatcher, session, f"{said} {text}".strip(), goal, age, held, today, speaking
+        )
+        if steps is not None:
+            return steps
         words = said or (goal.words if goal is not None else "")
         if not words:
             dispatcher.utter_message(
@@ -244,6 +237,47 @@ class ActionExplorePathway(DirectoryAction):
         response = "utter_no_pathway_close" if buttons else "utter_no_pathway"
         dispatcher.utter_message(response=response, buttons=buttons, goal=label)
         return []
+
+
+def learner_age(tracker: Tracker, learner: Learner | None) -> int | None:
+    """The age the path is for: said in this conversation, else the learner's own on their
+    profile when the path is for themselves."""
+    age = as_int(tracker.get_slot("age"))
+    if age is None and learner is not None and tracker.get_slot("relation") in (None, "self"):
+        age = learner.age
+    return age
+
+
+def learner_held(session: Session, tracker: Tracker, learner: Learner | None) -> set[str]:
+    """What the path counts as done: the credentials on the learner's profile (and what they
+    required), when the path is for themselves rather than a child of theirs."""
+    if tracker.get_slot("relation") not in (None, "self"):
+        return set()
+    return held_names(held_credentials(session, learner))
+
+
+def path_reply(
+    dispatcher: CollectingDispatcher,
+    session: Session,
+    words: str,
+    goal: Goal | None,
+    age: int | None,
+    held: set[str],
+    today: date,
+    speaking: Voice = SOURCE_VOICE,
+) -> Events | None:
+    """The city's curated pathway for the goal's words, else one built from its listings,
+    marked for the learner's age and what they hold; None when there is neither."""
+    pathway = curated_pathway(session, words, goal)
+    if pathway is not None:
+        steps = plan_steps(session, pathway, age=age, held=held, today=today)
+        return ActionExplorePathway._curated_reply(dispatcher, pathway, steps, speaking)
+    if goal is not None:
+        days = action_settings().directory.freshness_days
+        built = build_pathway(session, goal, age=age, held=held, today=today, freshness_days=days)
+        if built.steps:
+            return ActionExplorePathway._built_reply(dispatcher, goal, built.steps, speaking)
+    return None
 
 
 def _listed(steps: list[StepView]) -> Events:

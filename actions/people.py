@@ -16,6 +16,7 @@ from actions.query import ANY_TOPIC, as_int, as_list
 from actions.settings import action_settings
 from knowledge.handoffs import open_handoff, recent_handoffs
 from knowledge.learners import forget_learner, get_or_create_learner
+from knowledge.reports.recording import record_usage
 
 AGE_BANDS = ((5, 9), (10, 12), (13, 15), (16, 17))
 
@@ -73,6 +74,7 @@ class ActionHandoff(DirectoryAction):
                 dispatcher.utter_message(response="utter_handoff_too_many")
             else:
                 open_handoff(session, learner, handoff_summary(tracker))
+                record_usage(session, "handoff", tracker)  # anonymous: issue #17
                 dispatcher.utter_message(response="utter_handoff_requested")
         elif settings.help_contact:
             dispatcher.utter_message(

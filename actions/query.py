@@ -15,7 +15,7 @@ from knowledge.listing_fields import DAY_NAMES, MAX_AGE, FieldError, parse_cost,
 from knowledge.models import FORMATS
 from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.search.interpret import interpret
-from knowledge.search.query import WHENS, SearchQuery
+from knowledge.search.query import ROUTE, WHENS, SearchQuery
 from knowledge.taxonomy import Taxonomy
 from knowledge.text import is_stop_word, words
 
@@ -24,6 +24,7 @@ SEARCH_INTENTS = {"find_opportunity", "inform", "share_location"}
 # Longer messages are read for filters and topics (slots), not searched word by word: a
 # 3,000-character message would name every need at once and slow the search down.
 MAX_SEARCH_TEXT = 500
+MAX_RADIUS_KM = 500.0  # as far as a search looks (knowledge.search.query)
 
 
 def as_list(value: Any) -> list[str]:
@@ -82,6 +83,31 @@ def wants_near_me(tracker: Tracker) -> bool:
     """They asked for something near them but we do not know where they are."""
     location = str(tracker.get_slot("location") or "").strip().lower()
     return location == NEAR_ME and _point(tracker) is None
+
+
+def radius_without_place(tracker: Tracker) -> float | None:
+    """The distance they asked for ("within 2 km") when neither a neighbourhood nor a shared
+    location says from where (the search then runs everywhere: ask where they are)."""
+    radius = _radius(tracker)
+    location = str(tracker.get_slot("location") or "").strip()
+    if radius is None or _point(tracker) is not None:
+        return None
+    return radius if not location or location.lower() == NEAR_ME else None
+
+
+def _radius(tracker: Tracker) -> float | None:
+    """The radius slot, when it is a distance a search takes (more than 0, at most 500 km)."""
+    try:
+        radius = float(tracker.get_slot("radius"))
+    except (TypeError, ValueError):
+        return None
+    return radius if 0 < radius <= MAX_RADIUS_KM else None
+
+
+def _route(tracker: Tracker) -> str | None:
+    """The route slot, when it names a line ("14", "m15")."""
+    route = str(tracker.get_slot("route") or "").strip()
+    return route if ROUTE.fullmatch(route) else None
 
 
 def _point(tracker: Tracker) -> tuple[float, float] | None:
@@ -147,6 +173,8 @@ def build_query(tracker: Tracker, taxonomy: Callable[[], Taxonomy] | None = None
         when=tuple(dict.fromkeys(when)),
         format=fmt if fmt in FORMATS else None,
         language=language if _allowed(parse_language, language) else None,
+        radius_km=_radius(tracker) if near or location else None,
+        route=_route(tracker),
         text_language=chat_language(tracker),
     )
 

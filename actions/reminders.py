@@ -2,6 +2,8 @@
 
 The reminder worker (bot/reminders) finds due reminders and triggers the intent
 EXTERNAL_reminder with entity reminder_id over Rasa's HTTP API; ActionDeliverReminder words it.
+A web learner is reached only while the chat is open: their reminder waits in the gateway's
+outbox until they open it again, so it says the day it was due and, when set, that it will wait.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ from actions.children import young_learner
 from actions.city import current_city
 from actions.listing_lines import day, enrol_of, title_of
 from actions.resolve import current_learner, latest_entity, resolve_or_ask
+from actions.settings import action_settings
 from actions.voice import voice
 from knowledge.learners import add_to_plan, find_learner, schedule_reminder
 from knowledge.models import Reminder
+
+WEB = "web"  # the channel whose reminders wait for the learner to open the chat again
+
+
+def channel_variant(channel: str | None) -> str:
+    """The suffix of a reminder response's web variant ("_web") for the widget, which reaches a
+    learner only while their chat is open; none for channels that reach them at once."""
+    return f"_{WEB}" if channel == WEB else ""
 
 
 class ActionSetReminder(DirectoryAction):
@@ -46,7 +57,8 @@ class ActionSetReminder(DirectoryAction):
             dispatcher.utter_message(response="utter_child_not_kept", title=title)
             return [SlotSet("selected", str(opportunity.id))]
         learner = current_learner(session, tracker)
-        planned = schedule_reminder(session, learner, opportunity, zone=city.zone)
+        at = action_settings().directory.reminder_time
+        planned = schedule_reminder(session, learner, opportunity, zone=city.zone, at=at)
         events: Events = [SlotSet("selected", str(opportunity.id))]
         if planned.refusal == "no_date":
             dispatcher.utter_message(response="utter_reminder_no_date", title=title)
@@ -63,8 +75,9 @@ class ActionSetReminder(DirectoryAction):
             return events
         relation = tracker.get_slot("relation")
         add_to_plan(session, learner, opportunity, relation if relation else None)
+        variant = channel_variant(tracker.get_latest_input_channel())
         dispatcher.utter_message(
-            response=f"utter_reminder_set_{planned.reminder.kind}",
+            response=f"utter_reminder_set_{planned.reminder.kind}{variant}",
             title=title,
             date=day(planned.event_date, speaking),
             remind_on=remind_on,
@@ -96,11 +109,13 @@ class ActionDeliverReminder(DirectoryAction):
         event_date = (
             opportunity.application_deadline if reminder.kind == "deadline" else None
         ) or opportunity.start_date
-        speaking = voice(tracker, current_city(session))
+        city = current_city(session)
+        speaking = voice(tracker, city)
         dispatcher.utter_message(
-            response=f"utter_reminder_{reminder.kind}",
+            response=f"utter_reminder_{reminder.kind}{channel_variant(learner.channel)}",
             title=title_of(opportunity, speaking),
             date=day(event_date, speaking) if event_date else "",
             enrol=enrol_of(opportunity),
+            due_on=day(city.local(reminder.due_at).date(), speaking),  # the day it was due
         )
         return [SlotSet("selected", str(opportunity.id))]

@@ -18,14 +18,23 @@ from actions.city import current_city
 from actions.context import LONG_MESSAGE, RESETS, SEARCH_ACTION
 from actions.filters import Filter, active_filters, drop_buttons, summary, understood_of
 from actions.listing_lines import TITLE_IN_BUTTON, numbered, short, title_of
-from actions.query import ANY_TOPIC, as_list, build_query, typed, wants_near_me
+from actions.query import (
+    ANY_TOPIC,
+    as_list,
+    build_query,
+    radius_without_place,
+    typed,
+    wants_near_me,
+)
 from actions.resolve import current_learner
 from actions.settings import action_settings
 from actions.voice import voice
 from knowledge.learners import remember_profile
 from knowledge.models import Location, Opportunity
+from knowledge.reports.recording import record_search
 from knowledge.search.engine import search
 from knowledge.search.formats import SOURCE_VOICE, Voice
+from knowledge.search.phrasing import one_decimal
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.search.search_plan import UnknownPlace, UnknownTopic
@@ -186,7 +195,9 @@ class ActionSearchOpportunities(DirectoryAction):
             events.append(SlotSet("topic", [needs[0]]))
         city = current_city(session)
         currency, speaking = city.currency, voice(tracker, city)
+        asked = query  # what the learner asked for, before the search gave anything up
         result, query, setbacks = search_giving_up(session, query, speaking)
+        record_search(session, tracker, asked, result, taxonomy)  # anonymous: issue #17
         unknown = {e.name: e for e in setbacks if isinstance(e, UnknownPlace)}
         for setback in unknown.values():  # each place once, however often it was refused
             self._unknown_place(dispatcher, setback, taxonomy())
@@ -221,7 +232,11 @@ class ActionSearchOpportunities(DirectoryAction):
                 SlotSet("results_shown", float(len(page))),
                 SlotSet("selected", ids[0] if len(ids) == 1 else None),
             ]
-        if wants_near_me(tracker):
+        radius = radius_without_place(tracker)
+        if radius is not None:  # "within 2 km" of where? The list is from everywhere meanwhile.
+            km = one_decimal(radius, speaking)
+            dispatcher.utter_message(response="utter_ask_where_radius", km=km)
+        elif wants_near_me(tracker):
             dispatcher.utter_message(response="utter_ask_where")
         self._offer(dispatcher, needs[1:])
         return events

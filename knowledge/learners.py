@@ -1,5 +1,6 @@
 """A learner's profile, plan and reminders, and erasing them all; every function takes the caller's
-session. (Their requests for a person are knowledge.handoffs'.)"""
+session. (Their requests for a person are knowledge.handoffs', the credentials they hold
+knowledge.credentials_held's.)"""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from knowledge.models import (
     utcnow,
 )
 from knowledge.models.learner import Dependant, Learner, PlanItem, Reminder
+from knowledge.settings import DEFAULT_REMINDER_TIME
 
 REMIND_DAYS_BEFORE = 3
-REMIND_AT = time(9, 0)
+REMIND_AT = DEFAULT_REMINDER_TIME  # unless WAYFINDER_REMINDER_TIME says otherwise
 # Back-off between delivery attempts: quick at first, then hourly for two days, so an outage of
 # Rasa, the gateway or Telegram lasting a day (a weekend night, a provider incident) loses nothing.
 RETRY_AFTER = (
@@ -45,7 +47,7 @@ def get_or_create_learner(session: Session, sender_id: str, channel: str | None 
     """The learner for this sender id, created on first use; `channel` records where they talk."""
     learner = find_learner(session, sender_id)
     if learner is None:
-        learner = Learner(sender_id=sender_id, interests=[], credentials_held=[])
+        learner = Learner(sender_id=sender_id, interests=[])
         session.add(learner)
     if channel:
         learner.channel = channel
@@ -162,9 +164,11 @@ def schedule_reminder(
     *,
     now: datetime | None = None,
     zone: tzinfo = UTC,
+    at: time = REMIND_AT,
 ) -> ReminderPlan:
-    """Remind a few days before the application deadline, else before the start date, at
-    REMIND_AT in the city's time `zone` (due times are stored in UTC, like `now`).
+    """Remind a few days before the application deadline, else before the start date, at the
+    time of day `at` in the city's time `zone` (due times are stored in UTC, like `now`), so a
+    reminder arrives at the same local hour in summer and winter.
 
     When that moment has passed but the date itself has not, remind in a minute; when the date
     has passed (in the city) or the listing has no date, refuse with a reason the assistant can
@@ -189,7 +193,7 @@ def schedule_reminder(
     )
     if existing is not None and existing.status == "pending":
         return ReminderPlan(existing, "exists", event)
-    local = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), REMIND_AT, tzinfo=zone)
+    local = datetime.combine(event - timedelta(days=REMIND_DAYS_BEFORE), at, tzinfo=zone)
     due = local.astimezone(UTC).replace(tzinfo=None)
     due = max(due, now + timedelta(minutes=1))
     if existing is not None:  # sent or failed before: a new occurrence, with new words and key
@@ -261,9 +265,9 @@ def mark_failed(reminder: Reminder, error: str, *, now: datetime | None = None) 
 
 
 def forget_learner(session: Session, sender_id: str) -> bool:
-    """Erase a learner's profile, family, plan, reminders, handoffs and channel address (the
-    chat id or web session) with any undelivered messages and delivery receipts; False if
-    nothing was kept."""
+    """Erase a learner's profile, family, credentials held, plan, reminders, handoffs and channel
+    address (the chat id or web session) with any undelivered messages and delivery receipts;
+    False if nothing was kept."""
     erased = 0
     for table in (ChannelAddress, OutboxMessage, DeliveryReceipt):
         result = session.execute(delete(table).where(table.sender_id == sender_id))

@@ -85,6 +85,8 @@ class _Loader:
     folder: Path
     report: SeedReport = field(default_factory=SeedReport)
     city: str | None = None
+    region: str | None = None  # city.yml's state or province, for its physical places
+    country: str | None = None  # city.yml's ISO 3166-1 country code, likewise
     currency: str = "USD"
     neighbourhoods: dict[str, Neighbourhood] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
@@ -115,6 +117,8 @@ class _Loader:
         data = self.read("city.yml") or {}
         city = data.get("city") or {}
         self.city = city.get("name")
+        self.region = city.get("region")
+        self.country = city.get("country")
         self.currency = city.get("currency", "USD")
         for entry in _entries(data.get("neighbourhoods"), "city.yml", "neighbourhoods"):
             name = _required(entry, "name", "city.yml neighbourhood")
@@ -237,7 +241,12 @@ class _Loader:
             "address": entry.get("address"),
             "neighbourhood": hood,
             "city": entry.get("city", self.city if location_type == "physical" else None),
+            "state_province": entry.get(
+                "state_province", self.region if location_type == "physical" else None
+            ),
             "postal_code": _text(entry.get("postal_code")),
+            "country": entry.get("country", self.country if location_type == "physical" else None),
+            "url": entry.get("url"),
             "latitude": _coordinate(entry.get("latitude"), "latitude", f"{where}: latitude"),
             "longitude": _coordinate(entry.get("longitude"), "longitude", f"{where}: longitude"),
             "accessibility": entry.get("accessibility"),

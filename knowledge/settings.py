@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LOCALE = "en_US"
 DEFAULT_FRESHNESS_DAYS = 60  # FRESHNESS_DAYS unset
+DEFAULT_REMINDER_TIME = time(9, 0)  # WAYFINDER_REMINDER_TIME unset: a sensible hour to be reminded
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 _LOCALE = re.compile(r"^([A-Za-z]{2,3})(?:[_-]([A-Za-z]{2}|\d{3}))?$")
 _YES, _NO = {"1", "true", "yes"}, {"0", "false", "no"}
@@ -36,6 +39,9 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE  # IANA name: the learner's "today" and reminder times
     currency: str | None = None  # ISO 4217: what the spreadsheet's prices are in
     locale: str = DEFAULT_LOCALE
+    # WAYFINDER_STATE_PROVINCE: the state or province of places that give none (HSDS addresses).
+    state_province: str | None = None
+    reminder_time: time = DEFAULT_REMINDER_TIME  # when reminders go out, in `timezone`
     seed_demo: bool | None = None  # WAYFINDER_SEED_DEMO: None = only into an empty directory
 
     @classmethod
@@ -51,6 +57,8 @@ class Settings:
             timezone=_timezone(env),
             currency=_currency(env),
             locale=_locale(env),
+            state_province=" ".join(env.get("WAYFINDER_STATE_PROVINCE", "").split()) or None,
+            reminder_time=_reminder_time(env),
             seed_demo=_seed_demo(env),
         )
 
@@ -107,6 +115,21 @@ def _locale(env: Mapping[str, str]) -> str:
         )
     language, region = match[1].lower(), match[2]
     return f"{language}_{region.upper()}" if region else language
+
+
+def _reminder_time(env: Mapping[str, str]) -> time:
+    """WAYFINDER_REMINDER_TIME: the time of day, 24-hour HH:MM in the city's time zone, at which
+    reminders go out (default 09:00)."""
+    text = env.get("WAYFINDER_REMINDER_TIME", "").strip()
+    if not text:
+        return DEFAULT_REMINDER_TIME
+    match = _CLOCK.match(text)
+    if match is None:
+        raise ValueError(
+            "WAYFINDER_REMINDER_TIME must be a time of day as HH:MM on the 24-hour clock, such "
+            f"as 09:00 or 17:30 (got {text!r})"
+        )
+    return time(int(match[1]), int(match[2]))
 
 
 def _seed_demo(env: Mapping[str, str]) -> bool | None:

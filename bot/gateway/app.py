@@ -23,11 +23,14 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bot.api import API_PREFIX
 from bot.api.errors import sanic_error, unexpected
+from bot.api.hsds_routes import hsds_blueprint
 from bot.api.routes import api_blueprint
 from bot.gateway.core import Gateway
 from bot.gateway.cors import allow_listed_origins
 from bot.gateway.housekeeping import Housekeeping
 from bot.gateway.internal import internal_blueprint
+from bot.gateway.organiser_page import organiser_blueprint
+from bot.gateway.plan_files import plan_files_blueprint
 from bot.gateway.rasa import RasaClient
 from bot.gateway.settings import WEBHOOK_PATH, GatewaySettings
 from bot.gateway.shared import shared_state
@@ -49,6 +52,7 @@ from bot.observability.routes import PROBES, probes_blueprint
 from bot.observability.settings import ObservabilitySettings
 from knowledge.city import priced_in
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.transfer.hsds.place import AddressDefaults, country_of_locale
 
 logger = logging.getLogger(__name__)
 FIRST_GROUP = -1000  # handler group of the request id: before every handler of the bot's
@@ -77,7 +81,15 @@ def make_app(
     app.blueprint(blueprint(gateway))
     # /api/v1, for providers' own systems (docs/api.md): it gets the database, not the gateway.
     app.blueprint(api_blueprint(gateway.db, settings.api_rate_per_minute, shared.buckets))
+    # /hsds, Open Referral HSDS 3.0's read API (docs/hsds.md): public, limited per address.
+    city = country_of_locale(settings.locale)
+    defaults = AddressDefaults(settings.state_province, city, settings.timezone)
+    app.blueprint(
+        hsds_blueprint(gateway.db, defaults, settings.api_rate_per_minute, shared.buckets)
+    )
     app.blueprint(internal_blueprint(gateway))
+    app.blueprint(plan_files_blueprint(gateway))  # the plan as files: /web/plan.ics, .html
+    app.blueprint(organiser_blueprint(gateway, shared.buckets))  # /organisers/reports
     app.blueprint(webhook_blueprint(settings))
     queues = QueueGauges(sessions, on_error=GATEWAY_ERRORS.labels("database").inc)
     app.blueprint(probes_blueprint("probes", [GATEWAY, queues], _checks(gateway, engine)))

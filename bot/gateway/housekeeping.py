@@ -1,7 +1,8 @@
 """The gateway's periodic work, run by one gateway at a time: every minute idle handoffs are
 closed, missed requests posted to the navigators and old web messages and delivery receipts
 dropped; every WAYFINDER_NUDGE_INTERVAL_S providers are nudged about stale listings and members
-told the organisers' decisions.
+told the organisers' decisions; once a week the organisers get their digest
+(bot.gateway.organiser_digest, sent once per week under a delivery receipt).
 
 None of these may run on two gateways at once: the handoff, nudge and decision jobs read what is
 due and then mark it, without locking the rows, so two at once would close a handoff twice (two
@@ -19,6 +20,7 @@ import logging
 
 from bot.gateway.community import run_jobs as community_jobs
 from bot.gateway.core import Gateway
+from bot.gateway.organiser_digest import WeeklyDigest
 from bot.gateway.records import purge_outbox, purge_receipts
 from bot.gateway.shared.leases import Holding
 
@@ -34,6 +36,7 @@ class Housekeeping:
         self.gateway = gateway
         self.holding = Holding(gateway.shared.leases(LEASE), LEASE)
         self._community_ran = float("-inf")
+        self.digest = WeeklyDigest(gateway)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -75,4 +78,8 @@ class Housekeeping:
         if due and gateway.telegram is not None:
             self._community_ran = now
             await community_jobs(gateway)  # logs its own failures
+        try:
+            await self.digest.run()
+        except Exception:  # its claim was given up: the next round tries again
+            logger.exception("the organisers' weekly digest failed; trying again next round")
         return True

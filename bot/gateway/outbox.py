@@ -131,7 +131,7 @@ class Outbox:
                 records.mark_delivered(session, receipt)
 
         await self.db(queue)
-        try:  # nobody polling: the widget finds it in the outbox next time
+        try:  # nobody polling: it waits, and the widget finds it when the chat is next open
             await self.wakes.publish(_topic(sender_id))
         except Exception:  # queued all the same: the polls' re-check finds it
             logger.warning("could not wake the long polls of %s", sender_id, exc_info=True)
@@ -139,13 +139,14 @@ class Outbox:
     async def wait(self, sender_id: str, after: int, timeout_s: float) -> list[Any]:
         """Queued web messages newer than `after`, waiting up to `timeout_s` for the first one:
         the database is read when a gateway queued something for this sender, and every
-        `wakes.recheck_s` in case a wake-up went missing."""
+        `wakes.recheck_s` in case a wake-up went missing. What is found is marked fetched: until
+        then a message (a reminder while the chat was closed) waits for the learner's return."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         async with self.wakes.listen(_topic(sender_id)) as wake:
             while True:
                 wake.clear()  # before the read: a message queued after it wakes us
-                found = await self.db(lambda s: records.outbox_after(s, sender_id, after))
+                found = await self.db(lambda s: records.fetch_outbox(s, sender_id, after))
                 remaining = deadline - loop.time()
                 if found or remaining <= 0:
                     return found

@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.chat_language import ChatLanguage
@@ -24,7 +24,12 @@ from knowledge.models import (
 )
 
 PREFIXES = {"telegram": "tg", "web": "web"}
+# A web message is kept a week after a widget's poll first took it (a reply lost on the way is
+# taken again); one no poll took (a reminder for a learner who has not opened the chat since)
+# waits up to 60 days for them to come back, then goes, as an abandoned chat's would. (Retention,
+# WAYFINDER_RETENTION_DAYS, erases it sooner with the rest when that is shorter.)
 OUTBOX_KEEP = timedelta(days=7)
+OUTBOX_WAIT = timedelta(days=60)
 SEEN_EVERY = timedelta(hours=1)
 # A claim older than this belongs to a gateway that died while sending (one Telegram message,
 # retries and rate-limit waits included, takes well under it): the message may be sent again.
@@ -124,10 +129,35 @@ def outbox_after(
     return list(session.scalars(query))
 
 
+def fetch_outbox(
+    session: Session, sender_id: str, after: int, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """What a widget's poll takes: the sender's queued messages newer than `after`, those taken
+    for the first time marked fetched `now` (from then on they are kept a week, not waiting)."""
+    found = outbox_after(session, sender_id, after)
+    fresh = [item.id for item in found if item.fetched_at is None]
+    if fresh:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(fresh), OutboxMessage.fetched_at.is_(None))
+            .values(fetched_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return found
+
+
 def purge_outbox(session: Session, now: datetime | None = None) -> int:
-    """Drop queued messages older than a week (a widget that never came back)."""
-    cutoff = (now or utcnow()) - OUTBOX_KEEP
-    result = session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < cutoff))
+    """Drop web messages a widget took over a week ago, and those none took for OUTBOX_WAIT
+    (a learner who never came back)."""
+    moment = now or utcnow()
+    result = session.execute(
+        delete(OutboxMessage).where(
+            or_(
+                OutboxMessage.fetched_at < moment - OUTBOX_KEEP,
+                OutboxMessage.created_at < moment - OUTBOX_WAIT,
+            )
+        )
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -48,6 +48,16 @@ class GatewaySettings:
     # guided steps, Telegram's updates and widget wake-ups; unset: this process's memory.
     redis_url: str | None = None
     redis_prefix: str = "wayfinder"  # WAYFINDER_REDIS_PREFIX: every key's start in that Redis
+    # The city's, for the plan files the gateway builds (bot.gateway.plan_files): its name, the
+    # time zone of the calendar's sessions and the locale of dates and prices.
+    city_name: str | None = None
+    timezone: str = "UTC"
+    locale: str = "en_US"
+    state_province: str | None = None  # WAYFINDER_STATE_PROVINCE: HSDS addresses that give none
+    # ORGANISER_CHAT_ID (unset: no digest; it may be the navigators' group): where the weekly
+    # digest goes, at WAYFINDER_DIGEST_AT (weekday, hour, minute in the city's time; None: none).
+    organiser_chat_id: str | None = None
+    digest_at: tuple[int, int, int] | None = (0, 9, 0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], key_file: Path = KEY_FILE) -> GatewaySettings:
@@ -96,6 +106,12 @@ class GatewaySettings:
             currency=directory.currency,
             redis_url=_redis_url(text("WAYFINDER_REDIS_URL")),
             redis_prefix=_redis_prefix(text("WAYFINDER_REDIS_PREFIX")),
+            city_name=directory.city_name,
+            timezone=directory.timezone,
+            locale=directory.locale,
+            state_province=directory.state_province,
+            organiser_chat_id=text("ORGANISER_CHAT_ID"),
+            digest_at=_digest_at(text("WAYFINDER_DIGEST_AT")),
         )
 
 
@@ -105,6 +121,26 @@ def _gateway_retention(env: Mapping[str, str]) -> int:
         return retention_days(env)
     except ValueError as error:
         raise SettingsError(str(error)) from None
+
+
+# Weekdays as WAYFINDER_DIGEST_AT names them ("Mon" or "Monday"), Monday 0 as in date.weekday().
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAYS = {name: index for index, day in enumerate(WEEKDAYS) for name in (day, day[:3])}
+
+
+def _digest_at(configured: str | None) -> tuple[int, int, int] | None:
+    """WAYFINDER_DIGEST_AT: "Mon 09:00" (the default) as (weekday, hour, minute); "off": none."""
+    if configured is not None and configured.lower() == "off":
+        return None
+    day, _, clock = (configured or "Mon 09:00").partition(" ")
+    hour, _, minute = clock.strip().partition(":")
+    clock_ok = hour.isdigit() and minute.isdigit() and len(minute) == 2
+    if day.lower() in DAYS and clock_ok and int(hour) < 24 and int(minute) < 60:
+        return DAYS[day.lower()], int(hour), int(minute)
+    raise SettingsError(
+        "WAYFINDER_DIGEST_AT must be a weekday and a 24-hour time in the city's time zone, "
+        f"e.g. 'Mon 09:00', or 'off' for no weekly digest; not {configured!r}"
+    )
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

@@ -11,7 +11,6 @@ when Redis is set (bot.gateway.shared).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -41,6 +40,8 @@ from telegram.request import HTTPXRequest
 from bot.gateway.community import Community
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage
+from bot.gateway.pins import share_location
+from bot.gateway.plan_files import send_telegram_files
 from bot.gateway.shared.stash import PayloadStash
 from bot.gateway.telegram_format import keyboard, split, to_html
 from bot.gateway.telegram_updates import REDELIVERED, JournaledQueue, OnceInOrder
@@ -231,8 +232,7 @@ class TelegramChannel:
         """A shared pin: a search near it, as the share_location intent with coordinates."""
         assert update.effective_message is not None and update.effective_message.location
         pin = update.effective_message.location
-        entities = json.dumps({"latitude": pin.latitude, "longitude": pin.longitude})
-        await self._converse(update, f"/share_location{entities}")
+        await self._converse(update, share_location(pin.latitude, pin.longitude))
 
     async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tapped button: acknowledge, disable the keyboard, send its payload."""
@@ -310,6 +310,7 @@ class TelegramChannel:
             if any(wants_location(reply) for reply in replies):
                 language = await self.gateway.chat_language(CHANNEL, str(chat.id), hint)
             await self._reply(update, replies, language)
+            await send_telegram_files(self.gateway, self.outlet.application.bot, chat.id, replies)
             self.gateway.timings.record(CHANNEL, time.perf_counter() - started)
 
     async def _typing(self, chat_id: int) -> None:

@@ -1,10 +1,15 @@
 """The web widget's side of the gateway: the demo page, the widget's files and its JSON API.
 
-POST /api/web/messages  {"text"} or {"payload", "text"}, optionally "language_hint" (the browser's
+POST /api/web/messages  {"text"}, {"payload", "text"} or {"location": {"latitude", "longitude"},
+     "text"} (the browser's position, shared with consent: the assistant gets it as a Telegram
+     pin, bot.gateway.pins), optionally "language_hint" (the browser's
      language), "message_id" and "retry" → {"messages"[, "language"][, "forgotten": true]}
-GET  /api/web/events?after=N  long poll for proactive messages → {"messages"}
+GET  /api/web/events?after=N  long poll for proactive messages → {"messages"}; one queued while the
+     chat was closed (a reminder) waits for the next poll (bot.gateway.records.OUTBOX_WAIT)
 GET  /privacy[?lang=es]  the privacy notice, a plain page (else in the Accept-Language's language)
 GET  /widget.js  the widget, with its interface's words in every language (locales/*/widget.yml)
+GET  /web/plan.ics, /web/plan.html?token=…  the learner's plan as files (bot.gateway.plan_files):
+     a reply asking for them carries "files": [{"format": "ics"|"html", "url"}] for the widget
 The session id travels in the X-Wayfinder-Session header, never in a URL: URLs end up in proxy
 logs and browser history, and the id opens the conversation. (A POST may still carry it as the
 body's "session", as widgets before the header did.) Replies to a message carry "id": null;
@@ -35,6 +40,8 @@ from sanic import Blueprint, HTTPResponse, Request, response
 from bot.api.errors import ApiError
 from bot.gateway.core import FORGOTTEN, Gateway, language_hint
 from bot.gateway.messages import BotMessage
+from bot.gateway.pins import pin_of, share_location
+from bot.gateway.plan_files import web_files
 from bot.gateway.texts import language_of, privacy_sections, say
 from knowledge.locales import SOURCE_LANGUAGE, book, supported, supported_codes
 
@@ -103,6 +110,10 @@ def blueprint(gateway: Gateway) -> Blueprint:
             "web", session, text, hint=hint, message_id=message_id, redelivered=retry
         )
         out: dict[str, Any] = {"messages": [_out(reply, None) for reply in replies]}
+        for shown, reply in zip(out["messages"], replies, strict=True):
+            files = web_files(gateway, session, reply)  # the plan's download links, if asked
+            if files:
+                shown["files"] = files
         language = await gateway.chat_language("web", session, hint)  # as the turn left it
         if language is not None:
             out["language"] = language
@@ -278,8 +289,14 @@ def _session(request: Request, in_body: Any = None) -> str:
 
 
 def _message(body: dict[str, Any]) -> str:
-    """What goes to the assistant: the button's payload, else the typed text."""
+    """What goes to the assistant: a shared location, the button's payload, else the typed
+    text."""
     payload, text = body.get("payload"), body.get("text")
+    if body.get("location") is not None:  # "Share my location": as Telegram's pin
+        try:
+            return share_location(*pin_of(body["location"]))
+        except ValueError as error:
+            raise BadRequest(str(error)) from None
     if payload is not None:
         if not isinstance(payload, str) or not payload.startswith("/") or not payload.strip():
             raise BadRequest("payload must be a button payload starting with '/'")

@@ -63,7 +63,7 @@ def read_depths(session: Session, now: datetime | None = None) -> QueueDepths:
 
 GAUGES: dict[str, tuple[str, Callable[[QueueDepths], float]]] = {
     "wayfinder_outbox_messages": (
-        "Proactive messages kept for web widgets to fetch (kept a week, then dropped).",
+        "Proactive messages kept for web widgets (a week once fetched, unfetched up to 60 days).",
         lambda depths: depths.outbox_messages,
     ),
     "wayfinder_deliveries_unfinished": (

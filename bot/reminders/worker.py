@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import requests
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from bot.observability.logs import HEADER, REQUEST_ID, ensure_request_id, new_request_id
 from bot.observability.metrics import (
@@ -45,6 +45,7 @@ from knowledge.learners import (
     reminder_to_deliver,
 )
 from knowledge.models import Reminder
+from knowledge.reports.recording import record_usage
 
 logger = logging.getLogger(__name__)
 INTENT = "EXTERNAL_reminder"
@@ -268,6 +269,7 @@ class ReminderWorker:
             self._failed(reminder, error, moment)
             return False
         mark_sent(reminder, now=moment)
+        record_usage(object_session(reminder), "reminder_sent", learner.channel)  # issue #17
         return True
 
     def _failed(self, reminder: Reminder, error: Exception, moment: datetime | None) -> None:

@@ -6,11 +6,14 @@
  *   <script src="https://GATEWAY/widget.js" data-gateway="https://GATEWAY" defer></script>
  *
  * data-gateway is optional (default: the origin the script came from); data-open="1" opens the
- * chat as soon as the page loads. The stylesheet is loaded from beside this script.
+ * chat as soon as the page loads, except on a phone, where the open chat would cover the whole
+ * page. The stylesheet is loaded from beside this script.
  *
  * Gateway contract (the server side lives in the gateway, not here):
- *   POST {gateway}/api/web/messages   {"text"} or {"payload", "text"}
- *        -> {"messages": [{"id", "text", "buttons": [{"title", "payload"}], "at"}],
+ *   POST {gateway}/api/web/messages   {"text"}, {"payload", "text"} or {"location", "text"}
+ *        ("location": {"latitude", "longitude"}, the browser's position, sent only after the
+ *        learner agreed in the widget and in the browser; the assistant gets it as a Telegram pin)
+ *        -> {"messages": [{"id", "text", "buttons": [{"title", "payload"}], "at"[, "files"]}],
  *            "forgotten": true when "forget me" ran}
  *        errors: 4xx/5xx {"error": "human-readable message"}
  *   GET  {gateway}/api/web/events?after=LAST_BOT_ID   (long poll, ~25 s)
@@ -143,6 +146,24 @@
       });
   }
 
+  // The plan's download links (a reply to "send me my plan"): only the gateway's own plan routes,
+  // since the stored copy is untrusted; the link's words come from this widget's strings.
+  var FILE_URL = /^\/web\/plan\.(ics|html)\?token=[A-Za-z0-9_.-]+$/;
+
+  function cleanFiles(files) {
+    if (!Array.isArray(files)) {
+      return [];
+    }
+    return files
+      .filter(function (f) {
+        var match = f && typeof f.url === "string" && f.url.match(FILE_URL);
+        return Boolean(match) && match[1] === f.format;
+      })
+      .map(function (f) {
+        return { format: f.format, url: f.url };
+      });
+  }
+
   function cleanEntry(raw) {
     if (!raw || (raw.role !== "user" && raw.role !== "bot")) {
       return null;
@@ -154,6 +175,7 @@
       text: typeof raw.text === "string" ? raw.text : "",
       id: raw.role === "bot" && Number.isFinite(id) ? id : null,
       buttons: raw.role === "bot" ? cleanButtons(raw.buttons) : [],
+      files: raw.role === "bot" ? cleanFiles(raw.files) : [],
       used: raw.used === true,
       at: typeof raw.at === "string" ? raw.at : null,
     };
@@ -177,6 +199,7 @@
         text: entry.text,
         id: entry.id,
         buttons: entry.buttons,
+        files: entry.files,
         used: entry.used,
         at: entry.at,
       };
@@ -424,7 +447,16 @@
     "aria-expanded": "false",
   });
   label(newChatButton, "new_chat");
+  // "Share my location": asks first, saying what is sent, then the browser asks too.
+  var locateButton = el("button", {
+    type: "button",
+    class: "wf-locate",
+    "aria-controls": "wf-locate-consent",
+    "aria-expanded": "false",
+  });
+  label(locateButton, "share_location");
   footer.appendChild(privacyLink);
+  footer.appendChild(locateButton);
   footer.appendChild(newChatButton);
 
   // Asked first: a mis-tap must not lose a conversation.
@@ -447,7 +479,25 @@
 
   panel.appendChild(header);
   panel.appendChild(scroller);
+  var locateBar = el("div", {
+    id: "wf-locate-consent",
+    class: "wf-confirm",
+    role: "group",
+    "aria-labelledby": "wf-locate-text",
+  });
+  locateBar.hidden = true;
+  locateBar.appendChild(
+    label(el("p", { id: "wf-locate-text", class: "wf-confirm-text" }), "location_consent")
+  );
+  var locateActions = el("div", { class: "wf-confirm-actions" });
+  var locateYes = label(el("button", { type: "button", class: "wf-confirm-yes" }), "location_yes");
+  var locateNo = label(el("button", { type: "button", class: "wf-confirm-no" }), "location_no");
+  locateActions.appendChild(locateYes);
+  locateActions.appendChild(locateNo);
+  locateBar.appendChild(locateActions);
+
   panel.appendChild(confirmBar);
+  panel.appendChild(locateBar);
   panel.appendChild(form);
   panel.appendChild(footer);
   // Launcher first: the disclosure pattern (button, then what it controls) gives a sensible
@@ -516,6 +566,26 @@
       });
       item.appendChild(group);
     }
+    if (entry.files && entry.files.length) {
+      var files = el("div", { class: "wf-buttons wf-files", role: "group" });
+      label(files, "plan_files", "aria-label");
+      entry.files.forEach(function (file) {
+        // The calendar file downloads; the printable page opens in a new tab, ready to print.
+        var link = el("a", { class: "wf-choice wf-file", href: gateway + file.url });
+        if (file.format === "ics") {
+          link.setAttribute("download", "");
+        } else {
+          link.setAttribute("target", "_blank");
+          link.setAttribute("rel", "noopener noreferrer");
+        }
+        link.appendChild(label(el("span"), "plan_file_" + file.format));
+        if (file.format !== "ics") {
+          link.appendChild(label(el("span", { class: "wf-visually-hidden" }), "new_tab"));
+        }
+        files.appendChild(link);
+      });
+      item.appendChild(files);
+    }
     entry.node = item;
     log.appendChild(item);
     return item;
@@ -557,9 +627,10 @@
         id: message && message.id,
         text: message && message.text,
         buttons: message && message.buttons,
+        files: message && message.files,
         at: message && message.at,
       });
-      if (!entry || (!entry.text && !entry.buttons.length)) {
+      if (!entry || (!entry.text && !entry.buttons.length && !entry.files.length)) {
         return;
       }
       if (entry.id !== null) {
@@ -651,7 +722,7 @@
   }
 
   // Sends one user turn; resolves to true when the gateway accepted it.
-  function send(text, payload) {
+  function send(text, payload, location) {
     if (state.sending) {
       return Promise.resolve(false);
     }
@@ -667,6 +738,9 @@
     var body = { text: text, message_id: newMessageId() };
     if (payload) {
       body.payload = payload;
+    }
+    if (location) {
+      body.location = location; // {latitude, longitude}: a pin, as Telegram sends one
     }
     var hint = browserTag();
     if (hint) {
@@ -858,6 +932,59 @@
     input.focus();
   });
 
+  function hideLocateConsent() {
+    locateBar.hidden = true;
+    locateButton.setAttribute("aria-expanded", "false");
+  }
+
+  // The browser's position, once, after the learner agreed here and in the browser's own prompt;
+  // a refusal or a position the device cannot find is said in the chat.
+  function shareLocation() {
+    hideLocateConsent();
+    var geo = navigator.geolocation;
+    if (!geo || typeof geo.getCurrentPosition !== "function") {
+      systemLine(t("location_unsupported"));
+      return;
+    }
+    var conversation = state.conversation;
+    geo.getCurrentPosition(
+      function (position) {
+        if (conversation !== state.conversation) {
+          return; // a new chat began while the browser looked: this position is not for it
+        }
+        var where = { latitude: position.coords.latitude, longitude: position.coords.longitude };
+        send(t("location_sent"), null, where);
+      },
+      function (error) {
+        var denied = error && error.code === 1; // PERMISSION_DENIED
+        systemLine(t(denied ? "location_denied" : "location_unavailable"));
+      },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  locateButton.addEventListener("click", function () {
+    if (locateBar.hidden) {
+      hideConfirm();
+      locateBar.hidden = false;
+      locateButton.setAttribute("aria-expanded", "true");
+      locateNo.focus();
+    } else {
+      hideLocateConsent();
+    }
+  });
+  locateNo.addEventListener("click", function () {
+    hideLocateConsent();
+    locateButton.focus();
+  });
+  locateYes.addEventListener("click", function () {
+    if (state.sending) {
+      return; // one turn at a time; the learner can ask again once the reply is in
+    }
+    shareLocation();
+    input.focus();
+  });
+
   // Another tab started over (or forgot): follow it, rather than keep showing and saving the
   // old conversation here.
   window.addEventListener("storage", function (event) {
@@ -872,12 +999,29 @@
 
   /* ---------- opening, closing, keyboard ---------- */
 
+  // Matches widget.css's small-screen rule: the open chat covers the whole page.
+  function fillsScreen() {
+    return (
+      typeof window.matchMedia === "function" && window.matchMedia("(max-width: 480px)").matches
+    );
+  }
+
+  // The controls a keyboard reaches inside the open panel, in Tab order.
+  function panelControls() {
+    var candidates = panel.querySelectorAll("button, input, a[href]");
+    return Array.prototype.filter.call(candidates, function (node) {
+      return !node.disabled && node.getClientRects().length > 0;
+    });
+  }
+
   function open(options) {
     if (state.open) {
       return;
     }
     state.open = true;
     panel.hidden = false;
+    // Full screen, nothing of the page shows: the chat is modal there (see the Tab key below).
+    panel.setAttribute("aria-modal", fillsScreen() ? "true" : "false");
     root.classList.add("wf-is-open");
     launcher.setAttribute("aria-expanded", "true");
     scrollToEnd();
@@ -916,6 +1060,17 @@
   closeButton.addEventListener("click", close);
 
   root.addEventListener("keydown", function (event) {
+    if (event.key === "Tab" && state.open && fillsScreen() && panel.contains(event.target)) {
+      // The page beneath is hidden: Tab cycles inside the chat instead of moving focus to a
+      // control nobody can see (WCAG 2.4.11). Esc or the close button leaves it.
+      var controls = panelControls();
+      var edge = controls[event.shiftKey ? 0 : controls.length - 1];
+      if (controls.length && event.target === edge) {
+        event.preventDefault();
+        controls[event.shiftKey ? controls.length - 1 : 0].focus();
+      }
+      return;
+    }
     if (event.key === "Escape" && !confirmBar.hidden) {
       event.preventDefault(); // Esc answers the question first: Cancel, not close the chat
       hideConfirm();
@@ -958,7 +1113,8 @@
     document.body.appendChild(root);
 
     state.history.forEach(renderEntry);
-    if (startOpen) {
+    // Opened unasked on a phone, the chat would cover the page while focus stays on it, unseen.
+    if (startOpen && !fillsScreen()) {
       open({ focus: false });
     }
   }

@@ -7,10 +7,20 @@ import os
 import sys
 from collections.abc import Sequence
 
-from knowledge.cli import community, db, directory, history, nlu, pathways, review, taxonomy
+from knowledge.cli import (
+    community,
+    db,
+    directory,
+    history,
+    nlu,
+    pathways,
+    report,
+    review,
+    taxonomy,
+)
 from knowledge.cli.context import CliError, Context
 
-COMMAND_MODULES = (db, directory, taxonomy, pathways, nlu, community, review, history)
+COMMAND_MODULES = (db, directory, taxonomy, pathways, nlu, community, review, history, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

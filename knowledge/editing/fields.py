@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from knowledge.editing.place_fields import (
+    is_place_attribute,
+    main_place,
+    place_problems,
+    place_value,
+)
 from knowledge.history import as_text
 from knowledge.listing_fields import format_time
 from knowledge.models import FORMATS, STATUSES, Opportunity
@@ -53,6 +59,18 @@ FIELDS: dict[str, EditableField] = {
         EditableField("enroll_url", "enroll_url", "sign-up link", "https://example.org/join"),
         EditableField("contact_phone", "enroll_phone", "contact phone", "555-0134"),
         EditableField("contact_email", "enroll_email", "contact email", "club@example.org"),
+        EditableField(
+            "accessibility",
+            "place_accessibility",
+            "access note",
+            "Step-free entrance; lift to the 2nd floor",
+        ),
+        EditableField(
+            "transport",
+            "place_transport",
+            "transport note",
+            "Bus 14 stops outside; bike racks",
+        ),
     )
 }
 BY_ATTRIBUTE = {field.attribute: field for field in FIELDS.values()}
@@ -121,6 +139,8 @@ def check_together(
         return getattr(current, attribute) if current is not None else None
 
     problems = []
+    if current is not None:
+        problems += place_problems(main_place(current), values, lambda a: BY_ATTRIBUTE[a].name)
 
     def fail(name: str, message: str) -> None:
         problems.append(Problem(message, None, name, field_label="field"))
@@ -155,10 +175,17 @@ def display(opportunity: Opportunity | None, attribute: str) -> str:
     """A field's current value as people read it (empty shows as a dash)."""
     if opportunity is None:
         return "—"
-    value = getattr(opportunity, attribute)
+    value = value_of(opportunity, attribute)
     if attribute == "topics":
         value = [topic.name for topic in value]
     return shown(value)
+
+
+def value_of(opportunity: Opportunity, attribute: str) -> Any:
+    """A field's stored value: the listing's own, or its place's note."""
+    if is_place_attribute(attribute):
+        return place_value(opportunity, attribute)
+    return getattr(opportunity, attribute)
 
 
 def shown(value: Any) -> str:

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from knowledge.community import AccessError, may_edit, publishes_directly
-from knowledge.editing.fields import FIELDS, check_together, parse_fields
+from knowledge.editing.fields import BY_ATTRIBUTE, FIELDS, check_together, parse_fields, value_of
+from knowledge.editing.place_fields import (
+    main_place,
+    new_listing_place,
+    place_problems,
+    split,
+    write_place_notes,
+)
 from knowledge.history import Actor
 from knowledge.models import ChangeRequest, Member, Opportunity, Provider
 from knowledge.transfer.report import Problem
@@ -129,6 +136,9 @@ def create_listing(
     if missing:
         raise ChangeRefused(missing)
     values = checked(cells, None, today)
+    refused = place_problems(new_listing_place(provider, values), values, _field_name)
+    if refused:
+        raise ChangeRefused(refused)
     if not publishes_directly(member, provider):
         request = ChangeRequest(
             kind="create", member=member, provider=provider, changes=dict(cells), source=source
@@ -159,7 +169,9 @@ def apply_values(
 ) -> list[str]:
     """Write parsed values with history; a provider's own change also confirms the listing."""
     before = {name: _current(opportunity, name) for name in values}
-    resolved = _resolved(session, values, actor)
+    own, notes = split(values)
+    write_place_notes(session, main_place(opportunity), notes, actor)
+    resolved = _resolved(session, own, actor)
     if member is not None and member.role == "provider":
         resolved["assured_date"] = today
     listing_id, read = opportunity.id, opportunity.version  # unreadable once a flush failed
@@ -180,11 +192,16 @@ def add_listing(
     member: Member | None,
 ) -> Opportunity:
     """Insert a new, active listing at the provider's main place (when it meets in person)."""
-    resolved = _resolved(session, values, actor)
+    own, notes = split(values)
+    place = new_listing_place(provider, values)
+    refused = place_problems(place, notes, _field_name)
+    if refused:
+        raise ChangeRefused(refused)
+    resolved = _resolved(session, own, actor)
     resolved["provider"] = provider
-    if resolved.get("format", "in_person") != "online":
-        places = [place for place in provider.locations if place.location_type == "physical"]
-        resolved["locations"] = places[:1]
+    if place is not None:
+        resolved["locations"] = [place]
+    write_place_notes(session, place, notes, actor)
     resolved.setdefault("status", "active")
     if member is not None and member.role == "provider":
         resolved["assured_date"] = today
@@ -206,9 +223,14 @@ def _resolved(session: Session, values: Mapping[str, Any], actor: Actor) -> dict
     return resolved
 
 
+def _field_name(attribute: str) -> str:
+    """The field name people use for a listing attribute ("place_transport" → "transport")."""
+    return BY_ATTRIBUTE[attribute].name
+
+
 def _current(opportunity: Opportunity, attribute: str) -> Any:
     """A comparable copy of a field's value."""
-    value = getattr(opportunity, attribute)
+    value = value_of(opportunity, attribute)
     if attribute == "topics":
         return sorted(topic.name for topic in value)
     return list(value) if isinstance(value, list) else value

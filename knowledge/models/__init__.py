@@ -27,8 +27,16 @@ from knowledge.models.credential import (
     Pathway,
     PathwayStep,
 )
+from knowledge.models.demand import USAGE_KINDS, SearchRecord, UsageEvent
 from knowledge.models.history import ChangeRecord
-from knowledge.models.learner import Dependant, Handoff, Learner, PlanItem, Reminder
+from knowledge.models.learner import (
+    Dependant,
+    Handoff,
+    Learner,
+    LearnerCredential,
+    PlanItem,
+    Reminder,
+)
 from knowledge.models.opportunity import (
     DAYS,
     FORMATS,
@@ -54,6 +62,7 @@ __all__ = [
     "REQUEST_STATES",
     "ROLES",
     "STATUSES",
+    "USAGE_KINDS",
     "ApiToken",
     "Base",
     "Career",
@@ -68,6 +77,7 @@ __all__ = [
     "HandoffPost",
     "Invite",
     "Learner",
+    "LearnerCredential",
     "Location",
     "Member",
     "Neighbourhood",
@@ -81,8 +91,10 @@ __all__ = [
     "Provider",
     "Reminder",
     "SearchEntry",
+    "SearchRecord",
     "Topic",
     "TopicSynonym",
+    "UsageEvent",
     "days_to_mask",
     "mask_to_days",
     "membership",

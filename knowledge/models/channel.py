@@ -34,7 +34,8 @@ class ChannelAddress(Base):
 
 
 class OutboxMessage(Base):
-    """A message the bot sent on its own (reminder, navigator reply) for a web widget to fetch."""
+    """A message the bot sent on its own (reminder, navigator reply) for a web widget to fetch;
+    one not fetched yet waits for the learner to open the chat (bot.gateway.records)."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_sender_id_id", "sender_id", "id"),)
@@ -43,6 +44,7 @@ class OutboxMessage(Base):
     sender_id: Mapped[str] = mapped_column(String(128))
     message: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None]  # first handed to a widget's poll; None: still waiting
 
     def __repr__(self) -> str:
         return f"OutboxMessage({self.id}, {self.sender_id!r})"

@@ -1,4 +1,5 @@
-"""What Wayfinder remembers about a learner: profile, family, plan, reminders and handoffs.
+"""What Wayfinder remembers about a learner: profile, family, credentials held, plan, reminders
+and handoffs.
 
 Keyed by the channel's pseudonymous sender id, never a name or phone number; deleting the learner
 deletes everything here (forget me).
@@ -13,6 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.models.base import Base, utcnow
+from knowledge.models.credential import Credential
 from knowledge.models.opportunity import Opportunity
 
 REMINDER_KINDS = ("deadline", "start")
@@ -35,12 +37,14 @@ class Learner(Base):
     chat_language: Mapped[str | None] = mapped_column(String(35))
     chat_language_chosen: Mapped[bool] = mapped_column(default=False)
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
-    credentials_held: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     dependants: Mapped[list[Dependant]] = relationship(
         back_populates="learner", cascade="all, delete-orphan", order_by="Dependant.id"
+    )
+    credentials: Mapped[list[LearnerCredential]] = relationship(
+        back_populates="learner", cascade="all, delete-orphan", order_by="LearnerCredential.id"
     )
     plan: Mapped[list[PlanItem]] = relationship(
         back_populates="learner", cascade="all, delete-orphan", order_by="PlanItem.id"
@@ -69,6 +73,26 @@ class Dependant(Base):
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     learner: Mapped[Learner] = relationship(back_populates="dependants")
+
+
+class LearnerCredential(Base):
+    """A credential the learner told us they already hold, so their pathways start after it."""
+
+    __tablename__ = "learner_credential"
+    __table_args__ = (UniqueConstraint("learner_id", "credential_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("credential.id", ondelete="CASCADE"), index=True
+    )
+    noted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    learner: Mapped[Learner] = relationship(back_populates="credentials")
+    credential: Mapped[Credential] = relationship()
+
+    def __repr__(self) -> str:
+        return f"LearnerCredential(#{self.learner_id}, {self.credential_id})"
 
 
 class PlanItem(Base):

@@ -22,6 +22,7 @@ from knowledge.search.retrieval import (
     fetch_unmentioned,
     index_ready,
 )
+from knowledge.search.routes import with_route_places
 from knowledge.search.search_plan import DEFAULT_RADIUS_KM, WIDER_RADII_KM, Plan, make_plan
 from knowledge.search.words import Mentions, mentions, with_near_misses
 from knowledge.settings import DEFAULT_FRESHNESS_DAYS
@@ -53,6 +54,7 @@ def search(
     today = today or date.today()
     taxonomy = load_taxonomy(session)
     plan = replace(make_plan(query, taxonomy), freshness_days=freshness_days)
+    plan = with_route_places(session, plan)  # "near the 14 bus": the places whose notes say so
     needed = offset + limit
     dialect = session.get_bind().dialect.name
     if not plan.topic_ids and subject_words(plan):

@@ -106,6 +106,7 @@ def _unfiltered(plan: Plan) -> Plan:
         upcoming_days=None,
         place=None,
         point=None,
+        route=None,
     )
 
 

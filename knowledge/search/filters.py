@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, select
 
-from knowledge.models import Opportunity, days_to_mask
+from knowledge.models import Opportunity, SearchEntry, days_to_mask
+from knowledge.models.opportunity import opportunity_location
 from knowledge.search.geo import Source, within_km
 from knowledge.search.search_plan import Plan, summer_window
 
@@ -73,12 +74,19 @@ def filter_groups(
 
 def _place(plan: Plan, source: Source) -> ColumnElement[bool] | None:
     """Within the radius of the point (a neighbourhood's centre); a neighbourhood with no centre
-    point keeps the listings filed under it."""
+    point keeps the listings filed under it; on the line asked for, when one is."""
+    clauses: list[ColumnElement[bool]] = []
     if plan.point is not None:
-        return within_km(*plan.point, plan.radius_km, (source.latitude, source.longitude))
-    if plan.place is not None:
-        return source.neighbourhood_id == plan.place.id
-    return None
+        clauses.append(within_km(*plan.point, plan.radius_km, (source.latitude, source.longitude)))
+    elif plan.place is not None:
+        clauses.append(source.neighbourhood_id == plan.place.id)
+    if plan.route is not None:
+        listing = SearchEntry.opportunity_id if source is SearchEntry else Opportunity.id
+        held = select(opportunity_location.c.opportunity_id).where(
+            opportunity_location.c.location_id.in_(plan.route_places)
+        )
+        clauses.append(listing.in_(held))
+    return and_(*clauses) if clauses else None
 
 
 def _timing(plan: Plan, today: date, source: Source) -> ColumnElement[bool] | None:

@@ -99,6 +99,14 @@ class Interpretation:
     terms: list[str] = field(default_factory=list)  # remaining meaningful lemmas, in order
     audience: tuple[int, int] | None = None  # ages implied by "for teens", "adults", …
     relation: str | None = None  # who it is for: "daughter", "cousin", "self" (RELATIONS)
+    radius_km: float | None = None  # how far they will go: "within 2 km", "walking distance"
+    route: str | None = None  # a line the place must be on: "14" of "near the 14 bus"
+    not_ages: list[int] = field(default_factory=list)  # numbers said as a distance or a route
+
+    def add_not_age(self, number: int) -> None:
+        """Record a number the words use as a distance or a line, not as an age."""
+        if number not in self.not_ages:
+            self.not_ages.append(number)
 
     def topic_names(self, *, starter: bool = True) -> list[str]:
         """The topics named: the city's own, else (`starter`) the starter vocabulary's."""

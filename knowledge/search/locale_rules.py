@@ -136,6 +136,7 @@ def locale_words() -> LocaleWords:
         rules.append((rf"\b(?:{_phrases(_merged('taught_in'))})\s({names})\b", taught_in))
     for days, phrases in _grouped("upcoming").items():
         rules.append((_words(_phrases(phrases)), reading.set_upcoming(int(days))))
+    rules += _getting_there_rules(numbers)
     relation = None
     if people and possessives:
         relation = re.compile(rf"\b(?:{possessives})\s({people})\b")
@@ -146,6 +147,84 @@ def locale_words() -> LocaleWords:
         same_as=_folded_map("same_as"),
         filler=frozenset(fold(str(word)) for word in _merged("filler")),
     )
+
+
+# A distance as people write it: "2", "1.5", "0,5", or a number word ("two miles").
+_AMOUNT = r"\d{1,3}(?:[.,]\d{1,2})?\s?|[a-z]+\s"  # a word is followed by a space
+# A line's designator: a number, with up to three letters before or two after ("M15", "14X").
+_DESIGNATOR = r"([a-z]{0,3}\d{1,4}[a-z]{0,2})"
+MAX_RADIUS_KM = 500.0  # as far as a search looks (knowledge.search.query)
+ARTICLES = frozenset({"a", "an", "one", "un", "una", "uno"})  # "within a mile": one
+
+
+def _getting_there_rules(numbers: Mapping[str, int]) -> list[tuple[str, Handler]]:
+    """How far the learner will go ("within 2 km", "3 miles away", "walking distance") and the
+    line they travel on ("near the 14 bus", "cerca de la línea 14")."""
+    from knowledge.search import interpret as reading
+
+    units = {
+        " ".join(fold(phrase).split()): float(per_km)
+        for per_km, phrases in _grouped("distance_units").items()
+        for phrase in phrases
+    }
+    rules: list[tuple[str, Handler]] = []
+
+    def amount(spelled: str) -> float | None:
+        if spelled in ARTICLES:  # "within a mile", "a menos de un kilómetro"
+            return 1.0
+        try:
+            return float(spelled.replace(",", "."))
+        except ValueError:
+            value = numbers.get(spelled)
+            return float(value) if value is not None else reading.number_value(spelled)
+
+    def radius(match: re.Match[str], found: Interpretation) -> None:
+        spelled, unit = match.group("amount").strip(), match.group("unit")
+        value = amount(spelled)
+        if value is None or found.radius_km is not None:
+            return
+        km = value * units[unit]
+        if 0 < km <= MAX_RADIUS_KM:
+            found.radius_km = round(km, 3)
+        if value.is_integer():
+            found.add_not_age(int(value))
+
+    within, after = _phrases(_merged("within")), _phrases(_merged("from_here"))
+    distance = rf"(?P<amount>{_AMOUNT})(?P<unit>{_phrases(units)})\b"
+    away = rf"\s(?:{after})\b" if after else r"(?!x)x"
+    if units and within:  # "within 2 km", "less than 3 miles away", "a menos de 2 km"
+        rules.append((rf"\b(?:{within})\s(?:about\s|unos\s)?{distance}(?:{away})?", radius))
+    if units and after:  # "2 km away", "a 2 km de casa"
+        rules.append((rf"(?<![-.,\d])\b{distance}{away}", radius))
+
+    def set_radius(km: float) -> Handler:
+        def handle(_match: re.Match[str], found: Interpretation) -> None:
+            found.radius_km = found.radius_km or km
+
+        return handle
+
+    for km, phrases in _grouped("walking").items():
+        rules.append((_words(_phrases(phrases)), set_radius(float(km))))
+
+    transit = _phrases(_merged("transit"))
+    numbered = _phrases(_merged("transit_number"))
+    if transit:
+        label = rf"(?:(?:{numbered})\s?)?" if numbered else ""
+        rules.append((rf"\b(?:{transit})\s{label}#?{_DESIGNATOR}\b", _route))
+        vehicle = rf"(?:{transit})(?:\s(?:{transit}))?"  # "the 14 bus route"
+        rules.append((rf"(?<![-.,\w])#?{_DESIGNATOR}\s{vehicle}\b", _route))
+    return rules
+
+
+def _route(match: re.Match[str], found: Interpretation) -> None:
+    """The first line named is the one searched for."""
+    designator = match.group(1)
+    if not any(char.isdigit() for char in designator):
+        return
+    found.route = found.route or designator
+    digits = re.sub(r"\D", "", designator)
+    if digits == designator:
+        found.add_not_age(int(digits))
 
 
 @cache

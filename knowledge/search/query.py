@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 from knowledge.listing_fields import FieldError, parse_age, parse_cost, parse_day, parse_language
 from knowledge.models import FORMATS
 
+ROUTE = re.compile(r"[A-Za-z]{0,3}-?\d{1,4}[A-Za-z]{0,2}")  # 14, M15, M-15, 7A
 WHENS = ("weekend", "weekday", "after_school", "evening", "morning", "summer")
 
 
@@ -39,6 +41,7 @@ class SearchQuery:
     format: str | None = None
     language: str | None = None
     upcoming_days: int | None = None
+    route: str | None = None  # a line the place must be on: "14" (its transport notes name it)
     text_language: str | None = None  # the chat language `text` is read in (None: the source)
 
     def __post_init__(self) -> None:
@@ -67,6 +70,11 @@ class SearchQuery:
             raise QueryError(f"unknown format {self.format!r}; use {', '.join(FORMATS)}")
         if self.language is not None:
             object.__setattr__(self, "language", checked("language", parse_language, self.language))
+        if self.route is not None and not ROUTE.fullmatch(self.route):
+            raise QueryError(
+                f"route {self.route!r} is not a line's number; give it as written on the bus or "
+                "train, such as 14, M15 or 7A"
+            )
         if self.upcoming_days is not None and self.upcoming_days < 0:
             raise QueryError(f"upcoming days cannot be negative, not {self.upcoming_days}")
 

@@ -62,6 +62,8 @@ class Plan:
     radius_km: float = DEFAULT_RADIUS_KM
     radius_given: bool = False
     widened_from_km: float | None = None
+    route: str | None = None  # a line the place must be on ("14"): its transport notes name it
+    route_places: tuple[int, ...] = ()  # the places on it (knowledge.search.routes)
     corrections: dict[str, str] = field(default_factory=dict)  # typed → understood
     freshness_days: int | None = None  # listings unconfirmed this long rank lower (None: never)
 
@@ -101,6 +103,8 @@ class Plan:
             "neighbourhood": self.place.name if self.place else None,
             "near": list(self.point) if self.point else None,
             "radius_km": self.radius_km if self.point else None,
+            "radius_given": self.radius_given,
+            "route": self.route,
             "widened_from_km": self.widened_from_km,
             "corrections": dict(self.corrections),
         }
@@ -186,8 +190,9 @@ def make_plan(query: SearchQuery, taxonomy: Taxonomy) -> Plan:
         else found.upcoming_days,
         place=place,
         point=point,
-        radius_km=query.radius_km or DEFAULT_RADIUS_KM,
-        radius_given=query.radius_km is not None,
+        radius_km=query.radius_km or found.radius_km or DEFAULT_RADIUS_KM,
+        radius_given=query.radius_km is not None or found.radius_km is not None,
+        route=query.route or found.route,
         corrections=corrections,
     )
 

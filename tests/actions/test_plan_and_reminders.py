@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import yaml
+from rasa_sdk import Tracker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.learner_plan import ActionRemoveFromPlan, ActionSaveOpportunity, ActionShowPlan
+from actions.listing_lines import day
 from actions.reminders import ActionDeliverReminder, ActionSetReminder
 from knowledge.models import Opportunity, PlanItem, Reminder
-from tests.actions.conftest import Run, entity, slot_events, tracker
+from knowledge.search.formats import voice_of
+from tests.actions.conftest import ROOT, Configure, Run, entity, slot_events, tracker
 
 
 def _listing(db: Session, **where: object) -> Opportunity:
@@ -123,3 +129,88 @@ def test_someone_elses_reminder_is_never_delivered(directory: str, db: Session, 
         ),
     )
     assert messages == []
+
+
+def _with_a_deadline(db: Session) -> Opportunity:
+    """An active listing whose application deadline is far enough off for a reminder."""
+    listing = db.scalars(
+        select(Opportunity)
+        .where(Opportunity.status == "active")
+        .where(Opportunity.application_deadline > date.today() + timedelta(days=5))
+        .order_by(Opportunity.id)
+    ).first()
+    assert listing is not None and listing.application_deadline is not None
+    return listing
+
+
+def _on(channel: str, t: Tracker) -> Tracker:
+    """The tracker as if its latest message came in on `channel` (the gateway's input channel)."""
+    t.events[-1]["input_channel"] = channel
+    return t
+
+
+def _spanish(response: str) -> str:
+    """The Spanish text of a response (locales/es/responses.yml)."""
+    book = yaml.safe_load((ROOT / "locales" / "es" / "responses.yml").read_text())
+    return str(book["responses"][response][0]["text"])
+
+
+def test_the_reminder_is_due_at_the_configured_hour_in_the_citys_time_zone(
+    directory: str, db: Session, run: Run, configure: Configure
+) -> None:
+    configure(WAYFINDER_TIMEZONE="America/Chicago", WAYFINDER_REMINDER_TIME="07:45")
+    listing = _with_a_deadline(db)
+    t = tracker("remind me", intent="set_reminder", slots={"selected": str(listing.id)})
+    messages, _ = run(ActionSetReminder(), t)
+    assert messages[0]["response"] == "utter_reminder_set_deadline"
+    db.expire_all()
+    due = db.scalars(select(Reminder.due_at)).one().replace(tzinfo=UTC)
+    in_chicago = due.astimezone(ZoneInfo("America/Chicago"))
+    assert listing.application_deadline is not None
+    assert in_chicago.date() == listing.application_deadline - timedelta(days=3)
+    assert in_chicago.time() == time(7, 45)  # 12:45 or 13:45 UTC, as daylight saving has it
+
+
+def test_on_the_web_the_learner_is_told_the_reminder_waits_for_the_chat_to_be_opened(
+    directory: str, db: Session, run: Run, domain: dict[str, Any]
+) -> None:
+    listing = _with_a_deadline(db)
+    slots = {"selected": str(listing.id)}
+    web, _ = run(
+        ActionSetReminder(), _on("web", tracker("remind me", intent="set_reminder", slots=slots))
+    )
+    assert web[0]["response"] == "utter_reminder_set_deadline_web"
+    english = domain["responses"]["utter_reminder_set_deadline_web"][0]["text"]
+    assert "the reminder waits here" in english and "next time you open this chat" in english
+    assert "el recordatorio te espera aquí" in _spanish("utter_reminder_set_deadline_web")
+    on_telegram = tracker("remind me", intent="set_reminder", sender="tg-other", slots=slots)
+    telegram, _ = run(ActionSetReminder(), _on("telegram", on_telegram))
+    assert telegram[0]["response"] == "utter_reminder_set_deadline"  # Telegram reaches them
+
+
+def test_a_web_learners_reminder_says_the_day_it_was_due_in_their_language(
+    directory: str, db: Session, run: Run, configure: Configure
+) -> None:
+    configure(WAYFINDER_TIMEZONE="America/Chicago")
+    listing = _with_a_deadline(db)
+    slots = {"selected": str(listing.id)}
+    run(ActionSetReminder(), _on("web", tracker("remind me", intent="set_reminder", slots=slots)))
+    reminder = db.scalars(select(Reminder)).one()
+    delivered, _ = run(
+        ActionDeliverReminder(),
+        tracker(
+            "",
+            intent="EXTERNAL_reminder",
+            entities=[entity("reminder_id", str(reminder.id))],
+            slots={"chat_language": "es"},
+        ),
+    )
+    (message,) = delivered
+    assert message["response"] == "utter_reminder_deadline_web"
+    assert listing.application_deadline is not None
+    was_due = listing.application_deadline - timedelta(days=3)  # 09:00 in Chicago that day
+    due_on = day(was_due, voice_of("es", "en_US"))
+    assert message["due_on"] == due_on and due_on.endswith(f"de {was_due.year}")
+    words = {name: message[name] for name in ("due_on", "title", "date", "enrol")}
+    shown = _spanish("utter_reminder_deadline_web").format(**words)
+    assert shown.startswith(f"⏰ Recordatorio del {due_on}: las inscripciones para ")

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from bot.api import API_PREFIX
+from bot.gateway.organiser_page import PREFIX as ORGANISERS
 from bot.gateway.rasa import TIMEOUT_S as GATEWAY_WAITS_FOR_RASA_S
 from bot.gateway.settings import WEBHOOK_PATH
 from bot.gateway.web import FILES, LONG_POLL_S
@@ -41,7 +42,7 @@ needs_haproxy = pytest.mark.skipif(
 def test_the_public_door_lets_through_exactly_the_gateways_public_routes() -> None:
     exact, prefixes = public_routes()
     assert exact == {*FILES, "/privacy", WEBHOOK_PATH, API_PREFIX}
-    assert prefixes == {"/api/web/", f"{API_PREFIX}/"}
+    assert prefixes == {"/api/web/", f"{API_PREFIX}/", f"{ORGANISERS}/"}
     assert not any(path.startswith("/internal") for path in exact | prefixes)
     public = sections()["frontend public"]
     acls = {words[1] for words in public if words[0] == "acl"}

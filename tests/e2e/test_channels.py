@@ -138,19 +138,20 @@ def _deliver_due_reminders(stack: Stack) -> tuple[int, int]:
     return tally.sent, tally.failed
 
 
-def _remind_me(send: Any) -> None:
-    """Ask for the first listing with a date to be reminded of."""
+def _remind_me(send: Any) -> str:
+    """Ask for the first listing with a date to be reminded of; the assistant's confirmation."""
     send("coding for a 12 year old")
     for ordinal in range(1, 6):
         send(f'/opportunity_details{{"ordinal":"{ordinal}"}}')
-        if "I'll remind you" in send("/set_reminder"):
-            return
+        if "I'll remind you" in (confirmed := send("/set_reminder")):
+            return str(confirmed)
     raise AssertionError("none of the first five coding listings has a date to remind of")
 
 
 def test_a_reminder_reaches_the_telegram_user(stack: Stack) -> None:
     fake, chat = stack.telegram, new_chat()
-    _remind_me(lambda text: joined(say(fake, chat, text)))
+    confirmed = _remind_me(lambda text: joined(say(fake, chat, text)))
+    assert "open this chat" not in confirmed  # Telegram reaches the learner when it is due
     before = len(fake.bot_messages(chat))
     assert _deliver_due_reminders(stack) == (1, 0)
     assert "⏰ Reminder" in joined(replies(fake, chat, before))
@@ -168,11 +169,12 @@ def test_the_web_api_chats_and_delivers_a_reminder_to_an_open_widget(stack: Stac
 
     bad = requests.post(f"{api}/messages", json={"session": "x", "text": "hi"}, timeout=10)
     assert bad.status_code == 400 and "session" in bad.json()["error"]
-    _remind_me(send)
+    confirmed = _remind_me(send)
+    assert "the reminder waits here" in confirmed  # the web reaches them only with the chat open
     assert _deliver_due_reminders(stack) == (1, 0)
     events = requests.get(f"{api}/events", params={"after": 0}, headers=header, timeout=40)
     (reminder,) = events.json()["messages"]
-    assert reminder["text"].startswith("⏰ Reminder") and reminder["id"] > 0
+    assert reminder["text"].startswith("⏰ Reminder from ") and reminder["id"] > 0  # its date
     again = requests.get(
         f"{api}/events", params={"after": reminder["id"]}, headers=header, timeout=40
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from knowledge.settings import PROJECT_ROOT, Settings
@@ -57,9 +59,21 @@ def test_city_settings_are_read_and_normalised() -> None:
         ("WAYFINDER_CURRENCY", "$", "three-letter ISO 4217 code"),
         ("WAYFINDER_LOCALE", "English", "language and region such as en_US"),
         ("WAYFINDER_SEED_DEMO", "maybe", "must be 1, 0 or unset"),
+        ("WAYFINDER_REMINDER_TIME", "9am", "HH:MM on the 24-hour clock, such as 09:00"),
+        ("WAYFINDER_REMINDER_TIME", "24:00", "HH:MM on the 24-hour clock"),
+        ("WAYFINDER_REMINDER_TIME", "09:60", "HH:MM on the 24-hour clock"),
+        ("WAYFINDER_REMINDER_TIME", "09.00", "HH:MM on the 24-hour clock"),
+        ("WAYFINDER_REMINDER_TIME", "9:00:30", "HH:MM on the 24-hour clock"),
     ],
 )
 def test_a_bad_city_setting_names_the_variable(variable: str, value: str, says: str) -> None:
     with pytest.raises(ValueError, match=variable) as raised:
         Settings.from_env({variable: value})
     assert says in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_reminders_go_out_at_nine_unless_the_city_sets_another_time() -> None:
+    assert Settings.from_env({}).reminder_time == time(9, 0)
+    assert Settings.from_env({"WAYFINDER_REMINDER_TIME": " 17:30 "}).reminder_time == time(17, 30)
+    assert Settings.from_env({"WAYFINDER_REMINDER_TIME": "7:05"}).reminder_time == time(7, 5)
+    assert Settings.from_env({"WAYFINDER_REMINDER_TIME": "00:00"}).reminder_time == time(0, 0)

@@ -294,13 +294,14 @@ class _Handler(BaseHTTPRequestHandler):
         # language, and the message's id (with "retry" on a repeat); nothing else.
         text, payload, hint = body.get("text"), body.get("payload"), body.get("language_hint")
         if (
-            not session
+            not _pin(body.get("location"))
+            or not session
             or not isinstance(text, str)
             or not (payload is None or isinstance(payload, str))
             or not (hint is None or (isinstance(hint, str) and HINT.fullmatch(hint)))
             or not (isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id))
             or not isinstance(retry, bool)
-            or set(body) - {"text", "payload", "language_hint"}
+            or set(body) - {"text", "payload", "language_hint", "location"}
         ):
             self._json(400, {"error": "expected a session header and {text[, payload, hint]}"})
             return
@@ -333,6 +334,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+
+def _pin(location: Any) -> bool:
+    """No location, or a shared position as the gateway takes it: two numbers on the globe."""
+    if location is None:
+        return True
+    if not isinstance(location, dict) or set(location) != {"latitude", "longitude"}:
+        return False
+    latitude, longitude = location["latitude"], location["longitude"]
+    numbers = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in location.values()
+    )
+    return numbers and -90 <= latitude <= 90 and -180 <= longitude <= 180
 
 
 def _embedding_page(gateway_url: str, bare: bool) -> str:

@@ -1,0 +1,270 @@
+"""Recording a search or a use of the service without the learner: one row, never an error.
+
+Only what the search understood is kept, each field in a closed vocabulary (see
+knowledge/models/demand.py for why such a row cannot identify anyone). A failure to record is
+logged and swallowed inside a savepoint, so the reply and the rest of the action's transaction
+go ahead as if nothing had been recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from knowledge.models import USAGE_KINDS, SearchRecord, UsageEvent, utcnow
+from knowledge.search.geo import haversine_km
+from knowledge.search.query import SearchQuery
+from knowledge.search.result import SearchResult
+from knowledge.taxonomy import Taxonomy
+
+logger = logging.getLogger(__name__)
+
+# Age bands, never an exact age: (label, youngest, oldest).
+BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0–5", 0, 5),
+    ("6–8", 6, 8),
+    ("9–12", 9, 12),
+    ("13–15", 13, 15),
+    ("16–18", 16, 18),
+    ("19–24", 19, 24),
+    ("25–54", 25, 54),
+    ("55+", 55, 120),
+)
+# Price limits are kept as the bracket they fall in ("under 50"), not the amount said.
+COST_BRACKETS = (10, 25, 50, 100, 250, 500, 1000)
+FREE = "free"
+# A shared pin counts for the neighbourhood whose centre is nearest, if one is this close.
+PIN_TO_PLACE_KM = 10.0
+UNKNOWN_CHANNEL = "other"
+# The gateway's sender ids start with their channel (bot/gateway/records.PREFIXES): a session's
+# first action runs before its first message is logged, so that is all it has to go on.
+SENDER_PREFIXES = {"tg": "telegram", "web": "web"}
+_CHANNEL_NAME = re.compile(r"[a-z][a-z0-9_]{0,19}")
+
+
+class Conversation(Protocol):
+    """What recording reads from a conversation (a rasa_sdk Tracker is one)."""
+
+    sender_id: str
+
+    def get_slot(self, key: str) -> Any:
+        """A slot's value."""
+
+    def get_latest_input_channel(self) -> str | None:
+        """The channel of the newest message ("telegram", "web", "rest", …)."""
+
+
+@dataclass(frozen=True)
+class AskedFor:
+    """A search as it is recorded: what it understood, in closed vocabularies only."""
+
+    topic: str | None = None
+    age_band: str | None = None
+    neighbourhood: str | None = None
+    cost: str | None = None
+    days: str | None = None
+    times: str | None = None
+    format: str | None = None
+    language: str | None = None
+    career_goal: str | None = None
+
+
+def age_band(age: int | None) -> str | None:
+    """The band an age falls in ("6–8"), or None when no age was given."""
+    if age is None:
+        return None
+    for label, youngest, oldest in BANDS:
+        if youngest <= age <= oldest:
+            return label
+    return None
+
+
+def band_ages(label: str) -> tuple[int, int] | None:
+    """The youngest and oldest age of a band label, or None for an unknown label."""
+    for name, youngest, oldest in BANDS:
+        if name == label:
+            return youngest, oldest
+    return None
+
+
+def cost_bracket(free_only: bool, max_cost: Decimal | float | None) -> str | None:
+    """ "free", "under N" (the smallest bracket at or above the limit), or None (any price)."""
+    if free_only:
+        return FREE
+    if max_cost is None:
+        return None
+    amount = Decimal(str(max_cost))
+    if amount <= 0:
+        return FREE
+    for bracket in COST_BRACKETS:
+        if amount <= bracket:
+            return f"under {bracket}"
+    return None  # a limit above every bracket is no real limit
+
+
+def channel_kind(name: str | None) -> str:
+    """The channel's name as the platform gives it ("telegram", "web", "rest"), else "other"."""
+    value = (name or "").strip().lower()
+    return value if _CHANNEL_NAME.fullmatch(value) else UNKNOWN_CHANNEL
+
+
+def channel_of(conversation: Conversation) -> str:
+    """The conversation's channel: its newest message's, else what its sender id says."""
+    named = conversation.get_latest_input_channel()
+    if not named:
+        prefix = str(getattr(conversation, "sender_id", "") or "").partition("-")[0]
+        named = SENDER_PREFIXES.get(prefix)
+    return channel_kind(named)
+
+
+def topic_asked(
+    asked: SearchQuery, understood: dict[str, Any], taxonomy: Callable[[], Taxonomy]
+) -> str | None:
+    """The first topic the search understood (a city topic), else the first topic the learner
+    asked for that is a city or starter topic (a starter topic the city lacks is the unmet
+    demand most worth seeing); never free words. The taxonomy is read only in the second case."""
+    for name in understood.get("topics") or ():
+        return str(name)
+    for name in asked.topics:
+        resolved = taxonomy().resolve(name)
+        if resolved is None:
+            continue
+        kind, target, _corrected = resolved
+        if kind == "topic":
+            return taxonomy().topics[target]
+        return taxonomy().sense(target).label
+    return None
+
+
+def place_asked(understood: dict[str, Any], taxonomy: Callable[[], Taxonomy]) -> str | None:
+    """The neighbourhood searched (a known one), or the one nearest a shared pin; never the
+    place as typed nor the pin itself."""
+    named = understood.get("neighbourhood")
+    if named:
+        return str(named)
+    near = understood.get("near")
+    if not near:
+        return None
+    latitude, longitude = float(near[0]), float(near[1])
+    best: tuple[float, str] | None = None
+    for place in taxonomy().places.values():
+        if place.latitude is None or place.longitude is None:
+            continue
+        distance = haversine_km(latitude, longitude, place.latitude, place.longitude)
+        if distance <= PIN_TO_PLACE_KM and (best is None or distance < best[0]):
+            best = (distance, place.name)
+    return best[1] if best else None
+
+
+def career_asked(goal: Any) -> str | None:
+    """The starter career a `career_goal` slot names, by its English title, or None."""
+    text = str(goal or "").strip()
+    if not text:
+        return None
+    from knowledge.goals import career_index  # built once per process, only when a goal is set
+
+    career = career_index().named(text)
+    return career.name if career is not None else None
+
+
+def asked_for(
+    asked: SearchQuery,
+    understood: dict[str, Any],
+    taxonomy: Callable[[], Taxonomy],
+    career_goal: Any = None,
+) -> AskedFor:
+    """What a search asked for, from the query the learner's words made (`asked`) and what the
+    search understood of the query that ran (`understood`, SearchResult.understood); `taxonomy`
+    gives the directory's taxonomy (called only when a topic or a pin must be looked up)."""
+    days = understood.get("days") or asked.days
+    times = understood.get("when") or asked.when
+    return AskedFor(
+        topic=topic_asked(asked, understood, taxonomy),
+        age_band=age_band(understood.get("age", asked.age)),
+        neighbourhood=place_asked(understood, taxonomy),
+        cost=cost_bracket(
+            bool(understood.get("free_only", asked.free_only)),
+            understood.get("max_cost", asked.max_cost),
+        ),
+        days=",".join(days)[:30] or None,
+        times=",".join(times)[:60] or None,
+        format=understood.get("format", asked.format),
+        language=understood.get("language", asked.language),
+        career_goal=career_asked(career_goal),
+    )
+
+
+def results_of(result: SearchResult | None) -> int:
+    """How many listings fitted the subject and filters (0 for a search that could not run);
+    listings shown only because they fit the filters do not count."""
+    if result is None:
+        return 0
+    if result.explanation is not None:
+        return result.explanation.total
+    return result.total
+
+
+def record_search(
+    session: Session,
+    conversation: Conversation,
+    asked: SearchQuery,
+    result: SearchResult | None,
+    taxonomy: Callable[[], Taxonomy],
+    *,
+    day: date | None = None,
+) -> None:
+    """Add one SearchRecord in the caller's transaction; a failure is logged, never raised."""
+    try:
+        understood = result.understood if result else {}
+        wanted = asked_for(asked, understood, taxonomy, conversation.get_slot("career_goal"))
+        record = SearchRecord(
+            day=day or utcnow().date(),
+            channel=channel_of(conversation),
+            chat_language=_code(conversation.get_slot("chat_language")),
+            results=results_of(result),
+            **vars(wanted),
+        )
+        _insert(session, record)
+    except Exception:  # a count is never worth a reply: log it and go on
+        logger.exception("could not record a search for the demand report")
+
+
+def record_usage(
+    session: Session | None,
+    kind: str,
+    channel: Conversation | str | None,
+    *,
+    day: date | None = None,
+) -> None:
+    """Add one UsageEvent (`kind` one of USAGE_KINDS) in the caller's transaction; `channel` is
+    the conversation or the channel's name. A failure is logged, never raised."""
+    try:
+        if kind not in USAGE_KINDS:
+            raise ValueError(f"unknown usage kind {kind!r}; use {', '.join(USAGE_KINDS)}")
+        if session is None:
+            raise ValueError("no session to record in")
+        named = channel if channel is None or isinstance(channel, str) else channel_of(channel)
+        event = UsageEvent(day=day or utcnow().date(), kind=kind, channel=channel_kind(named))
+        _insert(session, event)
+    except Exception:  # a count is never worth a reply: log it and go on
+        logger.exception("could not record a %s for the usage report", kind)
+
+
+def _insert(session: Session, row: SearchRecord | UsageEvent) -> None:
+    """One INSERT inside a savepoint: if it fails, only the savepoint is rolled back (on
+    PostgreSQL a failed statement would otherwise abort the whole transaction)."""
+    with session.begin_nested():
+        session.add(row)
+
+
+def _code(value: Any) -> str | None:
+    """A language code as the slot holds it (a locales/ folder's code), or None."""
+    text = str(value or "").strip()
+    return text[:35] if text and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text) else None
