@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from knowledge.search.explain import FEW, explain
 from knowledge.search.filters import filter_groups
 from knowledge.search.formats import Voice, voice_of
+from knowledge.search.place_centre import with_place_centre
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.ranking import Candidate, Scored, rank, subject_words
 from knowledge.search.reasons import reason
@@ -55,6 +56,7 @@ def search(
     taxonomy = load_taxonomy(session)
     plan = replace(make_plan(query, taxonomy), freshness_days=freshness_days)
     plan = with_route_places(session, plan)  # "near the 14 bus": the places whose notes say so
+    plan = with_place_centre(session, plan)  # "within 2 km of" a place with no centre
     needed = offset + limit
     dialect = session.get_bind().dialect.name
     if not plan.topic_ids and subject_words(plan):
