@@ -39,30 +39,31 @@ def big_directory(session: Session, listings: int = 1000) -> None:
         for number in range(200)
     ]
     session.add_all([*topics, *providers, *places])
-    for number in range(listings):
-        session.add(
-            Opportunity(
-                title=f"Class {number}",
-                description="Learn something.",
-                provider=providers[number % 100],
-                locations=[places[number % 200]],
-                topics=[topics[number % 20], topics[(number + 1) % 20]],
-                start_time=time(16),
-                days_mask=1,
-            )
+    opportunities = [
+        Opportunity(
+            title=f"Class {number}",
+            description="Learn something.",
+            provider=providers[number % 100],
+            locations=[places[number % 200]],
+            topics=[topics[number % 20], topics[(number + 1) % 20]],
+            start_time=time(16),
+            days_mask=1,
         )
-    session.flush()
+        for number in range(listings)
+    ]
+    session.add_all(opportunities)
+    session.flush()  # the ids are the database's own (on PostgreSQL, not 1…n)
     session.add_all(
         ChangeRecord(
             entity_type="opportunity",
-            entity_id=listing_id,
+            entity_id=opportunity.id,
             action="create",
             field="title",
             new_value="Class",
             actor="test",
             source="seed",
         )
-        for listing_id in range(1, listings + 1)
+        for opportunity in opportunities
     )
     session.flush()
     session.expunge_all()
