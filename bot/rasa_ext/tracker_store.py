@@ -33,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
-from bot.rasa_ext import action_connections, reply_check_patch, settled_slots
+from bot.rasa_ext import action_connections, classifier_layout, reply_check_patch, settled_slots
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +134,10 @@ def compacted(tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
 
 
 def just_created(tracker: DialogueStateTracker) -> bool:
-    """Whether the tracker holds only what Rasa's create_tracker puts in a new one."""
+    """Whether the tracker holds only what Rasa's create_tracker puts in a new one: nothing (the
+    message processor asks for none) or a lone action_listen."""
     events = tracker.events
-    return (
+    return len(events) == 0 or (
         len(events) == 1
         and isinstance(events[0], ActionExecuted)
         and (events[0].action_name == ACTION_LISTEN_NAME)
@@ -170,12 +171,14 @@ class WayfinderTrackerStore(SQLTrackerStore):
 
         The Rasa server builds its tracker store once, at start-up: the moment to install our
         fix for its per-reply schema check (bot.rasa_ext.reply_check_patch) and the skip of
-        slot actions a message cannot change (bot.rasa_ext.settled_slots) and kept-alive
-        connections to the action server (bot.rasa_ext.action_connections).
+        slot actions a message cannot change (bot.rasa_ext.settled_slots), kept-alive
+        connections to the action server (bot.rasa_ext.action_connections) and the intent
+        classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout).
         """
         reply_check_patch.install()
         settled_slots.install()
         action_connections.install()
+        classifier_layout.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)

@@ -318,6 +318,27 @@ def test_a_new_conversation_is_written_once_with_its_first_reply(
     assert len(stored(store, me)) == len(tracker.events) == 8
 
 
+def test_the_message_processors_empty_new_tracker_costs_no_statement(
+    store: WayfinderTrackerStore,
+) -> None:
+    clock, me = Clock(), sender()
+    counter = Counter(store)
+
+    async def first_message() -> DialogueStateTracker:
+        # Rasa's MessageProcessor.get_tracker asks for a new tracker without the action_listen.
+        tracker = await store.get_or_create_tracker(me, append_action_listen=False)
+        assert list(tracker.events) == []
+        assert [s.split()[0] for s in counter.seen] == ["SELECT"]  # only the look-up
+        for event in [*session_start(clock), *turn(clock, "hi", "greet", "Hello!")]:
+            tracker.update(event)
+        await store.save(tracker)
+        return tracker
+
+    tracker = asyncio.run(first_message())
+    assert counter.count("SELECT COUNT") == 0
+    assert len(stored(store, me)) == len(tracker.events)
+
+
 def test_saving_appends_without_counting_and_twice_in_one_reply_adds_no_duplicates(
     store: WayfinderTrackerStore,
 ) -> None:
