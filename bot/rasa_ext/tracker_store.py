@@ -10,6 +10,7 @@ WayfinderTrackerStore" is how to tell it loaded.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
@@ -133,6 +135,19 @@ def compacted(tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
     return block
 
 
+def event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The stored columns of one event, as Rasa's SQLTrackerStore.save fills them."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
 def just_created(tracker: DialogueStateTracker) -> bool:
     """Whether the tracker holds only what Rasa's create_tracker puts in a new one: nothing (the
     message processor asks for none) or a lone action_listen."""
@@ -206,8 +221,27 @@ class WayfinderTrackerStore(SQLTrackerStore):
         if getattr(tracker, STORED, None) is None and just_created(tracker):
             setattr(tracker, STORED, 0)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [
+                event_row(tracker.sender_id, event)
+                for event in self._additional_events(session, tracker)
+            ]
+            if rows:  # one INSERT for them all, as Rasa's rows without its ORM bookkeeping
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
         setattr(tracker, STORED, len(tracker.events))
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Rasa's, reading only the events' data column, not whole ORM objects."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if self.domain is None or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     def _additional_events(
         self, session: Session, tracker: DialogueStateTracker

@@ -357,6 +357,7 @@ def test_saving_appends_without_counting_and_twice_in_one_reply_adds_no_duplicat
 
     asyncio.run(reply_saved_twice())
     assert counter.count("SELECT COUNT") == 0
+    assert counter.count("INSERT") == 2  # one statement per save, however many events
     texts = [event.get("text") for event in stored(store, me) if event["event"] == "user"]
     assert texts == ["hi", "coding"]
     assert len(stored(store, me)) == 7 + 1 + 3  # the first reply, the message, the answer
