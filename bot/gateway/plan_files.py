@@ -11,6 +11,9 @@ built here from the directory for the learner the gateway knows, so no file goes
   token is refused with 403, an old one with 410, each with what to do; whoever holds the link
   may download the plan until it expires, so it is sent only in the learner's own reply, and the
   responses are never cached and pass no Referer on.
+  Each client address may fetch them WAYFINDER_WEB_RATE_PER_MINUTE times a minute (counted apart
+  from the widget's /api/web/* calls, across every gateway when WAYFINDER_REDIS_URL is set); past
+  it, 429 with Retry-After and a page saying how long to wait.
 """
 
 from __future__ import annotations
@@ -206,10 +209,17 @@ def web_files(gateway: Gateway, session_id: str, reply: BotMessage) -> list[dict
 
 def plan_files_blueprint(gateway: Gateway) -> Blueprint:
     """GET /web/plan.ics and /web/plan.html, bound to one gateway."""
+    from bot.gateway.web import client_address  # web links to these routes: import when used
+
     bp = Blueprint("plan_files")
+    # Per client address, as the widget's calls (and, with Redis, once for every gateway).
+    buckets = gateway.shared.buckets("plan_address", gateway.settings.web_rate_per_minute)
 
     async def serve(request: Request, kind: str) -> HTTPResponse:
         """The file for the token's learner, or a page saying why not."""
+        wait = await buckets.spend(client_address(request))
+        if wait:  # before the token or the database: a flood costs neither
+            return _refusal(request, "plan_files_too_many", 429, seconds=wait)
         try:
             sender = sender_of(gateway.settings.pseudonym_key, request.args.get("token"))
         except TokenRefused as refused:
@@ -239,11 +249,14 @@ def plan_files_blueprint(gateway: Gateway) -> Blueprint:
     return bp
 
 
-def _refusal(request: Request, key: str, status: int) -> HTTPResponse:
-    """One of the gateway's texts as a plain page, in the browser's language."""
+def _refusal(request: Request, key: str, status: int, *, seconds: int = 0) -> HTTPResponse:
+    """One of the gateway's texts as a plain page, in the browser's language (no database read:
+    the learner's profile is not looked up); `seconds` to wait, when there are some."""
     from bot.gateway.web import accepted_language  # web links to these routes: import when used
 
     language = accepted_language(request.headers.get("Accept-Language"))
-    return response.text(
-        say(key, language), status=status, headers={**NO_STORE, "Vary": "Accept-Language"}
-    )
+    headers = {**NO_STORE, "Vary": "Accept-Language"}
+    if not seconds:
+        return response.text(say(key, language), status=status, headers=headers)
+    headers["Retry-After"] = str(seconds)
+    return response.text(say(key, language, seconds=seconds), status=status, headers=headers)

@@ -38,7 +38,7 @@ class GatewaySettings:
     cors_origins: tuple[str, ...]
     deliver_token: str | None
     api_rate_per_minute: int = 120  # requests per API token per minute (bot.api)
-    web_rate_per_minute: int = 300  # widget API calls per client address per minute (web)
+    web_rate_per_minute: int = 300  # per client address per minute: widget calls; plan files apart
     freshness_days: int = 60  # FRESHNESS_DAYS: listings unconfirmed this long get a nudge
     nudge_interval_s: int = 3600  # how often nudges and review decisions go out on Telegram
     retention_days: int = 365  # learners' data untouched this long is erased (privacy notice)

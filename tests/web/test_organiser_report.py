@@ -34,7 +34,7 @@ from knowledge.migrate import upgrade
 from knowledge.models import Member
 from knowledge.reports.synthetic import add_synthetic
 from knowledge.seed import seed_directory
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import serving
 from tests.web.conftest import WINDOW
 from tests.web.test_widget_accessibility import violations
 

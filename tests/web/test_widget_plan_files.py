@@ -27,8 +27,8 @@ from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
 from knowledge.db import make_engine
 from knowledge.migrate import upgrade
+from tests.bot.gateway.conftest import serving
 from tests.bot.gateway.test_plan_files import ASK, PlanRasa, save_a_plan
-from tests.bot.gateway.test_web import serving
 from tests.web.conftest import WINDOW
 from tests.web.test_widget_browser import send, session_of, wait, wait_for_bot
 

@@ -1,5 +1,5 @@
-"""Gateway tests: a throwaway database, settings, a scripted assistant, a recording outlet, and
-the shared state of two gateways (in memory, and on Redis)."""
+"""Gateway tests: a throwaway database, settings, a scripted assistant, a recording outlet, the
+gateway app over real HTTP, and the shared state of two gateways (in memory, and on Redis)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import asyncio
 import os
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import requests
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.gateway.app import make_app
 from bot.gateway.core import Gateway
 from bot.gateway.messages import BotMessage, Button
 from bot.gateway.rasa import RasaUnavailable
@@ -28,6 +31,7 @@ from knowledge.db import make_engine, make_sessionmaker
 from knowledge.handoffs import open_handoff
 from knowledge.learners import get_or_create_learner
 from knowledge.migrate import upgrade
+from tests.serving import free_port, serving_app
 
 NAVIGATORS = "-100200300"
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.gateway's main sets it
@@ -129,6 +133,40 @@ def recorded(gateway: Gateway) -> RecordingOutlet:
     """The gateway's Telegram outlet, as the recording one the fixture set."""
     assert isinstance(gateway.telegram, RecordingOutlet)
     return gateway.telegram
+
+
+@contextmanager
+def serving(settings: GatewaySettings) -> Iterator[tuple[str, Gateway]]:
+    """The gateway app on a free port, in a thread with its own event loop: its URL and core."""
+    app = make_app(replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}"))
+    with serving_app(app) as url:
+        yield url, app.ctx.gateway
+
+
+Serve = Callable[..., tuple[str, Gateway]]
+WEB_SESSION = "Kx8vP3qZ9mLr4TsW6yNb"  # a widget's session id (16-128 letters, digits, - or _)
+
+
+@pytest.fixture
+def served(settings: GatewaySettings, rasa: ScriptedRasa) -> Iterator[Serve]:
+    """Start the gateway over real HTTP on the throwaway database, with some settings changed and
+    the `rasa` fixture as its assistant (a module overrides that fixture to script another)."""
+    with ExitStack() as stack:
+
+        def start(**changes: object) -> tuple[str, Gateway]:
+            url, gateway = stack.enter_context(serving(replace(settings, **changes)))  # type: ignore[arg-type]
+            gateway.rasa = rasa  # type: ignore[assignment]
+            return url, gateway
+
+        yield start
+
+
+def post_message(
+    url: str, body: dict[str, object], session: str = WEB_SESSION
+) -> requests.Response:
+    """One message from the widget, its session in the header as the widget sends it."""
+    headers = {"X-Wayfinder-Session": session}
+    return requests.post(f"{url}/api/web/messages", json=body, headers=headers, timeout=10)
 
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # the gateway tests' database on the machine's Redis

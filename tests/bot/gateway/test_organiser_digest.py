@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from tests.fakes.telegram_api import FakeBotApi
 
 ALWAYS = (0, 0, 0)  # Monday 00:00: due at any moment of the week
 ORGANISERS = "-100900800"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -37,26 +38,64 @@ def fake() -> Iterator[FakeBotApi]:
         yield server
 
 
-def on_telegram(settings: GatewaySettings, fake: FakeBotApi, **changes: Any) -> GatewaySettings:
-    """The settings with the bot on the fake Bot API and the digest always due."""
-    root = fake.base_url.removesuffix("/bot")
-    changes = {"digest_at": ALWAYS, "organiser_chat_id": NAVIGATORS, **changes}
-    return replace(settings, telegram_token="123456:TEST", telegram_api_url=root, **changes)
+@dataclass
+class Gateways:
+    """Gateways on the fake Bot API with the digest always due, started in a test's scenario and
+    shut down when it ends (their Applications kept in `running`)."""
+
+    settings: GatewaySettings
+    sessions: sessionmaker[Session]
+    rasa: ScriptedRasa
+    fake: FakeBotApi
+    running: list[Any] = field(default_factory=list)
+
+    async def start(self, shared: SharedState | None = None, **changes: Any) -> Gateway:
+        """One more gateway (its own memory unless `shared`), these settings changed."""
+        root = self.fake.base_url.removesuffix("/bot")
+        changes = {"digest_at": ALWAYS, "organiser_chat_id": NAVIGATORS, **changes}
+        configured = replace(
+            self.settings, telegram_token="123456:TEST", telegram_api_url=root, **changes
+        )
+        gateway = Gateway(configured, self.sessions, self.rasa, shared)  # type: ignore[arg-type]
+        application = build_application(gateway, updater=False)
+        await application.initialize()
+        self.running.append(application)
+        return gateway
+
+    def run(
+        self, scenario: Callable[[], Coroutine[Any, Any, T]], backend: Backend | None = None
+    ) -> T:
+        """Run the scenario (on the backend's loop, when given), then shut its gateways down."""
+
+        async def closing() -> T:
+            try:
+                return await scenario()
+            finally:
+                for application in self.running:
+                    await application.shutdown()
+                self.running.clear()
+
+        return backend.run(closing) if backend else asyncio.run(closing())
+
+    def digest(self, **changes: Any) -> bool:
+        """Whether one gateway with these settings sent the digest."""
+
+        async def scenario() -> bool:
+            return await WeeklyDigest(await self.start(**changes)).run()
+
+        return self.run(scenario)
 
 
-async def started(
+@pytest.fixture
+def gateways(
     settings: GatewaySettings,
     sessions: sessionmaker[Session],
     rasa: ScriptedRasa,
-    shared: SharedState | None,
-    running: list[Any],
-) -> Gateway:
-    """One gateway whose Telegram outlet talks to the fake (its Application kept in `running`)."""
-    gateway = Gateway(settings, sessions, rasa, shared)  # type: ignore[arg-type]
-    application = build_application(gateway, updater=False)
-    await application.initialize()
-    running.append(application)
-    return gateway
+    fake: FakeBotApi,
+) -> Gateways:
+    """This week's reports (robotics 7 times, chess 3 times: under k), and gateways to send them."""
+    seed_reports(sessions, date.today())
+    return Gateways(settings, sessions, rasa, fake)
 
 
 def digests(fake: FakeBotApi, chat: str) -> list[str]:
@@ -67,81 +106,39 @@ def digests(fake: FakeBotApi, chat: str) -> list[str]:
 
 
 def test_the_digest_goes_out_once_across_two_gateways_and_a_restart(
-    backend: Backend,
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
+    backend: Backend, gateways: Gateways, fake: FakeBotApi
 ) -> None:
-    seed_reports(sessions, date.today())
-    configured = on_telegram(settings, fake)
-
     async def scenario() -> list[bool]:
-        running: list[Any] = []
-        try:
-            keepers = [
-                Housekeeping(await started(configured, sessions, rasa, backend.gateway(), running))
-                for _ in range(2)
-            ]
-            rounds = await asyncio.gather(*(keeper.round() for keeper in keepers))
-            assert sorted(rounds) == [False, True]  # one holds the lease
-            await asyncio.gather(*(keeper.round() for keeper in keepers))  # the next minute
-            # The lease's holder restarts (its memory gone) and a replica runs the job unleased:
-            restarted = await started(configured, sessions, rasa, backend.gateway(), running)
-            return [await WeeklyDigest(restarted).run(), await keepers[1].digest.run()]
-        finally:
-            for application in running:
-                await application.shutdown()
+        keepers = [Housekeeping(await gateways.start(backend.gateway())) for _ in range(2)]
+        rounds = await asyncio.gather(*(keeper.round() for keeper in keepers))
+        assert sorted(rounds) == [False, True]  # one holds the lease
+        await asyncio.gather(*(keeper.round() for keeper in keepers))  # the next minute
+        # The lease's holder restarts (its memory gone) and a replica runs the job unleased:
+        restarted = await gateways.start(backend.gateway())
+        return [await WeeklyDigest(restarted).run(), await keepers[1].digest.run()]
 
-    assert backend.run(scenario) == [False, False]
+    assert gateways.run(scenario, backend) == [False, False]
     assert len(digests(fake, NAVIGATORS)) == 1  # the navigators' group, named as the organisers'
 
 
 def test_two_gateways_sending_at_the_same_moment_send_one_digest(
-    backend: Backend,
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
+    backend: Backend, gateways: Gateways, fake: FakeBotApi
 ) -> None:
-    seed_reports(sessions, date.today())
-    configured = on_telegram(settings, fake, organiser_chat_id=ORGANISERS)
-
     async def scenario() -> list[bool]:
-        running: list[Any] = []
-        try:
-            jobs = [
-                WeeklyDigest(await started(configured, sessions, rasa, backend.gateway(), running))
-                for _ in range(2)
-            ]
-            return list(await asyncio.gather(*(job.run() for job in jobs)))
-        finally:
-            for application in running:
-                await application.shutdown()
+        jobs = [
+            WeeklyDigest(await gateways.start(backend.gateway(), organiser_chat_id=ORGANISERS))
+            for _ in range(2)
+        ]
+        return list(await asyncio.gather(*(job.run() for job in jobs)))
 
-    assert sorted(backend.run(scenario)) == [False, True]
+    assert sorted(gateways.run(scenario, backend)) == [False, True]
     assert len(digests(fake, ORGANISERS)) == 1 and digests(fake, NAVIGATORS) == []
 
 
 def test_the_digest_names_unmet_needs_and_stale_providers_and_nothing_under_k(
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
+    gateways: Gateways, fake: FakeBotApi
 ) -> None:
-    seed_reports(sessions, date.today())  # robotics 7 times, chess 3 times (under k)
-    configured = on_telegram(settings, fake, public_url="https://wayfinder.example.org")
-
-    async def scenario() -> bool:
-        running: list[Any] = []
-        try:
-            gateway = await started(configured, sessions, rasa, None, running)
-            return await WeeklyDigest(gateway).run()
-        finally:
-            for application in running:
-                await application.shutdown()
-
-    assert asyncio.run(scenario())
+    assert gateways.digest(public_url="https://wayfinder.example.org")
     (text,) = digests(fake, NAVIGATORS)
     need = say("digest_need_line", label="robotics · ages 9–12 · anywhere", unmet=7, searches=7)
     assert need in text
@@ -154,76 +151,32 @@ def test_the_digest_names_unmet_needs_and_stale_providers_and_nothing_under_k(
     assert say("digest_privacy", k=5) in text
 
 
-def test_the_digest_speaks_the_citys_language(
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
-) -> None:
-    seed_reports(sessions, date.today())
-    configured = on_telegram(settings, fake, locale="es_MX")
-
-    async def scenario() -> bool:
-        running: list[Any] = []
-        try:
-            gateway = await started(configured, sessions, rasa, None, running)
-            return await WeeklyDigest(gateway).run()
-        finally:
-            for application in running:
-                await application.shutdown()
-
-    assert asyncio.run(scenario())
+def test_the_digest_speaks_the_citys_language(gateways: Gateways, fake: FakeBotApi) -> None:
+    assert gateways.digest(locale="es_MX")
     texts = [str(message.get("text", "")) for message in fake.bot_messages(int(NAVIGATORS))]
     label = "robotics · " + say("digest_ages", "es", band="9–12") + " · "
     label += say("digest_anywhere", "es")
     assert say("digest_need_line", "es", label=label, unmet=7, searches=7) in texts[-1]
 
 
-def test_no_digest_without_a_group_or_when_turned_off(
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
-) -> None:
-    for changes in ({"organiser_chat_id": None}, {"digest_at": None}):
-        configured = on_telegram(settings, fake, **changes)
-
-        async def scenario(configured: GatewaySettings = configured) -> bool:
-            running: list[Any] = []
-            try:
-                gateway = await started(configured, sessions, rasa, None, running)
-                return await WeeklyDigest(gateway).run()
-            finally:
-                for application in running:
-                    await application.shutdown()
-
-        assert asyncio.run(scenario()) is False
+def test_no_digest_without_a_group_or_when_turned_off(gateways: Gateways, fake: FakeBotApi) -> None:
+    assert gateways.digest(organiser_chat_id=None) is False
+    assert gateways.digest(digest_at=None) is False
     assert fake.calls("sendMessage") == []
 
 
 def test_a_failed_send_gives_its_claim_up_and_the_next_round_sends_it(
-    settings: GatewaySettings,
-    sessions: sessionmaker[Session],
-    rasa: ScriptedRasa,
-    fake: FakeBotApi,
+    gateways: Gateways, fake: FakeBotApi
 ) -> None:
-    seed_reports(sessions, date.today())
-    configured = on_telegram(settings, fake)
-
     async def scenario() -> bool:
-        running: list[Any] = []
-        try:
-            job = WeeklyDigest(await started(configured, sessions, rasa, None, running))
-            fake.fail_next("sendMessage", times=SEND_ATTEMPTS, status=502)  # Telegram is down
-            with pytest.raises(NetworkError):
-                await job.run()
-            assert digests(fake, NAVIGATORS) == []
-            return await job.run()  # the next round
-        finally:
-            for application in running:
-                await application.shutdown()
+        job = WeeklyDigest(await gateways.start())
+        fake.fail_next("sendMessage", times=SEND_ATTEMPTS, status=502)  # Telegram is down
+        with pytest.raises(NetworkError):
+            await job.run()
+        assert digests(fake, NAVIGATORS) == []
+        return await job.run()  # the next round
 
-    assert asyncio.run(scenario())
+    assert gateways.run(scenario)
     assert len(digests(fake, NAVIGATORS)) == 1
 
 

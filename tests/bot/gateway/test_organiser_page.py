@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +14,6 @@ import requests
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway.core import Gateway
 from bot.gateway.organiser_access import (
     COOKIE,
     SESSION_TTL,
@@ -25,11 +22,10 @@ from bot.gateway.organiser_access import (
     token_id_of,
 )
 from bot.gateway.organiser_page import PAGE, SIGN_IN, SIGN_OUT
-from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
 from knowledge.community import issue_token
 from knowledge.models import Location, Member, Opportunity, Provider, SearchRecord
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import Serve
 
 KEY = b"k" * 40
 ROGUE = "<script>alert(1)</script> & Sons"  # a provider name that must arrive as text
@@ -78,19 +74,6 @@ def seed_reports(sessions: sessionmaker[Session], today: date) -> Tokens:
         return Tokens(made.value, other.value, made.token.id)
 
 
-@pytest.fixture
-def site(
-    settings: GatewaySettings, sessions: sessionmaker[Session]
-) -> Iterator[Callable[..., tuple[str, Gateway]]]:
-    """Start the gateway on the throwaway database (with some settings changed)."""
-    with ExitStack() as stack:
-
-        def start(**changes: object) -> tuple[str, Gateway]:
-            return stack.enter_context(serving(replace(settings, **changes)))  # type: ignore[arg-type]
-
-        yield start
-
-
 def sign_in(url: str, token: str, **headers: str) -> requests.Response:
     """The sign-in form posted (redirects not followed)."""
     return requests.post(
@@ -108,10 +91,10 @@ def signed_in(url: str, token: str) -> requests.Session:
 
 
 def test_a_signed_in_organiser_sees_both_reports_with_nothing_under_k_and_everything_escaped(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     answer = sign_in(url, tokens.organiser)
     assert answer.status_code == 303 and answer.headers["Location"] == PAGE
     cookie = answer.headers["Set-Cookie"]
@@ -137,11 +120,11 @@ def test_a_signed_in_organiser_sees_both_reports_with_nothing_under_k_and_everyt
 
 
 def test_each_report_downloads_as_csv_for_the_pages_window(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     today = date.today()
     tokens = seed_reports(sessions, today)
-    url, _ = site()
+    url, _ = served()
     browser = signed_in(url, tokens.organiser)
     since = (today - timedelta(days=7)).isoformat()
     demand = browser.get(f"{url}{PAGE}/demand.csv", params={"since": since}, timeout=60)
@@ -158,10 +141,10 @@ def test_each_report_downloads_as_csv_for_the_pages_window(
 
 
 def test_a_script_may_send_the_organisers_token_as_a_bearer_token(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     answer = requests.get(
         f"{url}{PAGE}/demand.csv",
         headers={"Authorization": f"Bearer {tokens.organiser}"},
@@ -171,10 +154,10 @@ def test_a_script_may_send_the_organisers_token_as_a_bearer_token(
 
 
 def test_without_a_session_the_page_asks_to_sign_in(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     for path in (PAGE, f"{PAGE}/demand.csv"):
         answer = requests.get(f"{url}{path}", timeout=30)
         assert answer.status_code == 401
@@ -184,10 +167,10 @@ def test_without_a_session_the_page_asks_to_sign_in(
 
 
 def test_a_providers_token_is_refused_with_403_and_a_wrong_one_with_401(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     provider = sign_in(url, tokens.provider)
     assert provider.status_code == 403 and "Set-Cookie" not in provider.headers
     assert say("organiser_only") in provider.text
@@ -196,20 +179,20 @@ def test_a_providers_token_is_refused_with_403_and_a_wrong_one_with_401(
 
 
 def test_spanish_browsers_get_the_page_in_spanish(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     answer = requests.get(f"{url}{PAGE}", headers={"Accept-Language": "es-MX"}, timeout=30)
     assert '<html lang="es">' in answer.text
     assert say("organiser_sign_in_title", "es") in answer.text
 
 
 def test_failed_sign_ins_are_limited_per_address_even_for_a_good_token_after(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     statuses = [sign_in(url, f"wf_guess{n}").status_code for n in range(10)]
     assert statuses == [401] * 10
     refused = sign_in(url, tokens.organiser)
@@ -222,20 +205,20 @@ def test_failed_sign_ins_are_limited_per_address_even_for_a_good_token_after(
 
 
 def test_a_form_from_another_site_is_refused(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     answer = sign_in(url, tokens.organiser, Origin="https://evil.example")
     assert answer.status_code == 403 and "Set-Cookie" not in answer.headers
     assert say("organiser_wrong_origin") in answer.text
 
 
 def test_revoking_the_token_ends_the_session_and_signing_out_drops_the_cookie(
-    site: Callable[..., tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     browser = signed_in(url, tokens.organiser)
     out = browser.post(f"{url}{SIGN_OUT}", allow_redirects=False, timeout=30)
     assert out.status_code == 303
@@ -262,13 +245,13 @@ def test_revoking_the_token_ends_the_session_and_signing_out_drops_the_cookie(
     ],
 )
 def test_a_bad_date_or_a_window_ending_before_it_starts_is_explained(
-    site: Callable[..., tuple[str, Gateway]],
+    served: Serve,
     sessions: sessionmaker[Session],
     query: dict[str, str],
     message: str,
 ) -> None:
     tokens = seed_reports(sessions, date.today())
-    url, _ = site()
+    url, _ = served()
     answer = signed_in(url, tokens.organiser).get(f"{url}{PAGE}", params=query, timeout=30)
     assert answer.status_code == 400
     assert message in answer.text and "robotics" not in answer.text

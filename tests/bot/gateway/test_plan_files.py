@@ -4,8 +4,8 @@ API), in the widget as signed, expiring download links (real HTTP); bad and old 
 from __future__ import annotations
 
 import asyncio
+import http.client
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +24,7 @@ from bot.gateway.plan_files import TOKEN_TTL, TokenRefused, plan_token, sender_o
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.telegram_bot import build_application
 from bot.gateway.texts import say
-from tests.bot.gateway.conftest import ScriptedRasa
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import REDIS_URL, Backend, ScriptedRasa, Serve, post_message
 from tests.fakes.telegram_api import FakeBotApi, UploadedFile
 from tests.knowledge.plan_export.builders import listing, provider, saved
 
@@ -51,10 +50,19 @@ class PlanRasa(ScriptedRasa):
         ]
 
 
+CITY = {"timezone": "America/New_York", "city_name": "Testville"}  # daylight saving time
+
+
 @pytest.fixture
 def city_settings(settings: GatewaySettings) -> GatewaySettings:
     """A city with daylight saving time, named by the settings."""
-    return replace(settings, timezone="America/New_York", city_name="Testville")
+    return replace(settings, timezone=CITY["timezone"], city_name=CITY["city_name"])
+
+
+@pytest.fixture
+def rasa(sessions: sessionmaker[Session]) -> PlanRasa:
+    """The assistant that answers ASK by asking for the plan's files (served gateways get it)."""
+    return PlanRasa(sessions)
 
 
 def save_a_plan(
@@ -189,29 +197,9 @@ def test_telegram_sends_no_file_for_an_ordinary_reply(
 # ── the web widget ────────────────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture
-def served(
-    city_settings: GatewaySettings, sessions: sessionmaker[Session]
-) -> Iterator[Callable[[], tuple[str, Gateway]]]:
-    """The gateway over real HTTP on the throwaway database, with the plan's assistant."""
-    with ExitStack() as stack:
-
-        def start() -> tuple[str, Gateway]:
-            url, gateway = stack.enter_context(serving(city_settings))
-            gateway.rasa = PlanRasa(sessions)  # type: ignore[assignment]
-            return url, gateway
-
-        yield start
-
-
 def ask_for_the_plan(url: str) -> list[dict[str, str]]:
     """The widget's message; the links its reply carries."""
-    answer = requests.post(
-        f"{url}/api/web/messages",
-        json={"text": ASK},
-        headers={"X-Wayfinder-Session": SESSION},
-        timeout=10,
-    )
+    answer = post_message(url, {"text": ASK}, SESSION)
     assert answer.status_code == 200, answer.text
     (message,) = answer.json()["messages"]
     assert message["text"] == "Here's your plan."
@@ -220,9 +208,9 @@ def ask_for_the_plan(url: str) -> list[dict[str, str]]:
 
 
 def test_the_widget_gets_links_that_download_the_learners_files(
-    served: Callable[[], tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
-    url, gateway = served()
+    url, gateway = served(**CITY)
     sender = gateway.sender_id("web", SESSION)
     save_a_plan(sessions, sender)
     files = ask_for_the_plan(url)
@@ -251,9 +239,9 @@ def test_the_widget_gets_links_that_download_the_learners_files(
 
 
 def test_a_bad_link_is_forbidden_and_an_old_one_gone_each_saying_what_to_do(
-    served: Callable[[], tuple[str, Gateway]], sessions: sessionmaker[Session]
+    served: Serve, sessions: sessionmaker[Session]
 ) -> None:
-    url, gateway = served()
+    url, gateway = served(**CITY)
     sender = gateway.sender_id("web", SESSION)
     save_a_plan(sessions, sender)
     key = gateway.settings.pseudonym_key
@@ -275,21 +263,61 @@ def test_a_bad_link_is_forbidden_and_an_old_one_gone_each_saying_what_to_do(
 
 
 def test_a_link_to_a_plan_emptied_or_forgotten_since_says_so(
-    served: Callable[[], tuple[str, Gateway]],
+    served: Serve,
 ) -> None:
-    url, _ = served()
+    url, _ = served(**CITY)
     files = ask_for_the_plan(url)  # nothing saved: the links lead to a clear message
     answer = requests.get(url + files[0]["url"], timeout=10)
     assert answer.status_code == 404
     assert answer.text == say("plan_files_empty")
 
 
-def test_an_ordinary_reply_carries_no_links(served: Callable[[], tuple[str, Gateway]]) -> None:
-    url, _ = served()
-    answer = requests.post(
-        f"{url}/api/web/messages",
-        json={"text": "show my plan"},
-        headers={"X-Wayfinder-Session": SESSION},
-        timeout=10,
-    )
+def test_an_ordinary_reply_carries_no_links(served: Serve) -> None:
+    url, _ = served(**CITY)
+    answer = post_message(url, {"text": "show my plan"}, SESSION)
     assert all("files" not in message for message in answer.json()["messages"])
+
+
+# ── the links' rate limit ─────────────────────────────────────────────────────────────────────
+
+
+def on(backend: Backend) -> dict[str, object]:
+    """The settings that keep the served gateway's rate limits where the backend keeps them."""
+    return {"redis_url": REDIS_URL, "redis_prefix": backend.prefix} if backend.redis else {}
+
+
+def test_a_client_fetching_plan_links_in_a_loop_is_told_to_wait_in_its_language(
+    served: Serve, backend: Backend, sessions: sessionmaker[Session]
+) -> None:
+    url, gateway = served(web_rate_per_minute=3, **on(backend), **CITY)
+    save_a_plan(sessions, gateway.sender_id("web", SESSION))
+    calendar = url + ask_for_the_plan(url)[0]["url"]
+    assert [requests.get(calendar, timeout=10).status_code for _ in range(3)] == [200, 200, 200]
+    for headers, language in (({}, None), ({"Accept-Language": "es-MX,es;q=0.9"}, "es")):
+        refused = requests.get(calendar, headers=headers, timeout=10)
+        assert refused.status_code == 429
+        wait = refused.headers["Retry-After"]
+        assert wait.isdigit() and 1 <= int(wait) <= 60
+        assert refused.text == say("plan_files_too_many", language, seconds=wait)
+        assert refused.headers["Cache-Control"] == "no-store"
+    # Counted before the token is read (a bad link too); the widget's calls are counted apart.
+    assert requests.get(f"{url}/web/plan.html?token=x", timeout=10).status_code == 429
+    assert post_message(url, {"text": "hello"}, SESSION).status_code == 200
+    other = http.client.HTTPConnection(  # another address on the loopback network
+        "127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=10, source_address=("127.0.0.2", 0)
+    )
+    other.request("GET", calendar.removeprefix(url))
+    assert other.getresponse().status == 200
+    other.close()
+
+
+def test_gateways_on_redis_count_a_clients_plan_links_once(
+    served: Serve, on_redis: Backend, sessions: sessionmaker[Session]
+) -> None:
+    both = {"web_rate_per_minute": 2, **on(on_redis), **CITY}
+    first, gateway = served(**both)
+    second, _ = served(**both)
+    save_a_plan(sessions, gateway.sender_id("web", SESSION))
+    link = ask_for_the_plan(first)[1]["url"]
+    statuses = [requests.get(url + link, timeout=10).status_code for url in (first, second) * 2]
+    assert statuses == [200, 200, 429, 429]

@@ -26,8 +26,7 @@ from bot.gateway.web import SESSION_HEADER
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.migrate import upgrade
 from knowledge.models import ChannelAddress
-from tests.bot.gateway.conftest import RecordingOutlet, ScriptedRasa
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import RecordingOutlet, ScriptedRasa, serving
 
 DOMAIN = Path(__file__).resolve().parents[3] / "bot" / "domain"
 SESSION = "Wf5mQ2xZ8kLp3RtY7vNa"  # what a widget sends: 16-128 letters, digits, - or _

@@ -8,45 +8,16 @@ import http.client
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import replace
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
 import requests
-from sanic import Sanic
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway.app import make_app
-from bot.gateway.core import Gateway
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
 from bot.gateway.web import client_address
-from tests.serving import free_port, serving_app
-
-Sanic.test_mode = True  # several apps start in this process: Sanic must not patch its classes
-
-
-@contextmanager
-def serving(settings: GatewaySettings) -> Iterator[tuple[str, Gateway]]:
-    """The gateway app on a free port, in a thread with its own event loop: its URL and core."""
-    app = make_app(replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}"))
-    with serving_app(app) as url:
-        yield url, app.ctx.gateway
-
-
-@pytest.fixture
-def served(
-    settings: GatewaySettings, sessions: sessionmaker[Session]
-) -> Iterator[Callable[..., tuple[str, Gateway]]]:
-    """Start the gateway on the throwaway database with some settings changed."""
-    with ExitStack() as stack:
-
-        def start(**changes: object) -> tuple[str, Gateway]:
-            return stack.enter_context(serving(replace(settings, **changes)))  # type: ignore[arg-type]
-
-        yield start
+from tests.bot.gateway.conftest import Serve
 
 
 def eventually(check: Callable[[], bool], what: str) -> None:
@@ -58,7 +29,7 @@ def eventually(check: Callable[[], bool], what: str) -> None:
 
 
 def test_a_client_past_its_rate_is_told_to_wait_and_others_are_not(
-    served: Callable[..., tuple[str, Gateway]],
+    served: Serve,
 ) -> None:
     url, _ = served(web_rate_per_minute=3)
     poll = f"{url}/api/web/events?session={'s' * 20}&after=x"  # refused with 400 once let in
@@ -88,7 +59,7 @@ def test_the_rate_comes_from_the_environment_with_a_default(settings: GatewaySet
 
 
 def test_long_polls_dropped_over_http_leave_no_waiters_behind(
-    served: Callable[..., tuple[str, Gateway]],
+    served: Serve,
 ) -> None:
     url, gateway = served(web_rate_per_minute=1_000_000)
     port = int(url.rsplit(":", 1)[1])

@@ -6,53 +6,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import replace
 
 import pytest
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway.core import Gateway
-from bot.gateway.settings import GatewaySettings
 from bot.gateway.texts import say
 from bot.gateway.web import STRINGS_MARK, accepted_language
 from knowledge.locales import SOURCE_LANGUAGE, book, supported_codes
-from tests.bot.gateway.conftest import ScriptedRasa, speaks
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import ScriptedRasa, Serve, post_message, speaks
 
 SESSION = "Lq7pW2xZ8kLp3RtY7vNa"
-Start = Callable[..., tuple[str, Gateway, ScriptedRasa]]
-
-
-@pytest.fixture
-def served(settings: GatewaySettings, sessions: sessionmaker[Session]) -> Iterator[Start]:
-    """The gateway over real HTTP on the throwaway database, its assistant scripted."""
-    with ExitStack() as stack:
-
-        def start(**changes: object) -> tuple[str, Gateway, ScriptedRasa]:
-            url, gateway = stack.enter_context(serving(replace(settings, **changes)))  # type: ignore[arg-type]
-            rasa = ScriptedRasa(sessions)
-            gateway.rasa = rasa  # type: ignore[assignment]
-            return url, gateway, rasa
-
-        yield start
 
 
 def post(url: str, body: dict[str, object]) -> dict[str, object]:
     """One message from the widget; the JSON reply."""
-    headers = {"X-Wayfinder-Session": SESSION}
-    answer = requests.post(f"{url}/api/web/messages", json=body, headers=headers, timeout=10)
+    answer = post_message(url, body, SESSION)
     assert answer.status_code == 200, answer.text
     reply: dict[str, object] = answer.json()
     return reply
 
 
 def test_the_browsers_language_goes_to_the_assistant_and_the_reply_names_the_chats(
-    served: Start, sessions: sessionmaker[Session]
+    served: Serve, rasa: ScriptedRasa, sessions: sessionmaker[Session]
 ) -> None:
-    url, gateway, rasa = served()
+    url, gateway = served()
     reply = post(url, {"text": "hola", "language_hint": "es-MX"})
     assert rasa.metadata[-1] == {"language_hint": "es-MX", "language_read": None}
     assert reply["language"] == "es"  # nothing kept yet: the browser's, as we speak it
@@ -65,16 +43,16 @@ def test_the_browsers_language_goes_to_the_assistant_and_the_reply_names_the_cha
     [("<b>es</b>", {}), ("es MX", {}), (12, {}), ("de-DE", {"language_hint": "de-DE"})],
 )
 def test_only_a_tag_is_passed_on_and_only_a_language_we_speak_is_named_back(
-    served: Start, hint: object, passed_on: dict[str, str]
+    served: Serve, rasa: ScriptedRasa, hint: object, passed_on: dict[str, str]
 ) -> None:
-    url, _, rasa = served()
+    url, _ = served()
     reply = post(url, {"text": "hallo", "language_hint": hint})
     assert rasa.metadata[-1] == {**passed_on, "language_read": None}
     assert "language" not in reply  # the widget keeps the browser's choice, or English
 
 
-def test_the_widget_script_carries_every_languages_interface_words(served: Start) -> None:
-    url, _, _ = served()
+def test_the_widget_script_carries_every_languages_interface_words(served: Serve) -> None:
+    url, _ = served()
     script = requests.get(f"{url}/widget.js", timeout=10).text
     assert STRINGS_MARK not in script
     found = re.search(r"var STRINGS = (\{.*?\});\n", script)
@@ -86,8 +64,8 @@ def test_the_widget_script_carries_every_languages_interface_words(served: Start
     assert found.group(1).isascii()  # safe whatever the page's encoding
 
 
-def test_the_privacy_notice_is_in_the_language_asked_else_the_browsers(served: Start) -> None:
-    url, _, _ = served()
+def test_the_privacy_notice_is_in_the_language_asked_else_the_browsers(served: Serve) -> None:
+    url, _ = served()
 
     def page(query: str = "", accept: str | None = None) -> str:
         headers = {"Accept-Language": accept} if accept else {}
@@ -122,8 +100,8 @@ def test_accept_language_gives_the_most_preferred_language_we_speak(
     assert accepted_language(header) == language
 
 
-def test_the_rate_limit_speaks_the_browsers_language(served: Start) -> None:
-    url, _, _ = served(web_rate_per_minute=1)
+def test_the_rate_limit_speaks_the_browsers_language(served: Serve) -> None:
+    url, _ = served(web_rate_per_minute=1)
     headers = {"X-Wayfinder-Session": SESSION, "Accept-Language": "es-US,es;q=0.9"}
     body = {"text": "hola"}
     for _ in range(2):

@@ -5,48 +5,22 @@ two numbers on the globe is refused with what to send, before the assistant is a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 
 import pytest
-import requests
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.pins import share_location
-from bot.gateway.settings import GatewaySettings
-from tests.bot.gateway.conftest import ScriptedRasa
-from tests.bot.gateway.test_web import serving
-
-SESSION = "Kx8vP3qZ9mLr4TsW6yNb"
-Start = Callable[[], tuple[str, ScriptedRasa]]
+from tests.bot.gateway.conftest import ScriptedRasa, Serve, post_message
 
 
-@pytest.fixture
-def served(settings: GatewaySettings, sessions: sessionmaker[Session]) -> Iterator[Start]:
-    """The gateway over real HTTP on the throwaway database, its assistant scripted."""
-    with ExitStack() as stack:
-
-        def start() -> tuple[str, ScriptedRasa]:
-            url, gateway = stack.enter_context(serving(settings))
-            rasa = ScriptedRasa(sessions)
-            gateway.rasa = rasa  # type: ignore[assignment]
-            return url, rasa
-
-        yield start
-
-
-def post(url: str, body: dict[str, object]) -> requests.Response:
-    headers = {"X-Wayfinder-Session": SESSION}
-    return requests.post(f"{url}/api/web/messages", json=body, headers=headers, timeout=10)
-
-
-def test_a_shared_position_reaches_the_assistant_as_a_pin(served: Start) -> None:
-    url, rasa = served()
+def test_a_shared_position_reaches_the_assistant_as_a_pin(
+    served: Serve, rasa: ScriptedRasa
+) -> None:
+    url, _ = served()
     body: dict[str, object] = {
         "text": "📍 My location",
         "location": {"latitude": 41.4993, "longitude": -81.6944},
     }
-    answer = post(url, body)
+    answer = post_message(url, body)
     assert answer.status_code == 200, answer.text
     ((_, text, channel),) = rasa.calls
     assert channel == "web" and text == share_location(41.4993, -81.6944)
@@ -69,9 +43,9 @@ def test_a_shared_position_reaches_the_assistant_as_a_pin(served: Start) -> None
     ],
 )
 def test_a_bad_position_is_refused_before_the_assistant_is_asked(
-    served: Start, location: object, says: str
+    served: Serve, rasa: ScriptedRasa, location: object, says: str
 ) -> None:
-    url, rasa = served()
-    answer = post(url, {"text": "📍 My location", "location": location})
+    url, _ = served()
+    answer = post_message(url, {"text": "📍 My location", "location": location})
     assert answer.status_code == 400 and says in answer.json()["error"]
     assert rasa.calls == []

@@ -4,44 +4,18 @@ refused with a reason before the assistant is asked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-
 import pytest
-import requests
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.core import with_message_id
-from bot.gateway.settings import GatewaySettings
-from tests.bot.gateway.conftest import ScriptedRasa
-from tests.bot.gateway.test_web import serving
+from tests.bot.gateway.conftest import ScriptedRasa, Serve, post_message
 
-SESSION = "Kx8vP3qZ9mLr4TsW6yNb"
 MESSAGE = "3f2b9c1e-7a4d-4e8b-9c0f-1a2b3c4d5e6f"  # crypto.randomUUID()'s shape
-Start = Callable[[], tuple[str, ScriptedRasa]]
 
 
-@pytest.fixture
-def served(settings: GatewaySettings, sessions: sessionmaker[Session]) -> Iterator[Start]:
-    """The gateway over real HTTP on the throwaway database, its assistant scripted."""
-    with ExitStack() as stack:
-
-        def start() -> tuple[str, ScriptedRasa]:
-            url, gateway = stack.enter_context(serving(settings))
-            rasa = ScriptedRasa(sessions)
-            gateway.rasa = rasa  # type: ignore[assignment]
-            return url, rasa
-
-        yield start
-
-
-def post(url: str, body: dict[str, object]) -> requests.Response:
-    headers = {"X-Wayfinder-Session": SESSION}
-    return requests.post(f"{url}/api/web/messages", json=body, headers=headers, timeout=10)
-
-
-def test_the_widgets_message_id_and_retry_reach_the_assistant(served: Start) -> None:
-    url, rasa = served()
+def test_the_widgets_message_id_and_retry_reach_the_assistant(
+    served: Serve, rasa: ScriptedRasa
+) -> None:
+    url, _ = served()
     bodies: list[dict[str, object]] = [
         {"text": "hi", "message_id": MESSAGE},
         {"text": "hi", "message_id": MESSAGE, "retry": True},  # its gateway died mid-request
@@ -49,7 +23,7 @@ def test_the_widgets_message_id_and_retry_reach_the_assistant(served: Start) -> 
         {"text": "bye"},  # an older widget: as before
     ]
     for body in bodies:
-        answer = post(url, body)
+        answer = post_message(url, body)
         assert answer.status_code == 200, answer.text
     unread = {"language_read": None}  # one word: too short to say what it is written in
     assert rasa.metadata == [
@@ -73,10 +47,10 @@ def test_the_widgets_message_id_and_retry_reach_the_assistant(served: Start) -> 
     ],
 )
 def test_a_malformed_message_id_or_retry_is_refused_before_the_assistant_is_asked(
-    served: Start, extra: dict[str, object], reason: str
+    served: Serve, rasa: ScriptedRasa, extra: dict[str, object], reason: str
 ) -> None:
-    url, rasa = served()
-    answer = post(url, {"text": "hi", **extra})
+    url, _ = served()
+    answer = post_message(url, {"text": "hi", **extra})
     assert answer.status_code == 400
     assert answer.json() == {"error": reason}
     assert rasa.calls == []
