@@ -67,11 +67,14 @@ def result_buttons(
     ]
 
 
-def load_listings(session: Session, ids: list[str]) -> list[Opportunity]:
+def load_listings(
+    session: Session, ids: list[str], voice: Voice = SOURCE_VOICE
+) -> list[Opportunity]:
     """Listings by id in the given order, skipping any closed or deleted since.
 
-    One query, with what a listing line shows (provider, places and their neighbourhoods)
-    loaded alongside: loading those one listing at a time cost a query each.
+    One query, with what a listing line shows (provider, places and their neighbourhoods, and
+    translations when the voice is not the source language) loaded alongside: loading those one
+    listing at a time cost a query each.
     """
     wanted = [int(value) for value in ids if value.isdigit()]
     if not wanted:
@@ -84,6 +87,8 @@ def load_listings(session: Session, ids: list[str]) -> list[Opportunity]:
             selectinload(Opportunity.locations).joinedload(Location.neighbourhood),
         )
     )
+    if not voice.is_source:
+        query = query.options(selectinload(Opportunity.translations))
     found = {opportunity.id: opportunity for opportunity in session.scalars(query)}
     return [found[number] for number in wanted if number in found]
 
@@ -224,7 +229,7 @@ class ActionSearchOpportunities(DirectoryAction):
         if not ids:
             self._nothing(dispatcher, result, filters, relation, speaking)
         else:
-            page = load_listings(session, ids[:PAGE])
+            page = load_listings(session, ids[:PAGE], speaking)
             said = summary(filters, relation, speaking)
             show_page(dispatcher, page, start=1, total=len(ids), summary=said, voice=speaking)
             events += [
@@ -334,10 +339,10 @@ class ActionMoreResults(DirectoryAction):
         if shown >= len(ids):
             dispatcher.utter_message(response="utter_no_more_results")
             return []
-        page = load_listings(session, ids[shown : shown + PAGE])
         relation = tracker.get_slot("relation")
         city = current_city(session)
         speaking = voice(tracker, city)
+        page = load_listings(session, ids[shown : shown + PAGE], speaking)
         filters = active_filters(understood_of(build_query(tracker)), city.currency, speaking)
         show_page(
             dispatcher,

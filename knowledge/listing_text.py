@@ -11,7 +11,7 @@ from knowledge.models import Opportunity, OpportunityTranslation
 def translation(opportunity: Opportunity, language: str | None) -> OpportunityTranslation | None:
     """The listing's translation into the language a tag names ('es-MX' → es), if it has one."""
     wanted = supported(language)
-    if wanted is None:
+    if wanted is None or wanted == SOURCE_LANGUAGE:  # the listing's own text: load nothing
         return None
     for found in opportunity.translations:
         if found.language == wanted:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from actions.search import ActionMoreResults, ActionSearchOpportunities
-from knowledge.models import Learner, Opportunity
+from actions.search import PAGE, ActionMoreResults, ActionSearchOpportunities, load_listings
+from knowledge.listing_text import listing_title
+from knowledge.models import Learner, Opportunity, OpportunityTranslation
+from knowledge.search.formats import SOURCE_VOICE, voice_of
 from tests.actions.conftest import Run, entity, slot_events, tracker
 
 
@@ -182,3 +184,31 @@ def test_two_topics_in_a_short_message_are_searched_together(directory: str, run
     messages, events = run(ActionSearchOpportunities(), t)
     assert "utter_also_mentioned" not in [m["response"] for m in messages]
     assert "topic" not in slot_events(events)
+
+
+def test_a_page_of_listings_loads_in_a_fixed_number_of_queries_in_either_language(
+    db: Session,
+) -> None:
+    ids = [str(number) for number in db.scalars(select(Opportunity.id).limit(PAGE))]
+    first = db.get(Opportunity, int(ids[0]))
+    assert first is not None
+    translated = OpportunityTranslation(language="es", title="Título traducido", description="")
+    first.translations.append(translated)
+    db.flush()
+    db.expire_all()
+    statements: list[str] = []
+
+    def listen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    english, spanish = voice_of("en", "en_US"), voice_of("es", "en_US")
+    event.listen(db.get_bind(), "before_cursor_execute", listen)
+    for voice, queries in ((SOURCE_VOICE, 2), (english, 2), (spanish, 3)):  # + translations
+        statements.clear()
+        page = load_listings(db, ids, voice)
+        titles = [listing_title(item, voice.language) for item in page]
+        db.expire_all()
+        assert len(statements) == queries, statements
+        assert len(page) == PAGE
+    event.remove(db.get_bind(), "before_cursor_execute", listen)
+    assert titles[0] == "Título traducido"
