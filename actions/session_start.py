@@ -16,10 +16,9 @@ from actions.base import DirectoryAction, Events
 from actions.children import young_learner
 from actions.city import current_city
 from actions.language import CHOSEN_SLOT, HINT, LANGUAGE_SLOT
-from actions.resolve import current_learner
 from actions.settings import action_settings
 from knowledge.chat_language import ChatLanguage, language_after
-from knowledge.learners import find_learner, remember_chat_language
+from knowledge.learners import find_learner, new_learner, remember_chat_language, seen
 from knowledge.locales import supported
 from knowledge.reports.recording import record_usage
 
@@ -74,9 +73,12 @@ class ActionSessionStart(DirectoryAction):
         if decided:  # a change: kept on the profile too, as action_set_language keeps it
             events += decided
             if not young_learner(tracker):
+                channel = tracker.get_latest_input_channel()
                 remember_chat_language(
-                    session,
-                    current_learner(session, tracker),
+                    session,  # the learner looked up above, not looked up again
+                    seen(session, learner, channel)
+                    if learner is not None
+                    else new_learner(session, tracker.sender_id, channel),
                     str(carried[LANGUAGE_SLOT]),
                     chosen=bool(carried[CHOSEN_SLOT]),
                 )

@@ -47,8 +47,19 @@ def get_or_create_learner(session: Session, sender_id: str, channel: str | None 
     """The learner for this sender id, created on first use; `channel` records where they talk."""
     learner = find_learner(session, sender_id)
     if learner is None:
-        learner = Learner(sender_id=sender_id, interests=[])
-        session.add(learner)
+        return new_learner(session, sender_id, channel)
+    return seen(session, learner, channel)
+
+
+def new_learner(session: Session, sender_id: str, channel: str | None = None) -> Learner:
+    """A learner for a sender id just looked up and not found."""
+    learner = Learner(sender_id=sender_id, interests=[])
+    session.add(learner)
+    return seen(session, learner, channel)
+
+
+def seen(session: Session, learner: Learner, channel: str | None = None) -> Learner:
+    """The learner, noted as talking to us now (on `channel`), for one already looked up."""
     if channel:
         learner.channel = channel
     learner.last_seen_at = utcnow()

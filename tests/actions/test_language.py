@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from actions.language import ActionChooseLanguage, ActionSetLanguage
@@ -129,6 +130,26 @@ def test_a_new_learners_first_message_gets_its_language_as_the_session_starts(
     slots = slot_events(events)
     assert (slots["chat_language"], slots["chat_language_chosen"]) == (OTHER, False)
     assert chat_language_of(db) == (OTHER, False)  # kept, as action_set_language keeps it
+
+
+def test_the_session_start_looks_the_learner_up_once(directory: str, db: Session, run: Run) -> None:
+    looked_up: list[str] = []
+
+    def note(*args: object) -> None:
+        statement = " ".join(str(args[2]).split())
+        if statement.startswith("SELECT") and "FROM learner " in statement:
+            looked_up.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:  # a new learner (created), then the same learner back with a new language
+        run(ActionSessionStart(), session_start_tracker({"language_read": OTHER}))
+        first = len(looked_up)
+        metadata = {"language_read": SOURCE_LANGUAGE}
+        run(ActionSessionStart(), session_start_tracker(metadata, {"chat_language": OTHER}))
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert (first, len(looked_up) - first) == (1, 1), looked_up
+    assert chat_language_of(db) == (SOURCE_LANGUAGE, False)
 
 
 def test_a_first_message_too_short_to_read_follows_the_channels_hint(
