@@ -223,7 +223,7 @@ class ActionExplorePathway(DirectoryAction):
         days = action_settings().directory.freshness_days
         hits = matching_programs(session, goal, words, today=today, limit=KEEP, freshness_days=days)
         ids = [str(hit.id) for hit in hits]
-        page = load_listings(session, ids[:PAGE])
+        page = load_listings(session, ids[:PAGE], speaking)
         if page:
             dispatcher.utter_message(response="utter_pathway_programs", goal=label)
             show_page(dispatcher, page, start=1, total=len(ids), summary=label, voice=speaking)
@@ -240,20 +240,22 @@ class ActionExplorePathway(DirectoryAction):
 
 
 def learner_age(tracker: Tracker, learner: Learner | None) -> int | None:
-    """The age the path is for: said in this conversation, else the learner's own on their
-    profile when the path is for themselves."""
+    """The age the path is for: said in this conversation, else the one on the learner's
+    profile for whoever the path is for (themselves, or their daughter, son, …)."""
     age = as_int(tracker.get_slot("age"))
-    if age is None and learner is not None and tracker.get_slot("relation") in (None, "self"):
-        age = learner.age
-    return age
+    if age is not None or learner is None:
+        return age
+    relation = tracker.get_slot("relation")
+    if relation in (None, "self"):
+        return learner.age
+    return next((d.age for d in learner.dependants if d.relation == relation), None)
 
 
 def learner_held(session: Session, tracker: Tracker, learner: Learner | None) -> set[str]:
-    """What the path counts as done: the credentials on the learner's profile (and what they
-    required), when the path is for themselves rather than a child of theirs."""
-    if tracker.get_slot("relation") not in (None, "self"):
-        return set()
-    return held_names(held_credentials(session, learner))
+    """What the path counts as done: the credentials (and what they required) on the profile
+    of whoever the path is for, the learner or the child of theirs the conversation is about."""
+    relation = tracker.get_slot("relation")
+    return held_names(held_credentials(session, learner, str(relation or "self")))
 
 
 def path_reply(

@@ -1,19 +1,21 @@
-"""Credentials a learner already holds ("I already have my CPR card"): recognised by name among
-the city's own credentials, kept on their profile, and counted as done on every pathway, so the
-steps they are shown start after what they have."""
+"""Credentials a learner or their family already holds ("I already have my CPR card", "my son
+has his first aid certificate"): recognised by name among the city's own credentials, kept on
+the learner's profile for whoever holds it, and counted as done on that person's pathways, so
+the steps they are shown start after what they have."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.locales import supported_codes
 from knowledge.models import Credential, Opportunity, Pathway, PathwayStep
-from knowledge.models.learner import Learner, LearnerCredential
+from knowledge.models.learner import Dependant, Learner, LearnerCredential
 from knowledge.taxonomy import MAX_TERM_WORDS, _subject_words, is_near_miss, starter_index
 from knowledge.text import is_stop_word, lemma, words
 
@@ -30,6 +32,22 @@ GENERIC = frozenset(
     cursos horas nivel programa tengo tiene saque obtuve termine aprobe sigue ahora
     """.split()  # noqa: SIM905
 )
+# Words that say who holds it when the words name no one ("my son"): the one chatting ("I have",
+# "ya tengo mi …") or someone else, in the conversation the child it is about ("she has her …",
+# "ya tiene su …"). Words that are both ("él" and "el" fold alike) are in neither.
+SPEAKER_WORDS = frozenset(
+    """
+    i me my mine myself im ive yo mi mis tengo estoy soy saque obtuve termine aprobe gane cuento
+    acabo
+    """.split()  # noqa: SIM905
+)
+OTHER_WORDS = frozenset(
+    """
+    he she they him his her hers them their theirs hes shes ella ellas ellos su sus le les tiene
+    tienen obtuvo
+    """.split()  # noqa: SIM905
+)
+SELF = "self"  # the relation of the learner themselves (nlu_data/synonyms.yml)
 MIN_EVIDENCE = 0.5  # a word only this credential's name has, or two words shared by four
 MAX_CHOICES = 5  # more credentials than this fitting the words: the learner should say more
 MAX_GOALS = 4
@@ -62,31 +80,62 @@ def credentials_named(session: Session, text: str) -> list[Credential]:
     return [credential for credential in credentials if credential is not None]
 
 
-def note_held(session: Session, learner: Learner, credential: Credential) -> bool:
-    """Keep a credential on the learner's profile; False when it was already there."""
+def spoken_of(text: str) -> Literal["speaker", "other"] | None:
+    """Whom the words say holds it when they name no one: someone else ("she has her …") before
+    the speaker ("I have my …"); None when they say neither ("CPR card, what's next?")."""
+    typed = set(words(text))
+    if typed & OTHER_WORDS:
+        return "other"
+    return "speaker" if typed & SPEAKER_WORDS else None
+
+
+def note_held(
+    session: Session, learner: Learner, credential: Credential, relation: str = SELF
+) -> bool:
+    """Keep a credential on the learner's profile, as theirs or (`relation`) as their daughter's,
+    son's, …, whom it adds to their family when new; False when it was already there."""
+    dependant = None if relation == SELF else _family_member(session, learner, relation)
     existing = session.scalar(
         select(LearnerCredential)
         .where(LearnerCredential.learner_id == learner.id)
         .where(LearnerCredential.credential_id == credential.id)
+        .where(_held_by(dependant))
     )
     if existing is not None:
         return False
-    session.add(LearnerCredential(learner=learner, credential=credential))
+    session.add(LearnerCredential(learner=learner, dependant=dependant, credential=credential))
     session.flush()
     return True
 
 
-def held(session: Session, learner: Learner | None) -> list[Credential]:
-    """The credentials the learner told us they hold, in the order they told us."""
+def held(session: Session, learner: Learner | None, relation: str = SELF) -> list[Credential]:
+    """The credentials the learner told us they (or, by `relation`, their daughter, son, …)
+    hold, in the order they told us."""
     if learner is None or learner.id is None:
         return []
+    dependant = None
+    if relation != SELF:
+        dependant = next((d for d in learner.dependants if d.relation == relation), None)
+        if dependant is None:
+            return []
     query = (
         select(Credential)
         .join(LearnerCredential, LearnerCredential.credential_id == Credential.id)
         .where(LearnerCredential.learner_id == learner.id)
+        .where(_held_by(dependant))
         .order_by(LearnerCredential.id)
     )
     return list(session.scalars(query))
+
+
+def held_by_each(session: Session, learner: Learner | None) -> list[tuple[str, list[Credential]]]:
+    """Who holds what, by relation: the learner's own first, then each of their family in the
+    order we met them; no one who holds nothing."""
+    if learner is None or learner.id is None:
+        return []
+    everyone = [SELF, *(dependant.relation for dependant in learner.dependants)]
+    found = [(relation, held(session, learner, relation)) for relation in everyone]
+    return [(relation, credentials) for relation, credentials in found if credentials]
 
 
 def held_names(credentials: Iterable[Credential]) -> set[str]:
@@ -146,6 +195,23 @@ def best_known(session: Session) -> Credential | None:
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def _family_member(session: Session, learner: Learner, relation: str) -> Dependant:
+    """The learner's daughter, son, … (one per relation), added to their family when new."""
+    dependant = next((d for d in learner.dependants if d.relation == relation), None)
+    if dependant is None:
+        dependant = Dependant(relation=relation, interests=[])
+        learner.dependants.append(dependant)
+        session.flush()
+    return dependant
+
+
+def _held_by(dependant: Dependant | None) -> ColumnElement[bool]:
+    """The rows of this dependant, or the learner's own (no dependant)."""
+    if dependant is None:
+        return LearnerCredential.dependant_id.is_(None)
+    return LearnerCredential.dependant_id == dependant.id
 
 
 def _continues_from(step: PathwayStep, credential: Credential) -> bool:

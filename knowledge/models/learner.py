@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.models.base import Base, utcnow
@@ -73,26 +73,46 @@ class Dependant(Base):
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     learner: Mapped[Learner] = relationship(back_populates="dependants")
+    credentials: Mapped[list[LearnerCredential]] = relationship(
+        back_populates="dependant", cascade="all", order_by="LearnerCredential.id"
+    )
 
 
 class LearnerCredential(Base):
-    """A credential the learner told us they already hold, so their pathways start after it."""
+    """A credential the learner told us they already hold, or one of their family holds (a
+    dependant's), so the pathways of whoever holds it start after it."""
 
     __tablename__ = "learner_credential"
-    __table_args__ = (UniqueConstraint("learner_id", "credential_id"),)
+    __table_args__ = (
+        UniqueConstraint("learner_id", "dependant_id", "credential_id"),
+        # NULLs never clash in a unique constraint: the learner's own rows need their own index.
+        Index(
+            "uq_learner_credential_own",
+            "learner_id",
+            "credential_id",
+            unique=True,
+            sqlite_where=text("dependant_id IS NULL"),
+            postgresql_where=text("dependant_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    dependant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dependant.id", ondelete="CASCADE"), index=True
+    )
     credential_id: Mapped[int] = mapped_column(
         ForeignKey("credential.id", ondelete="CASCADE"), index=True
     )
     noted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     learner: Mapped[Learner] = relationship(back_populates="credentials")
+    dependant: Mapped[Dependant | None] = relationship(back_populates="credentials")
     credential: Mapped[Credential] = relationship()
 
     def __repr__(self) -> str:
-        return f"LearnerCredential(#{self.learner_id}, {self.credential_id})"
+        whose = "" if self.dependant_id is None else f" for #{self.dependant_id}"
+        return f"LearnerCredential(#{self.learner_id}{whose}, {self.credential_id})"
 
 
 class PlanItem(Base):

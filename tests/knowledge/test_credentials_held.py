@@ -1,9 +1,12 @@
-"""Credentials a learner holds: recognised in their words, kept once, counted done on pathways,
-erased with the learner, and carried over from the old names list by the migration."""
+"""Credentials a learner or their family holds: recognised in their words, kept once per person,
+counted done on pathways, erased with the learner, carried over from the old names list by the
+migration and kept apart per family member by the next."""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.credentials_held import (
@@ -18,14 +22,16 @@ from knowledge.credentials_held import (
     credentials_named,
     goals_after,
     held,
+    held_by_each,
     held_names,
     note_held,
     pathways_from,
+    spoken_of,
 )
 from knowledge.db import make_engine
-from knowledge.learners import forget_learner, get_or_create_learner
+from knowledge.learners import forget_learner, get_or_create_learner, remember_profile
 from knowledge.migrate import alembic_config, upgrade
-from knowledge.models import Credential, LearnerCredential, Pathway
+from knowledge.models import Credential, Dependant, LearnerCredential, Pathway
 from knowledge.pathways import plan_steps
 from knowledge.seed import seed_directory
 from tests.knowledge.test_seed import CREDENTIALS, OPPORTUNITIES, write_seed
@@ -230,3 +236,153 @@ def test_the_migration_carries_the_old_names_over_and_back_and_keeps_the_family(
     (kept,) = rows(url, "SELECT credentials_held FROM learner WHERE id = 3")
     assert json.loads(kept[0]) == ["CPR Certification"]
     assert rows(url, "SELECT learner_id, relation FROM dependant") == [(3, "daughter")]
+
+
+def test_a_family_members_credential_is_kept_for_them_once_apart_from_the_learners(
+    seeded: Session,
+) -> None:
+    learner = get_or_create_learner(seeded, "web-family")
+    cpr, food = credential(seeded, "cpr"), credential(seeded, "food-handler")
+    assert note_held(seeded, learner, cpr, "son") is True
+    assert note_held(seeded, learner, cpr, "son") is False
+    assert note_held(seeded, learner, cpr) is True  # the parent holds one too
+    assert note_held(seeded, learner, food, "daughter") is True
+    assert [d.relation for d in learner.dependants] == ["son", "daughter"]
+    assert [c.key for c in held(seeded, learner)] == ["cpr"]
+    assert [c.key for c in held(seeded, learner, "son")] == ["cpr"]
+    assert [c.key for c in held(seeded, learner, "daughter")] == ["food-handler"]
+    assert held(seeded, learner, "nephew") == []
+    assert [(who, [c.key for c in kept]) for who, kept in held_by_each(seeded, learner)] == [
+        ("self", ["cpr"]),
+        ("son", ["cpr"]),
+        ("daughter", ["food-handler"]),
+    ]
+    rows = seeded.scalar(select(func.count()).select_from(LearnerCredential))
+    assert rows == 3
+
+
+def test_a_child_who_holds_nothing_is_not_listed(seeded: Session) -> None:
+    learner = get_or_create_learner(seeded, "web-quiet")
+    remember_profile(seeded, learner, relation="son", age=9)
+    assert held_by_each(seeded, learner) == [] and held_by_each(seeded, None) == []
+    note_held(seeded, learner, credential(seeded, "cpr"), "daughter")
+    assert [who for who, _kept in held_by_each(seeded, learner)] == ["daughter"]
+
+
+def test_the_database_keeps_each_persons_credential_once(seeded: Session) -> None:
+    learner = get_or_create_learner(seeded, "web-twice")
+    cpr = credential(seeded, "cpr")
+    note_held(seeded, learner, cpr)
+    note_held(seeded, learner, cpr, "son")
+    son = learner.dependants[0]
+    for dependant_id in (None, son.id):  # what note_held checks first, refused underneath too
+        with pytest.raises(IntegrityError), seeded.begin_nested():
+            seeded.add(
+                LearnerCredential(
+                    learner_id=learner.id, dependant_id=dependant_id, credential_id=cpr.id
+                )
+            )
+            seeded.flush()
+
+
+def test_forgetting_the_learner_erases_their_familys_credentials(seeded: Session) -> None:
+    learner = get_or_create_learner(seeded, "web-forget-family")
+    other = get_or_create_learner(seeded, "web-stays")
+    note_held(seeded, learner, credential(seeded, "cpr"), "son")
+    note_held(seeded, learner, credential(seeded, "cpr"))
+    note_held(seeded, other, credential(seeded, "cpr"), "daughter")
+    assert forget_learner(seeded, "web-forget-family") is True
+    rows = list(seeded.scalars(select(LearnerCredential)))
+    assert [(row.learner_id, row.dependant is not None) for row in rows] == [(other.id, True)]
+    assert [d.learner_id for d in seeded.scalars(select(Dependant))] == [other.id]
+
+
+@pytest.mark.parametrize(
+    ("message", "whose"),
+    [
+        ("I already have my CPR card", "speaker"),
+        ("ya tengo mi tarjeta de RCP", "speaker"),
+        ("she already has her CPR card, what's next for her?", "other"),
+        ("he got his food handler cert", "other"),
+        ("ya tiene su certificado de primeros auxilios", "other"),
+        ("CPR card, what's next?", None),
+        ("", None),
+    ],
+)
+def test_the_words_say_whether_the_speaker_or_someone_else_holds_it(
+    message: str, whose: str | None
+) -> None:
+    assert spoken_of(message) == whose
+
+
+def test_the_family_migration_keeps_own_credentials_and_drops_the_familys_going_back(
+    migrated_from_empty: str,
+) -> None:
+    url = migrated_from_empty
+    migrate(url, "upgrade", "0015")
+    execute(
+        url,
+        "INSERT INTO credential (id, key, name, credential_type, skills, created_at, "
+        "modified_at) VALUES (7, 'cpr', 'CPR Certification', 'certification', '[]', "
+        "'2026-01-01', '2026-01-01')",
+        "INSERT INTO learner (id, sender_id, interests, created_at, last_seen_at, "
+        "chat_language_chosen) VALUES (3, 'web-old', '[]', '2026-01-01', '2026-01-01', false)",
+        "INSERT INTO dependant (id, learner_id, relation, interests) VALUES (5, 3, 'son', '[]')",
+        "INSERT INTO learner_credential (learner_id, credential_id, noted_at) "
+        "VALUES (3, 7, '2026-01-01')",
+    )
+    migrate(url, "upgrade", "0016")
+    assert rows(url, "SELECT learner_id, dependant_id, credential_id FROM learner_credential") == [
+        (3, None, 7)
+    ]
+    add_sons = "INSERT INTO learner_credential (learner_id, dependant_id, credential_id, noted_at) "
+    execute(url, add_sons + "VALUES (3, 5, 7, '2026-01-02')")
+    with pytest.raises(IntegrityError):  # the son's once, the learner's own once
+        execute(url, add_sons + "VALUES (3, 5, 7, '2026-01-03')")
+    with pytest.raises(IntegrityError):
+        execute(url, add_sons + "VALUES (3, NULL, 7, '2026-01-03')")
+    execute(url, "DELETE FROM dependant WHERE id = 5")  # the son's go with him
+    assert rows(url, "SELECT dependant_id FROM learner_credential") == [(None,)]
+    execute(
+        url,
+        "INSERT INTO dependant (id, learner_id, relation, interests) "
+        "VALUES (6, 3, 'daughter', '[]')",
+        add_sons + "VALUES (3, 6, 7, '2026-01-04')",
+    )
+    migrate(url, "downgrade", "0015")
+    assert rows(url, "SELECT learner_id, credential_id FROM learner_credential") == [(3, 7)]
+    assert rows(url, "SELECT id, relation FROM dependant") == [(6, "daughter")]
+    with pytest.raises(IntegrityError):  # one row per learner and credential again
+        execute(
+            url,
+            "INSERT INTO learner_credential (learner_id, credential_id, noted_at) "
+            "VALUES (3, 7, '2026-01-05')",
+        )
+    migrate(url, "upgrade", "head")
+    assert rows(url, "SELECT learner_id, dependant_id FROM learner_credential") == [(3, None)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_from_empty(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty SQLite file, or of an empty PostgreSQL schema of this test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    url = os.environ.get("WAYFINDER_TEST_POSTGRES_URL", "").strip()
+    if not url:
+        pytest.skip("WAYFINDER_TEST_POSTGRES_URL is not set")
+    schema = "wf_family_credentials"
+    execute(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
+    yield url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    execute(url, f"DROP SCHEMA {schema} CASCADE")
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run statements in one transaction."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
