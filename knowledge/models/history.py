@@ -25,7 +25,8 @@ class ChangeRecord(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(40))  # seed | import | cli | api | chat
+    # seed | import | cli | api | chat, or hsds-package: restored from an HSDS package's metadata
+    source: Mapped[str] = mapped_column(String(40))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     def __repr__(self) -> str:

@@ -18,12 +18,12 @@ from knowledge.locales import SOURCE_LANGUAGE
 from knowledge.models import Location, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.exported_listings import all_listings
+from knowledge.transfer.hsds.fields import BYDAY
 from knowledge.transfer.ids import stable_id
 
 TAXONOMY = "wayfinder-topics"
 HSDS_STATUS = {"temporarily_closed": "temporarily closed"}  # HSDS spells it with a space
 PROGRESS_CHUNK = 500  # services made between two progress reports
-BYDAY = {"Mon": "MO", "Tue": "TU", "Wed": "WE", "Thu": "TH", "Fri": "FR", "Sat": "SA", "Sun": "SU"}
 
 
 def export_hsds(

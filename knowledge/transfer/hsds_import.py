@@ -21,48 +21,25 @@ from knowledge.listing_fields import (
 from knowledge.locales import SOURCE_LANGUAGE
 from knowledge.models import PROVIDER_KINDS, Location, Provider
 from knowledge.progress import NO_PROGRESS, Progress
-from knowledge.transfer.hsds_export import BYDAY
+from knowledge.transfer.hsds.fields import SERVICE_FIELDS, clock_cell, days_cell
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport, Problem
 from knowledge.transfer.rows import OpportunityRow, check_duplicates, parse_row
 from knowledge.transfer.sources import Source, read_text, source_name
 
 # Where each spreadsheet column's value lives in an HSDS service, for problem messages.
-HSDS_FIELDS = {
+HSDS_FIELDS = SERVICE_FIELDS | {
     "external_id": "x-external-id",
-    "title": "name",
-    "provider": "organization_id",
-    "description": "description",
     "topics": "attributes",
-    "min_age": "minimum_age",
-    "max_age": "maximum_age",
-    "cost": "cost_options.amount",
-    "cost_notes": "fees_description",
     "format": "x-format",
     "address": "locations.addresses.address_1",
     "neighborhood": "locations.x-neighbourhood",
     "city": "locations.addresses.city",
-    "latitude": "locations.latitude",
-    "longitude": "locations.longitude",
-    "days": "schedules.byday",
-    "start_time": "schedules.opens_at",
-    "end_time": "schedules.closes_at",
-    "start_date": "schedules.valid_from",
-    "end_date": "schedules.valid_to",
     "application_deadline": "x-application-deadline",
-    "languages": "languages.code",
     "credential": "x-credentials.name",
     "credential_type": "x-credentials.credential_type",
-    "enroll_url": "url",
-    "contact_phone": "phones.number",
-    "contact_email": "email",
-    "status": "status",
-    "eligibility": "eligibility_description",
-    "assured_date": "assured_date",
 }
-DAY_OF = {code: day for day, code in BYDAY.items()}
 TRANSLATED_FIELDS = {"title": "name", "description": "description"}  # column → x-translations key
-_CLOCK = re.compile(r"^(\d{1,2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def import_hsds(
@@ -271,13 +248,9 @@ class _ServiceReader:
             "city": address.get("city"),
             "latitude": place.get("latitude"),
             "longitude": place.get("longitude"),
-            "days": ";".join(
-                DAY_OF.get(code.strip().upper(), code.strip())
-                for code in str(schedule.get("byday") or "").split(",")
-                if code.strip()
-            ),
-            "start_time": self.clock(schedule.get("opens_at")),
-            "end_time": self.clock(schedule.get("closes_at")),
+            "days": days_cell(schedule.get("byday")),
+            "start_time": clock_cell(schedule.get("opens_at")),
+            "end_time": clock_cell(schedule.get("closes_at")),
             "start_date": schedule.get("valid_from"),
             "end_date": schedule.get("valid_to"),
             "application_deadline": service.get("x-application-deadline"),
@@ -419,9 +392,3 @@ class _ServiceReader:
                     self.fail("locations", f"{field}: {error}")
                     del details[field]
         return details
-
-    @staticmethod
-    def clock(value: Any) -> Any:
-        """HH:MM from HSDS times, which may carry seconds and a UTC offset."""
-        match = _CLOCK.match(value) if isinstance(value, str) else None
-        return match[1] if match else value

@@ -20,16 +20,19 @@ from knowledge.languages import language_name
 from knowledge.models import ChangeRecord, Location, Opportunity, Provider, Topic
 from knowledge.transfer.exported_listings import all_listings
 from knowledge.transfer.hsds import terms
+from knowledge.transfer.hsds.fields import BYDAY
 from knowledge.transfer.hsds.place import AddressDefaults, location_natural_key, natural_key
 from knowledge.transfer.ids import stable_id
 
 Row = dict[str, Any]
 HSDS_STATUS = {"temporarily_closed": "temporarily closed"}  # HSDS spells it with a space
 ATTENDING = {"in_person": "in person", "online": "online", "hybrid": "hybrid"}
-BYDAY = {"Mon": "MO", "Tue": "TU", "Wed": "WE", "Thu": "TH", "Fri": "FR", "Sat": "SA", "Sun": "SU"}
 # metadata's previous/replacement value when there was none: both are required, and a CSV cannot
 # tell an empty required cell from a missing one.
 NO_VALUE = "(none)"
+# The source of history an import restored from a package's metadata (hsds.history): its actor
+# is the package's updated_by as written, which goes out again unchanged.
+PACKAGE_SOURCE = "hsds-package"
 APPLY_BY = "Apply by {date}."  # application_process; the importer reads the date back
 # Our tables whose change history is exported, as the HSDS object each is.
 RESOURCE_TYPES = {"opportunity": "service", "provider": "organization", "location": "location"}
@@ -412,7 +415,9 @@ def _metadata(
                 "field_name": record.field,
                 "previous_value": record.old_value or NO_VALUE,
                 "replacement_value": record.new_value or NO_VALUE,
-                "updated_by": f"{record.actor} ({record.source})",
+                "updated_by": record.actor
+                if record.source == PACKAGE_SOURCE
+                else f"{record.actor} ({record.source})",
             },
         )
 

@@ -7,17 +7,28 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from knowledge.history import Actor, apply_changes
-from knowledge.models import PROVIDER_KINDS, Location, Opportunity, Provider, TopicSynonym
+from knowledge.models import (
+    PROVIDER_KINDS,
+    Base,
+    Location,
+    Opportunity,
+    Provider,
+    TopicSynonym,
+)
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.hsds import terms
-from knowledge.transfer.hsds.objects import ATTENDING, BYDAY, HSDS_STATUS, Row
+from knowledge.transfer.hsds.fields import SERVICE_FIELDS, clock_cell, days_cell
+from knowledge.transfer.hsds.history import history_mark, restore_history
+from knowledge.transfer.hsds.objects import ATTENDING, HSDS_STATUS, Row
 from knowledge.transfer.hsds.package import read_package
 from knowledge.transfer.loader import load_rows
 from knowledge.transfer.report import ImportReport
@@ -31,44 +42,21 @@ from knowledge.writes import (
 )
 
 # Where each spreadsheet column lives in the package, for problem messages.
-FIELDS = {
+FIELDS = SERVICE_FIELDS | {
     "external_id": "attributes (external_id)",
-    "title": "name",
-    "provider": "organization_id",
     "provider_kind": "attributes (provider_kind)",
-    "description": "description",
     "topics": "attributes (topic)",
-    "min_age": "minimum_age",
-    "max_age": "maximum_age",
-    "cost": "cost_options.amount",
-    "cost_notes": "fees_description",
     "format": "schedules.attending_type",
     "address": "addresses.address_1",
     "neighborhood": "addresses.region",
     "city": "addresses.city",
-    "latitude": "locations.latitude",
-    "longitude": "locations.longitude",
-    "days": "schedules.byday",
-    "start_time": "schedules.opens_at",
-    "end_time": "schedules.closes_at",
-    "start_date": "schedules.valid_from",
-    "end_date": "schedules.valid_to",
     "application_deadline": "application_process",
-    "languages": "languages.code",
     "credential": "attributes (credential)",
     "credential_type": "attributes (credential)",
-    "enroll_url": "url",
-    "contact_phone": "phones.number",
-    "contact_email": "email",
-    "status": "status",
-    "eligibility": "eligibility_description",
-    "assured_date": "assured_date",
 }
-DAY_OF = {code: day for day, code in BYDAY.items()}
 FORMAT_OF = {words: code for code, words in ATTENDING.items()}
 STATUS_OF = {words: code for code, words in HSDS_STATUS.items()}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CLOCK = re.compile(r"^(\d{1,2}:\d{2})")
 
 
 def import_package(
@@ -92,11 +80,14 @@ def import_package(
     if tables is None or not report.ok:
         return report
     package = _Package(tables)
+    mark = history_mark(session)
+    created: dict[str, Base] = {}  # the records this import creates, by the package's id
     savepoint = session.begin_nested()
     try:
-        providers = _organizations(session, package, actor, report)
-        places = _locations(session, package, providers, actor, report)
+        providers = _organizations(session, package, actor, report, created)
+        places = _locations(session, package, providers, actor, report, created)
         _topics(session, package, actor)
+        known = set(session.scalars(select(Opportunity.id)))
         rows = [
             _service_row(package, number, service, report)
             for number, service in enumerate(tables["service"], start=1)
@@ -112,7 +103,10 @@ def import_package(
                 progress=progress,
             )
         if report.ok:
-            _link_places(session, package, places, actor)
+            listings = _link_places(session, package, places, actor)
+            fresh = {sid: item for sid, item in listings.items() if item.id not in known}
+            _stamp_listings(session, package, fresh)
+            restore_history(session, tables["metadata"], created | fresh, mark)
     except BaseException:
         savepoint.rollback()
         raise
@@ -172,9 +166,14 @@ class _Package:
 
 
 def _organizations(
-    session: Session, package: _Package, actor: Actor, report: ImportReport
+    session: Session,
+    package: _Package,
+    actor: Actor,
+    report: ImportReport,
+    created: dict[str, Base],
 ) -> dict[str, Provider]:
-    """Each organization's provider, by name; a new one takes the package's details."""
+    """Each organization's provider, by name; a new one takes the package's details (and is
+    noted in `created`)."""
     found = {}
     for number, org in enumerate(package.tables["organization"], start=1):
         name = str(org.get("name") or "").strip()
@@ -193,7 +192,10 @@ def _organizations(
             values = {
                 "name": name,
                 "kind": kind,
-                "verified": False,  # people decide that, never a file
+                # The source directory's organisers' decision, as its package publishes it (with
+                # who verified it and when in its history, which comes along): an organiser who
+                # imports the package takes it. A provider the directory knows keeps its own.
+                "verified": package.value(org["id"], terms.VERIFIED) == "true",
                 "description": None if org.get("description") == name else org.get("description"),
                 "website": org.get("website"),
                 "email": org.get("email"),
@@ -201,6 +203,7 @@ def _organizations(
             }
             apply_changes(session, provider, values, actor)
             report.note_new("provider", name)
+            created[str(org["id"])] = provider
         found[str(org["id"])] = provider
     return found
 
@@ -211,8 +214,10 @@ def _locations(
     providers: dict[str, Provider],
     actor: Actor,
     report: ImportReport,
+    created: dict[str, Base],
 ) -> dict[str, Location]:
-    """Each location as its provider's place with the same kind, name, address and point."""
+    """Each location as its provider's place with the same kind, name, address and point (a new
+    one noted in `created`)."""
     found = {}
     for place in package.tables["location"]:
         provider = providers.get(str(place.get("organization_id")))
@@ -248,6 +253,7 @@ def _locations(
             same = Location()
             apply_changes(session, same, values, actor)
             report.note_new("location", f"{values['name'] or values['address']} ({provider.name})")
+            created[str(place["id"])] = same
         found[str(place["id"])] = same
     return found
 
@@ -318,13 +324,9 @@ def _service_row(
         "city": address.get("city"),
         "latitude": place.get("latitude"),
         "longitude": place.get("longitude"),
-        "days": ";".join(
-            DAY_OF.get(code.strip(), code.strip())
-            for code in str(schedule.get("byday") or "").split(",")
-            if code.strip()
-        ),
-        "start_time": _clock(schedule.get("opens_at")),
-        "end_time": _clock(schedule.get("closes_at")),
+        "days": days_cell(schedule.get("byday")),
+        "start_time": clock_cell(schedule.get("opens_at")),
+        "end_time": clock_cell(schedule.get("closes_at")),
         "start_date": schedule.get("valid_from"),
         "end_date": schedule.get("valid_to"),
         "application_deadline": deadline[0] if deadline else None,
@@ -366,16 +368,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _clock(value: Any) -> str | None:
-    """HH:MM from an HSDS time, which carries a UTC offset (18:00-04:00)."""
-    match = _CLOCK.match(str(value)) if value else None
-    return match[1] if match else None
-
-
 def _link_places(
     session: Session, package: _Package, places: dict[str, Location], actor: Actor
-) -> None:
-    """Every place each service is at and every credential it awards (a row carries one)."""
+) -> dict[str, Opportunity]:
+    """Every place each service is at and every credential it awards (a row carries one); the
+    listing each service became, by its id."""
+    listings = {}
     for service in package.tables["service"]:
         sid = str(service.get("id"))
         links = package.by["service_at_location"].get(sid, [])
@@ -387,6 +385,7 @@ def _link_places(
         listing = _listing(session, package, service)
         if listing is None:
             continue
+        listings[sid] = listing
         if wanted and {id(place) for place in listing.locations} != {id(p) for p in wanted}:
             apply_changes(session, listing, {"locations": wanted}, actor)
         awarded = package.values(sid, terms.CREDENTIAL)
@@ -397,6 +396,42 @@ def _link_places(
             ]
             if {id(found) for found in listing.awards} != {id(found) for found in credentials}:
                 apply_changes(session, listing, {"awards": credentials}, actor)
+    return listings
+
+
+def _stamp_listings(session: Session, package: _Package, fresh: dict[str, Opportunity]) -> None:
+    """A listing the import created keeps its service's last_modified: its content is the
+    package's, last changed then (an update the import makes is stamped with its own time). Set
+    in the table, as the listing's version is still its first."""
+    services = {str(service.get("id")): service for service in package.tables["service"]}
+    stamps = []
+    for sid, listing in fresh.items():
+        stamp = _moment(services[sid].get("last_modified"))
+        if stamp is not None:
+            stamps.append((listing, stamp))
+    if not stamps:
+        return
+    session.flush()
+    table = Base.metadata.tables[Opportunity.__tablename__]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("listing_id"))
+        .values(modified_at=bindparam("stamp")),
+        [{"listing_id": listing.id, "stamp": stamp} for listing, stamp in stamps],
+    )
+    for listing, stamp in stamps:
+        set_committed_value(listing, "modified_at", stamp)
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 time as naive UTC (how the database keeps times), or None."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def _listing(session: Session, package: _Package, service: Row) -> Opportunity | None:
