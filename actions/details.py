@@ -126,5 +126,5 @@ class ActionOpportunityDetails(DirectoryAction):
         stale = staleness_of(opportunity, today=today, days=days, voice=speaking)
         if stale is not None:  # ranked lower too; say why before they make the trip
             dispatcher.utter_message(response="utter_details_stale", **stale)
-        record_usage(session, "details", tracker)  # anonymous: issue #17
+        record_usage(session, "details", tracker, day=today)  # anonymous: issue #17
         return [SlotSet("selected", str(opportunity.id))]

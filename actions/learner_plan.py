@@ -50,7 +50,8 @@ class ActionSaveOpportunity(DirectoryAction):
         opportunity = resolve_or_ask(dispatcher, session, tracker)
         if opportunity is None:
             return []
-        title = title_of(opportunity, voice(tracker, current_city(session)))
+        city = current_city(session)
+        title = title_of(opportunity, voice(tracker, city))
         if young_learner(tracker):  # nothing about a child outlives the conversation
             dispatcher.utter_message(response="utter_child_not_kept", title=title)
             return [SlotSet("selected", str(opportunity.id))]
@@ -58,7 +59,7 @@ class ActionSaveOpportunity(DirectoryAction):
         relation = tracker.get_slot("relation")
         _, new = add_to_plan(session, learner, opportunity, relation if relation else None)
         if new:
-            record_usage(session, "plan_saved", tracker)  # anonymous: issue #17
+            record_usage(session, "plan_saved", tracker, day=city.today())  # anonymous: issue #17
         response = "utter_saved" if new else "utter_already_saved"
         dispatcher.utter_message(response=response, title=title)
         return [SlotSet("selected", str(opportunity.id))]

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import DirectoryAction, Events
+from actions.city import current_city
 from actions.language import CHOSEN_SLOT, LANGUAGE_SLOT
 from actions.query import ANY_TOPIC, as_int, as_list
 from actions.settings import action_settings
@@ -74,7 +75,7 @@ class ActionHandoff(DirectoryAction):
                 dispatcher.utter_message(response="utter_handoff_too_many")
             else:
                 open_handoff(session, learner, handoff_summary(tracker))
-                record_usage(session, "handoff", tracker)  # anonymous: issue #17
+                record_usage(session, "handoff", tracker, day=current_city(session).today())  # #17
                 dispatcher.utter_message(response="utter_handoff_requested")
         elif settings.help_contact:
             dispatcher.utter_message(

@@ -202,7 +202,7 @@ class ActionSearchOpportunities(DirectoryAction):
         currency, speaking = city.currency, voice(tracker, city)
         asked = query  # what the learner asked for, before the search gave anything up
         result, query, setbacks = search_giving_up(session, query, speaking)
-        record_search(session, tracker, asked, result, taxonomy)  # anonymous: issue #17
+        record_search(session, tracker, asked, result, taxonomy, day=city.today())  # #17
         unknown = {e.name: e for e in setbacks if isinstance(e, UnknownPlace)}
         for setback in unknown.values():  # each place once, however often it was refused
             self._unknown_place(dispatcher, setback, taxonomy())

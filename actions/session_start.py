@@ -48,8 +48,9 @@ class ActionSessionStart(DirectoryAction):
             if value is not None and name not in ("requested_slot", CITY_SLOT)
         }
         events += [SlotSet(name, value) for name, value in carried.items()]
-        events.append(SlotSet(CITY_SLOT, current_city(session).name))
-        record_usage(session, "conversation", tracker)  # anonymous: issue #17
+        city = current_city(session)
+        events.append(SlotSet(CITY_SLOT, city.name))
+        record_usage(session, "conversation", tracker, day=city.today())  # anonymous: issue #17
         learner = find_learner(session, tracker.sender_id)
         if learner is not None:
             stored = {

@@ -47,6 +47,7 @@ def main() -> int:
         RasaIntentTrigger(settings.rasa_url, settings.rasa_token),
         deliverer,
         retention=Retention(sessions, Conversations(tracker), settings.retention_days),
+        timezone=settings.timezone,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

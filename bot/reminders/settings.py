@@ -30,6 +30,7 @@ class WorkerSettings:
     gateway_token: str | None
     tracker_url: str
     retention_days: int = RETENTION_DAYS
+    timezone: str = "UTC"  # WAYFINDER_TIMEZONE: the city's, for the date uses are counted on
     metrics_port: int | None = None  # /metrics, /health and /ready; off when None
     metrics_host: str = "127.0.0.1"
     log_format: str = "text"
@@ -38,7 +39,8 @@ class WorkerSettings:
     def from_env(cls, env: Mapping[str, str]) -> WorkerSettings:
         """WAYFINDER_RASA_URL, WAYFINDER_REMINDER_INTERVAL (30), WAYFINDER_DATABASE_URL,
         WAYFINDER_GATEWAY_URL, WAYFINDER_GATEWAY_TOKEN, WAYFINDER_TRACKER_URL,
-        WAYFINDER_RETENTION_DAYS (365), WAYFINDER_WORKER_METRICS_PORT (unset: no probe server),
+        WAYFINDER_RETENTION_DAYS (365), WAYFINDER_TIMEZONE (the directory's setting),
+        WAYFINDER_WORKER_METRICS_PORT (unset: no probe server),
         WAYFINDER_WORKER_METRICS_HOST (127.0.0.1) and WAYFINDER_LOG_FORMAT (text); a bad value is
         a ValueError that names the variable (the launcher's and the directory's variables are
         checked as they check them)."""
@@ -52,6 +54,7 @@ class WorkerSettings:
             gateway_token=env.get("WAYFINDER_GATEWAY_TOKEN", "").strip() or None,
             tracker_url=_tracker_url(env),
             retention_days=retention_days(env),
+            timezone=directory.timezone,
             metrics_port=_port(env, "WAYFINDER_WORKER_METRICS_PORT"),
             metrics_host=env.get("WAYFINDER_WORKER_METRICS_HOST", "").strip() or "127.0.0.1",
             log_format=log_format(env),

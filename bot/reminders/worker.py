@@ -37,6 +37,7 @@ from bot.observability.metrics import (
     WORKER_PASS_SECONDS,
 )
 from bot.reminders.retention import Retention
+from knowledge.city import City
 from knowledge.learners import (
     due_reminders,
     keep_words,
@@ -194,6 +195,7 @@ class ReminderWorker:
     deliverer: Deliverer = field(default_factory=LogDeliverer)
     batch: int = 50
     retention: Retention | None = None  # erases what no one touched for long, once a day
+    timezone: str = "UTC"  # the city's: a reminder sent is counted on the city's date (#17)
 
     def run_once(self, now: Callable[[], datetime] | None = None) -> Tally:
         """Fire every reminder due now (at most `batch`), each in two short transactions: one
@@ -269,7 +271,8 @@ class ReminderWorker:
             self._failed(reminder, error, moment)
             return False
         mark_sent(reminder, now=moment)
-        record_usage(object_session(reminder), "reminder_sent", learner.channel)  # issue #17
+        day = City(None, self.timezone, "", "").today(moment)  # the city's date, as reports count
+        record_usage(object_session(reminder), "reminder_sent", learner.channel, day=day)
         return True
 
     def _failed(self, reminder: Reminder, error: Exception, moment: datetime | None) -> None:

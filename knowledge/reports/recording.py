@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from knowledge.models import USAGE_KINDS, SearchRecord, UsageEvent, utcnow
+from knowledge.models import USAGE_KINDS, SearchRecord, UsageEvent
 from knowledge.search.geo import haversine_km
 from knowledge.search.query import SearchQuery
 from knowledge.search.result import SearchResult
@@ -218,14 +218,15 @@ def record_search(
     result: SearchResult | None,
     taxonomy: Callable[[], Taxonomy],
     *,
-    day: date | None = None,
+    day: date,
 ) -> None:
-    """Add one SearchRecord in the caller's transaction; a failure is logged, never raised."""
+    """Add one SearchRecord in the caller's transaction, on the city's `day` (the reports and
+    the digest count days in the city, not in UTC); a failure is logged, never raised."""
     try:
         understood = result.understood if result else {}
         wanted = asked_for(asked, understood, taxonomy, conversation.get_slot("career_goal"))
         record = SearchRecord(
-            day=day or utcnow().date(),
+            day=day,
             channel=channel_of(conversation),
             chat_language=_code(conversation.get_slot("chat_language")),
             results=results_of(result),
@@ -241,17 +242,18 @@ def record_usage(
     kind: str,
     channel: Conversation | str | None,
     *,
-    day: date | None = None,
+    day: date,
 ) -> None:
-    """Add one UsageEvent (`kind` one of USAGE_KINDS) in the caller's transaction; `channel` is
-    the conversation or the channel's name. A failure is logged, never raised."""
+    """Add one UsageEvent (`kind` one of USAGE_KINDS) in the caller's transaction, on the city's
+    `day`; `channel` is the conversation or the channel's name. A failure is logged, never
+    raised."""
     try:
         if kind not in USAGE_KINDS:
             raise ValueError(f"unknown usage kind {kind!r}; use {', '.join(USAGE_KINDS)}")
         if session is None:
             raise ValueError("no session to record in")
         named = channel if channel is None or isinstance(channel, str) else channel_of(channel)
-        event = UsageEvent(day=day or utcnow().date(), kind=kind, channel=channel_kind(named))
+        event = UsageEvent(day=day, kind=kind, channel=channel_kind(named))
         _insert(session, event)
     except Exception:  # a count is never worth a reply: log it and go on
         logger.exception("could not record a %s for the usage report", kind)

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reminders.worker import (
@@ -21,9 +21,10 @@ from bot.reminders.worker import (
     ReminderWorker,
     run_once,
 )
+from knowledge.city import City
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.learners import RETRY_AFTER
-from knowledge.models import Base
+from knowledge.models import Base, UsageEvent
 from knowledge.seed import seed_directory
 from tests.bot.reminders.conftest import (
     LATER,
@@ -318,4 +319,23 @@ def test_rasas_token_reaches_no_log_and_no_stored_error(
     if failure != "unreachable":
         assert fake.calls[0]["query"]["token"] == [CANARY]  # it was sent, to Rasa only
         assert str(failure) in row.last_error
+    engine.dispose()
+
+
+def test_a_reminder_sent_is_counted_on_the_citys_date(
+    database: str, rasa: tuple[FakeRasa, str]
+) -> None:
+    _fake, url = rasa
+    engine = make_engine(database)
+    schedule(engine, "tg-43")
+    # LATER in UTC is already the next day at UTC+14: the usage report counts the city's days.
+    zone = "Pacific/Kiritimati"
+    city = ReminderWorker(
+        make_sessionmaker(engine), RasaIntentTrigger(url, timeout_s=5), Recorder(), timezone=zone
+    )
+    assert city.run_once(now=lambda: LATER).sent == 1
+    with Session(engine) as session:
+        days = session.scalars(select(UsageEvent.day).where(UsageEvent.kind == "reminder_sent"))
+        assert days.all() == [City(None, zone, "", "").today(LATER)]
+    assert City(None, zone, "", "").today(LATER) != LATER.date()
     engine.dispose()

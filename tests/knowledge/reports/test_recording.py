@@ -3,6 +3,7 @@ identifier; and a failure to record never breaks the reply."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,9 +14,10 @@ from actions.details import ActionOpportunityDetails
 from actions.learner_plan import ActionSaveOpportunity
 from actions.search import ActionSearchOpportunities
 from actions.session_start import ActionSessionStart
+from knowledge.city import City
 from knowledge.models import SearchRecord, UsageEvent
 from knowledge.reports.recording import age_band, channel_kind, cost_bracket, record_usage
-from tests.actions.conftest import Run, entity, slot_events, tracker
+from tests.actions.conftest import Configure, Run, entity, slot_events, tracker
 
 # Every column a search record has: nothing that names or points at a learner.
 RECORD_COLUMNS = {
@@ -124,7 +126,21 @@ def test_views_saves_and_conversations_are_counted_by_kind_and_channel(
 def test_recording_an_unknown_kind_or_without_a_session_only_logs(
     session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
-    record_usage(session, "telepathy", "web")
-    record_usage(None, "details", "web")
+    record_usage(session, "telepathy", "web", day=date(2026, 3, 2))
+    record_usage(None, "details", "web", day=date(2026, 3, 2))
     assert session.scalars(select(UsageEvent)).all() == []
     assert caplog.text.count("for the usage report") == 2
+
+
+def test_searches_and_uses_are_counted_on_the_citys_date_not_utcs(
+    directory: str, db: Session, run: Run, configure: Configure
+) -> None:
+    # A zone whose date is not UTC's right now: a day ahead late in UTC's day, else a day behind.
+    zone = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 12 else "Etc/GMT+12"
+    configure(WAYFINDER_DATABASE_URL=directory, FRESHNESS_DAYS="100000", WAYFINDER_TIMEZONE=zone)
+    run(ActionSessionStart(), tracker("hi"))
+    run(ActionSearchOpportunities(), tracker("chess club", slots={"topic": ["chess"]}))
+    city_today = City(None, zone, "", "").today()
+    assert city_today != datetime.now(UTC).date()
+    assert db.scalars(select(SearchRecord.day)).all() == [city_today]
+    assert db.scalars(select(UsageEvent.day)).all() == [city_today]
