@@ -42,6 +42,9 @@ NAVIGATORS = -1001234567890  # the navigators' Telegram group (a supergroup id)
 PSEUDONYM_KEY = "e2e-" + "k" * 40
 GATEWAY_TOKEN = "e2e-gateway-" + "t" * 32  # the worker's key to /internal/deliver
 BOT_TOKEN = "123456789:E2E-TEST-TOKEN"
+# The demo city's time zone (knowledge/demo/city.yml), as a city sets it: dates, reminders and
+# calendar files are then in a zone other than UTC, where a forgotten conversion shows.
+CITY_TIMEZONE = "America/New_York"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -110,6 +113,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "TELEGRAM_WEBHOOK_URL": "",
         "WAYFINDER_CORS_ORIGINS": "",
         "WAYFINDER_GATEWAY_TOKEN": GATEWAY_TOKEN,
+        "WAYFINDER_TIMEZONE": CITY_TIMEZONE,
     }
     try:
         with run_assistant(model, database_url, work, env=settings) as assistant:
