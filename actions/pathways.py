@@ -33,6 +33,7 @@ from knowledge.pathway_builder import (
     matching_programs,
 )
 from knowledge.pathways import StepView, plan_steps
+from knowledge.reports.recording import record_goal
 from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.taxonomy import load_taxonomy
 
@@ -143,17 +144,21 @@ class ActionExplorePathway(DirectoryAction):
         steps = path_reply(
             dispatcher, session, f"{said} {text}".strip(), goal, age, held, today, speaking
         )
-        if steps is not None:
-            return steps
-        words = said or (goal.words if goal is not None else "")
-        if not words:
-            dispatcher.utter_message(
-                response="utter_ask_career_goal",
-                buttons=goal_buttons(goals_to_offer(session, today=today)),
+        if steps is None:
+            words = said or (goal.words if goal is not None else "")
+            if not words:
+                dispatcher.utter_message(
+                    response="utter_ask_career_goal",
+                    buttons=goal_buttons(goals_to_offer(session, today=today)),
+                )
+                return []
+            label = goal.label if goal is not None else words
+            steps = self._programs_or_options(
+                dispatcher, session, goal, label, words, today, speaking
             )
-            return []
-        label = goal.label if goal is not None else words
-        return self._programs_or_options(dispatcher, session, goal, label, words, today, speaking)
+        # anonymous, for the demand report (issue #17): the career or topic, never the words
+        record_goal(session, tracker, goal, age, offered(steps), lambda: taxonomy, day=today)
+        return steps
 
     @staticmethod
     def _curated_reply(
@@ -280,6 +285,15 @@ def path_reply(
         if built.steps:
             return ActionExplorePathway._built_reply(dispatcher, goal, built.steps, speaking)
     return None
+
+
+def offered(events: Events) -> int:
+    """How many listings the reply put in the numbered list (a pathway's steps that are
+    listings, or the programs found; 0 for close options): what the goal found, for the report."""
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "results":
+            return sum(1 for listing in event.get("value") or () if listing)
+    return 0
 
 
 def _listed(steps: list[StepView]) -> Events:

@@ -29,7 +29,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from knowledge.goals import Goal, career_index
 from knowledge.models import Credential, Opportunity, Pathway
 from knowledge.models.opportunity import opportunity_topic
-from knowledge.pathways import StepState, StepView, awarding, find_pathway, pathway_for_career
+from knowledge.pathways import (
+    StepState,
+    StepView,
+    awarding,
+    find_pathway,
+    pathway_for_career,
+    plan_steps,
+)
 from knowledge.search.engine import search
 from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchHit
@@ -204,6 +211,30 @@ def close_options(
         topic_ids = sorted(counts, key=lambda i: (-counts[i], taxonomy.topics[i]))
     topics = [taxonomy.topics[i] for i in dict.fromkeys(topic_ids)][:MAX_OPTIONS]
     return Options(career_names[:MAX_OPTIONS], topics)
+
+
+def listings_offered(
+    session: Session,
+    goal: Goal,
+    *,
+    age: int | None = None,
+    today: date | None = None,
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS,
+) -> int:
+    """How many listings asking for the goal offers now: the steps that are listings of the
+    curated or built path, else the matching programs (what the demand report calls "listings
+    now" for a career, counted as the chat counts what it offered)."""
+    pathway = curated_pathway(session, goal.label, goal)
+    if pathway is not None:
+        steps = plan_steps(session, pathway, age=age, today=today)
+        return sum(1 for step in steps if step.opportunity is not None)
+    built = build_pathway(session, goal, age=age, today=today, freshness_days=freshness_days)
+    if built.steps:
+        return sum(1 for step in built.steps if step.opportunity is not None)
+    programs = matching_programs(
+        session, goal, goal.label, today=today, freshness_days=freshness_days
+    )
+    return len(programs)
 
 
 def goals_to_offer(

@@ -121,8 +121,10 @@ def digest_text(digest: Digest, language: str | None, link: str | None) -> str:
 
 
 def need_label(row: DemandRow, language: str | None) -> str:
-    """ "robotics · ages 6–8 · Northgate" in `language`; a merged part reads "other places"."""
-    topic = row.topic or say("digest_no_topic", language)
+    """ "robotics · ages 6–8 · Northgate" (a goal asked with no topic: "nurse (career) · …") in
+    `language`; a merged part reads "other places"."""
+    career = say("digest_career", language, career=row.career) if row.career else None
+    topic = row.topic or career or say("digest_no_topic", language)
     if row.age_band == ALL:
         ages = say("digest_other_ages", language)
     elif row.age_band is None:

@@ -1,10 +1,12 @@
 """Unmet demand: what learners ask for that nothing or little in the directory offers.
 
-Searches are grouped by topic, age band and neighbourhood, and a group is shown when at least k
-of its searches found little (fewer than FEW listings). Smaller groups are merged upwards, never
+Searches are grouped by topic, age band and neighbourhood (a goal asked in chat with no topic, "how
+do I become a nurse?", by its starter career instead), and a group is shown when at least k of its
+searches found little (fewer than FEW listings). Smaller groups are merged upwards, never
 shown: first across neighbourhoods ("robotics · ages 6–8 · other places"), then across ages, then
 into "other requests". Each group shown says how many listings fit it now and the nearest offers
-(the same topic elsewhere, for other ages, or related topics), from the directory's own search.
+(the same topic elsewhere, for other ages, or related topics), from the directory's own search;
+a career's, the listings a path to it offers now and the close careers and topics that have some.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from knowledge.goals import resolve_goal
 from knowledge.models import SearchRecord
+from knowledge.pathway_builder import close_options, listings_offered
 from knowledge.reports.privacy import DEFAULT_K, Window, check_k, shown
 from knowledge.reports.recording import band_ages
 from knowledge.search.engine import search
@@ -28,6 +32,7 @@ from knowledge.search.query import QueryError, SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.search.search_plan import UnknownPlace
 from knowledge.settings import DEFAULT_FRESHNESS_DAYS
+from knowledge.taxonomy import load_taxonomy
 
 LITTLE = FEW  # a search that found fewer listings than this found "little"
 DEFAULT_LIMIT = 20  # groups shown, most unmet first
@@ -45,7 +50,9 @@ EXTRA_LABELS = {
     "career_goal": "aiming to be a {}",
     "chat_language": "chatting in {}",
 }
-Key = tuple[str | None, str | None, str | None]  # topic, age band, neighbourhood
+CAREER_ONLY = "{} (career)"  # a group of goals asked with no topic: "nurse (career)"
+CLOSE = "close careers and topics"  # what a career's nearest offers are
+Key = tuple[str | None, str | None, str | None, str | None]  # topic, career, age band, place
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,8 @@ class DemandRow:
     A dimension holding ALL was merged: the row covers the values of it not shown above.
     `nothing` is None when fewer than k (but some) searches found nothing; `often` lists extra
     wishes at least k of its little-finding searches had; `programs` is how many listings fit the
-    group now (None: not looked up, or no topic to look up).
+    group now (None: not looked up, or no topic to look up). `career` is the starter career of
+    goals asked with no topic (None when the row is a topic's, ALL in "other requests").
     """
 
     topic: str | None
@@ -87,6 +95,7 @@ class DemandRow:
     often: tuple[tuple[str, int], ...] = ()
     programs: int | None = None
     nearest: NearestOffers | None = None
+    career: str | None = None
 
     @property
     def merged(self) -> bool:
@@ -95,10 +104,12 @@ class DemandRow:
 
     @property
     def label(self) -> str:
-        """ "robotics · ages 6–8 · Northgate"; merged parts read "other places", …"""
+        """ "robotics · ages 6–8 · Northgate", "nurse (career) · any age · anywhere"; merged
+        parts read "other places", …"""
         if self.topic == ALL:
             return "other requests (each too few to show)"
-        topic = self.topic or "no recognised topic"
+        career = CAREER_ONLY.format(self.career) if self.career else None
+        topic = self.topic or career or "no recognised topic"
         ages = {ALL: "other ages", None: "any age"}.get(self.age_band, f"ages {self.age_band}")
         place = {ALL: "other places", None: "anywhere"}.get(self.neighbourhood, self.neighbourhood)
         return f"{topic} · {ages} · {place}"
@@ -109,6 +120,7 @@ class DemandRow:
         return {
             "label": self.label,
             "topic": self.topic,
+            "career": self.career,
             "age_band": self.age_band,
             "neighbourhood": self.neighbourhood,
             "searches": self.searches,
@@ -169,12 +181,13 @@ class _Cell:
         self.extras.update(other.extras)
 
 
-# From the finest grouping to the coarsest: which dimensions each level keeps.
+# From the finest grouping to the coarsest: which dimensions each level keeps (the subject,
+# a topic or a career, is merged away only into "other requests").
 LEVELS: tuple[Callable[[Key], Key], ...] = (
     lambda key: key,
-    lambda key: (key[0], key[1], ALL),
-    lambda key: (key[0], ALL, ALL),
-    lambda _key: (ALL, ALL, ALL),
+    lambda key: (key[0], key[1], key[2], ALL),
+    lambda key: (key[0], key[1], ALL, ALL),
+    lambda _key: (ALL, ALL, ALL, ALL),
 )
 
 
@@ -206,7 +219,15 @@ def demand_report(
         """One directory search per distinct group: many rows share a topic's wider searches."""
         return _search(session, topic, age, place, today, freshness_days)
 
-    looked_up = tuple(_with_offers(row, look) for row in kept)
+    @cache
+    def look_career(career: str, age: int | None) -> tuple[int, tuple[str, ...]]:
+        """One look per career and age: the listings a path offers and, if few, close goals."""
+        return _career_offers(session, career, age, today, freshness_days)
+
+    looked_up = tuple(
+        _career_with_offers(row, look_career) if row.career else _with_offers(row, look)
+        for row in kept
+    )
     return DemandReport(
         window, k, shown(searches, k), shown(unmet, k), looked_up, len(rows) - len(kept)
     )
@@ -227,12 +248,15 @@ def _cells(session: Session, window: Window) -> dict[Key, _Cell]:
     cells: dict[Key, _Cell] = {}
     for row in session.execute(query):
         topic, band, place, *extras, count, unmet, none = row
-        cell = cells.setdefault((topic, band, place), _Cell())
+        career = None if topic else dict(zip(EXTRAS, extras, strict=True))["career_goal"]
+        cell = cells.setdefault((topic, career, band, place), _Cell())
         cell.searches += count
         cell.unmet += unmet or 0
         cell.nothing += none or 0
         if unmet:
             for name, value in zip(EXTRAS, extras, strict=True):
+                if name == "career_goal" and career is not None:
+                    continue  # the row's subject, not an extra wish
                 for part in _parts(name, value):
                     cell.extras[(name, part)] += unmet
     return cells
@@ -283,12 +307,13 @@ def _row(key: Key, cell: _Cell, k: int) -> DemandRow:
     ][:OFTEN_SHOWN]
     return DemandRow(
         topic=key[0],
-        age_band=key[1],
-        neighbourhood=key[2],
+        age_band=key[2],
+        neighbourhood=key[3],
         searches=cell.searches,
         unmet=cell.unmet,
         nothing=shown(cell.nothing, k),
         often=tuple(often),
+        career=key[1],
     )
 
 
@@ -323,8 +348,7 @@ def _with_offers(row: DemandRow, look: Look) -> DemandRow:
     if row.topic in (None, ALL):
         return row
     topic = row.topic or ""
-    ages = band_ages(row.age_band) if row.age_band not in (None, ALL) else None
-    age = None if ages is None else (ages[0] + min(ages[1], ages[0] + 10)) // 2
+    age = _middle_age(row.age_band)
     place = row.neighbourhood if row.neighbourhood != ALL else None
     now = look(topic, age, place)
     programs = _found(now)
@@ -350,6 +374,42 @@ def _with_offers(row: DemandRow, look: Look) -> DemandRow:
     suggestions = _suggestions(now) or _suggestions(look(topic, None, None))
     nearest = NearestOffers("related topics", 0, topics=suggestions) if suggestions else None
     return replace(row, programs=programs, nearest=nearest)
+
+
+CareerLook = Callable[[str, int | None], tuple[int, tuple[str, ...]]]
+
+
+def _career_with_offers(row: DemandRow, look: CareerLook) -> DemandRow:
+    """A career's row with the listings a path to it offers now and, when few do, the close
+    careers and topics that have listings (as the chat offers them)."""
+    programs, close = look(str(row.career), _middle_age(row.age_band))
+    nearest = NearestOffers(CLOSE, 0, topics=close) if programs < LITTLE and close else None
+    return replace(row, programs=programs, nearest=nearest)
+
+
+def _career_offers(
+    session: Session,
+    career: str,
+    age: int | None,
+    today: date | None,
+    freshness_days: int,
+) -> tuple[int, tuple[str, ...]]:
+    """The listings a path to the starter career offers at the age, and the close careers and
+    topics with listings when they are few; (0, ()) for a career no longer known."""
+    goal = resolve_goal(load_taxonomy(session), career)
+    if goal is None or goal.career is None:
+        return 0, ()
+    programs = listings_offered(session, goal, age=age, today=today, freshness_days=freshness_days)
+    if programs >= LITTLE:
+        return programs, ()
+    options = close_options(session, goal, career, today=today)
+    return programs, tuple([*options.careers, *options.topics][:OFFERS_SHOWN])
+
+
+def _middle_age(band: str | None) -> int | None:
+    """The age a band is searched at (its middle, at most 10 years in), or None."""
+    ages = band_ages(band) if band not in (None, ALL) else None
+    return None if ages is None else (ages[0] + min(ages[1], ages[0] + 10)) // 2
 
 
 def _search(

@@ -1,4 +1,5 @@
-"""Recording a search or a use of the service without the learner: one row, never an error.
+"""Recording a search (or a goal asked in chat) or a use of the service without the learner:
+one row, never an error.
 
 Only what the search understood is kept, each field in a closed vocabulary (see
 knowledge/models/demand.py for why such a row cannot identify anyone). A failure to record is
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,9 @@ from knowledge.search.geo import haversine_km
 from knowledge.search.query import SearchQuery
 from knowledge.search.result import SearchResult
 from knowledge.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from knowledge.goals import Goal
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +136,12 @@ def topic_asked(
     demand most worth seeing); never free words. The taxonomy is read only in the second case."""
     for name in understood.get("topics") or ():
         return str(name)
-    for name in asked.topics:
+    return topic_named(asked.topics, taxonomy)
+
+
+def topic_named(names: Iterable[str], taxonomy: Callable[[], Taxonomy]) -> str | None:
+    """The first of the names that is a city or starter topic, by that topic's own name."""
+    for name in names:
         resolved = taxonomy().resolve(name)
         if resolved is None:
             continue
@@ -201,6 +210,17 @@ def asked_for(
     )
 
 
+def goal_asked(goal: Goal | None, age: int | None, taxonomy: Callable[[], Taxonomy]) -> AskedFor:
+    """What a goal asked for ("how do I become a nurse?"): its starter career, else the topic it
+    is about (a city or starter topic), and the age band; never the words that named it."""
+    band = age_band(age)
+    if goal is None:
+        return AskedFor(age_band=band)
+    if goal.career is not None:
+        return AskedFor(age_band=band, career_goal=goal.career.name)
+    return AskedFor(topic=topic_named(goal.topics, taxonomy), age_band=band)
+
+
 def results_of(result: SearchResult | None) -> int:
     """How many listings fitted the subject and filters (0 for a search that could not run);
     listings shown only because they fit the filters do not count."""
@@ -225,11 +245,44 @@ def record_search(
     try:
         understood = result.understood if result else {}
         wanted = asked_for(asked, understood, taxonomy, conversation.get_slot("career_goal"))
+    except Exception:  # a count is never worth a reply: log it and go on
+        logger.exception("could not record a search for the demand report")
+        return
+    record_asked(session, conversation, wanted, results_of(result), day=day)
+
+
+def record_goal(
+    session: Session,
+    conversation: Conversation,
+    goal: Goal | None,
+    age: int | None,
+    results: int,
+    taxonomy: Callable[[], Taxonomy],
+    *,
+    day: date,
+) -> None:
+    """Add one SearchRecord for a goal answered in chat ("how do I become a nurse?"): its career
+    or topic, the age band, and how many listings the learner was offered (0: only close
+    options), on the city's `day`; a failure is logged, never raised."""
+    try:
+        wanted = goal_asked(goal, age, taxonomy)
+    except Exception:  # a count is never worth a reply: log it and go on
+        logger.exception("could not record a search for the demand report")
+        return
+    record_asked(session, conversation, wanted, results, day=day)
+
+
+def record_asked(
+    session: Session, conversation: Conversation, wanted: AskedFor, results: int, *, day: date
+) -> None:
+    """Add one SearchRecord of what was asked (a search's or a goal's) and how many listings
+    it found, on the city's `day`; a failure is logged, never raised."""
+    try:
         record = SearchRecord(
             day=day,
             channel=channel_of(conversation),
             chat_language=_code(conversation.get_slot("chat_language")),
-            results=results_of(result),
+            results=results,
             **vars(wanted),
         )
         _insert(session, record)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from actions.details import ActionOpportunityDetails
 from actions.pathways import ActionExplorePathway
-from knowledge.models import Opportunity
+from knowledge.models import Opportunity, SearchRecord
 from tests.actions.conftest import Run, entity, slot_events, tracker
 
 
@@ -160,3 +160,71 @@ def test_a_follow_up_without_a_goal_uses_the_goal_talked_about(directory: str, r
     assert run(ActionExplorePathway(), t)[0][0]["name"] == "mason"
     button = tracker("/explore_pathway", intent="explore_pathway", slots={"career_goal": "mason"})
     assert run(ActionExplorePathway(), button)[0][0]["response"] == "utter_ask_career_goal"
+
+
+def asked(db: Session) -> list[tuple[str | None, str | None, str | None, int]]:
+    """The goals recorded for the demand report: (career, topic, age band, results)."""
+    rows = db.execute(
+        select(
+            SearchRecord.career_goal,
+            SearchRecord.topic,
+            SearchRecord.age_band,
+            SearchRecord.results,
+        ).order_by(SearchRecord.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_a_goal_answered_is_recorded_by_its_career_and_what_was_offered(
+    directory: str, db: Session, run: Run
+) -> None:
+    t = tracker("I want to become a nurse, I'm Maria", intent="explore_pathway",
+                entities=[entity("career_goal", "nurse")],
+                slots={"age": 15.0, "chat_language": "en"}, sender="web-0123abcd")  # fmt: skip
+    _, events = run(ActionExplorePathway(), t)
+    listed = [value for value in slot_events(events)["results"] if value]
+    assert listed and asked(db) == [("registered nurse", None, "13–15", len(listed))]
+    record = db.scalars(select(SearchRecord)).one()
+    assert (record.channel, record.chat_language) == ("web", "en")
+    stored = " ".join(str(value) for value in vars(record).values())
+    assert "Maria" not in stored and "0123abcd" not in stored and "become" not in stored
+
+
+def test_a_goal_met_by_programs_records_how_many_were_listed(
+    directory: str, db: Session, run: Run
+) -> None:
+    _, events = run(ActionExplorePathway(), goal("how do i become a firefighter", "firefighter"))
+    assert asked(db) == [("firefighter", None, None, len(slot_events(events)["results"]))]
+
+
+def test_a_goal_with_no_programs_records_zero(directory: str, db: Session, run: Run) -> None:
+    messages, _ = run(ActionExplorePathway(), goal("i want to be a dental assistant",
+                                                   "dental assistant"))  # fmt: skip
+    assert messages[0]["response"] == "utter_no_pathway_close"
+    assert asked(db) == [("dental assistant", None, None, 0)]
+    t = tracker("I want to be a zorblax wrangler", intent="explore_pathway",
+                entities=[entity("career_goal", "zorblax wrangler")])  # fmt: skip
+    run(ActionExplorePathway(), t)
+    assert asked(db)[1] == (None, None, None, 0)  # counted, but not the words typed
+
+
+def test_a_child_under_13_is_counted_by_age_band_like_anyone(
+    directory: str, db: Session, run: Run
+) -> None:
+    t = goal("how do i become a mason", "mason", age=9.0, relation="self")
+    messages, _ = run(ActionExplorePathway(), t)
+    assert messages[0]["response"] == "utter_pathway_built_not_yet"
+    ((career, topic, band, results),) = asked(db)
+    assert (career, topic, band) == ("mason", None, "9–12") and results > 0
+
+
+def test_a_topic_goal_is_recorded_by_the_topics_own_name(
+    directory: str, db: Session, run: Run
+) -> None:
+    run(ActionExplorePathway(), goal("i want a job in robotcs", "robotcs"))
+    assert [(career, topic) for career, topic, _band, _n in asked(db)] == [(None, "robotics")]
+
+
+def test_asking_which_goal_records_nothing(directory: str, db: Session, run: Run) -> None:
+    run(ActionExplorePathway(), tracker("/explore_pathway", intent="explore_pathway"))
+    assert asked(db) == []

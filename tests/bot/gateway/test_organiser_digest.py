@@ -18,11 +18,12 @@ from telegram.error import NetworkError
 
 from bot.gateway.core import Gateway
 from bot.gateway.housekeeping import Housekeeping
-from bot.gateway.organiser_digest import WeeklyDigest, due_week
+from bot.gateway.organiser_digest import WeeklyDigest, due_week, need_label
 from bot.gateway.settings import GatewaySettings, SettingsError
 from bot.gateway.shared import SharedState
 from bot.gateway.telegram_bot import SEND_ATTEMPTS, build_application
 from bot.gateway.texts import say
+from knowledge.reports.demand import DemandRow
 from tests.bot.gateway.conftest import NAVIGATORS, Backend, ScriptedRasa
 from tests.bot.gateway.test_organiser_page import ROGUE, seed_reports
 from tests.fakes.telegram_api import FakeBotApi
@@ -157,6 +158,14 @@ def test_the_digest_speaks_the_citys_language(gateways: Gateways, fake: FakeBotA
     label = "robotics · " + say("digest_ages", "es", band="9–12") + " · "
     label += say("digest_anywhere", "es")
     assert say("digest_need_line", "es", label=label, unmet=7, searches=7) in texts[-1]
+
+
+def test_a_career_asked_with_no_topic_is_named_as_the_career() -> None:
+    row = DemandRow(None, None, None, searches=6, unmet=6, nothing=6, career="electrician")
+    assert need_label(row, None) == "electrician (career) · any age · anywhere"
+    spanish = need_label(row, "es")
+    assert spanish.startswith(say("digest_career", "es", career="electrician") + " · ")
+    assert say("digest_no_topic", "es") not in spanish
 
 
 def test_no_digest_without_a_group_or_when_turned_off(gateways: Gateways, fake: FakeBotApi) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.models import Opportunity, Topic
 from knowledge.models.opportunity import opportunity_topic
-from knowledge.reports.demand import ALL, LITTLE, demand_report
+from knowledge.reports.demand import ALL, CLOSE, LITTLE, demand_report
 from knowledge.reports.privacy import ReportError
 from knowledge.reports.synthetic import add_synthetic
 from tests.knowledge.reports.conftest import START, add_searches, counts_in
@@ -101,6 +101,28 @@ def test_a_topic_the_city_lacks_gets_related_topics_or_wider_offers(
     row = demand_report(demo_session).rows[0]
     assert row.programs == 0
     assert row.nearest is None or row.nearest.topics or row.nearest.offers
+
+
+def test_goals_asked_with_no_topic_are_a_careers_row_with_what_it_offers_now(
+    demo_session: Session,
+) -> None:
+    add_searches(demo_session, 6, career_goal="dental assistant")
+    add_searches(demo_session, 2, career_goal="registered nurse")  # under k even merged
+    add_searches(demo_session, 2, career_goal="registered nurse", age_band="16–18")
+    add_searches(demo_session, 5, topic="chess", career_goal="dental assistant")
+    report = demand_report(demo_session, limit=None)
+    assert [(row.label, row.searches, row.unmet) for row in report.rows] == [
+        ("dental assistant (career) · any age · anywhere", 6, 6),
+        ("chess · any age · anywhere", 5, 5),
+    ]
+    career, chess = report.rows
+    assert (career.topic, career.career, career.programs, career.often) == (
+        None, "dental assistant", 0, (),
+    )  # fmt: skip
+    assert career.nearest is not None and career.nearest.relaxed == CLOSE
+    assert career.nearest.topics and "dental assistant" not in career.nearest.topics
+    assert chess.career is None and dict(chess.often) == {"aiming to be a dental assistant": 5}
+    assert "registered nurse" not in str(report.to_dict())
 
 
 @pytest.mark.parametrize(("seed", "k"), [(1, 5), (2, 5), (3, 8), (4, 13)])

@@ -101,3 +101,16 @@ def test_charts_draw_only_what_may_be_shown(session: Session) -> None:
     [chart] = demand_charts(demand_report(session))
     assert chart.data.lstrip().startswith(b"<?xml")
     assert not demand_charts(demand_report(session, k=50))
+
+
+def test_a_career_asked_with_no_topic_reads_as_the_career_in_every_format(
+    demo_session: Session,
+) -> None:
+    add_searches(demo_session, 6, career_goal="dental assistant")
+    report = demand_report(demo_session)
+    label = "dental assistant (career) · any age · anywhere"
+    md_row = next(line for line in render_demand(report, "md").splitlines() if label in line)
+    assert md_row.startswith(f"| {label} | 6 | 6 | 6 | 0 |")
+    (_heading, row) = list(csv.reader(io.StringIO(render_demand(report, "csv"))))
+    assert row[:5] == [label, "6", "6", "6", "0"] and "close careers and topics" in row[6]
+    assert f"<td>{label}</td>" in render_demand(report, "html")
