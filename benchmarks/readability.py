@@ -55,6 +55,7 @@ PLACEHOLDER_WORDS = {
     "eligibility": "anyone aged 9 to 13",
     "ages": "ages 9 to 13",
     "age": "10",
+    "relation": "daughter",
     "from_age": "14",
     "languages": "English and Spanish",
     "asked": "French",
