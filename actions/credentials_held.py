@@ -33,7 +33,7 @@ from knowledge.credentials_held import (
     spoken_of,
 )
 from knowledge.goals import resolve_goal
-from knowledge.learners import find_learner, remember_profile
+from knowledge.learners import dependant_of, find_learner, remember_profile
 from knowledge.locales import LocaleError
 from knowledge.models import Credential, Learner
 from knowledge.pathway_builder import goals_to_offer
@@ -131,7 +131,8 @@ def age_of(tracker: Tracker, learner: Learner | None, relation: str) -> int | No
         return None
     if relation == SELF:
         return learner.age
-    return next((d.age for d in learner.dependants if d.relation == relation), None)
+    dependant = dependant_of(learner, relation)
+    return dependant.age if dependant is not None else None
 
 
 def credentials_meant(session: Session, tracker: Tracker) -> list[Credential]:

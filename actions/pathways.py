@@ -23,7 +23,7 @@ from actions.voice import voice
 from knowledge.credentials_held import held as held_credentials
 from knowledge.credentials_held import held_names
 from knowledge.goals import Goal, resolve_goal
-from knowledge.learners import find_learner
+from knowledge.learners import dependant_of, find_learner
 from knowledge.models import Learner, Pathway
 from knowledge.pathway_builder import (
     build_pathway,
@@ -253,7 +253,8 @@ def learner_age(tracker: Tracker, learner: Learner | None) -> int | None:
     relation = tracker.get_slot("relation")
     if relation in (None, "self"):
         return learner.age
-    return next((d.age for d in learner.dependants if d.relation == relation), None)
+    dependant = dependant_of(learner, relation)
+    return dependant.age if dependant is not None else None
 
 
 def learner_held(session: Session, tracker: Tracker, learner: Learner | None) -> set[str]:

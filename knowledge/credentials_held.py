@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from knowledge.learners import dependant_of, family_member
 from knowledge.locales import supported_codes
 from knowledge.models import Credential, Opportunity, Pathway, PathwayStep
 from knowledge.models.learner import Dependant, Learner, LearnerCredential
@@ -94,7 +95,11 @@ def note_held(
 ) -> bool:
     """Keep a credential on the learner's profile, as theirs or (`relation`) as their daughter's,
     son's, …, whom it adds to their family when new; False when it was already there."""
-    dependant = None if relation == SELF else _family_member(session, learner, relation)
+    dependant = None
+    if relation != SELF:
+        dependant = family_member(learner, relation)
+        if dependant.id is None:  # new: its id, for the look-up below
+            session.flush()
     existing = session.scalar(
         select(LearnerCredential)
         .where(LearnerCredential.learner_id == learner.id)
@@ -115,7 +120,7 @@ def held(session: Session, learner: Learner | None, relation: str = SELF) -> lis
         return []
     dependant = None
     if relation != SELF:
-        dependant = next((d for d in learner.dependants if d.relation == relation), None)
+        dependant = dependant_of(learner, relation)
         if dependant is None:
             return []
     query = (
@@ -195,16 +200,6 @@ def best_known(session: Session) -> Credential | None:
         .limit(1)
     )
     return session.scalars(query).first()
-
-
-def _family_member(session: Session, learner: Learner, relation: str) -> Dependant:
-    """The learner's daughter, son, … (one per relation), added to their family when new."""
-    dependant = next((d for d in learner.dependants if d.relation == relation), None)
-    if dependant is None:
-        dependant = Dependant(relation=relation, interests=[])
-        learner.dependants.append(dependant)
-        session.flush()
-    return dependant
 
 
 def _held_by(dependant: Dependant | None) -> ColumnElement[bool]:

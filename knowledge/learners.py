@@ -89,10 +89,7 @@ def remember_profile(
     if language:
         learner.language = language
     if relation and relation != "self":
-        dependant = next((d for d in learner.dependants if d.relation == relation), None)
-        if dependant is None:
-            dependant = Dependant(relation=relation, interests=[])
-            learner.dependants.append(dependant)
+        dependant = family_member(learner, relation)
         if age is not None:
             dependant.age = age
         if interests:
@@ -103,6 +100,20 @@ def remember_profile(
         if interests:
             learner.interests = _merged(learner.interests, interests)
     session.flush()
+
+
+def dependant_of(learner: Learner, relation: str) -> Dependant | None:
+    """The learner's daughter, son, … (one per relation), if they have told us of them."""
+    return next((d for d in learner.dependants if d.relation == relation), None)
+
+
+def family_member(learner: Learner, relation: str) -> Dependant:
+    """The learner's daughter, son, …, added to their family when new (flushed by the caller)."""
+    dependant = dependant_of(learner, relation)
+    if dependant is None:
+        dependant = Dependant(relation=relation, interests=[])
+        learner.dependants.append(dependant)
+    return dependant
 
 
 def _merged(old: list[str], new: list[str]) -> list[str]:
