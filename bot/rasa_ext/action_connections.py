@@ -7,9 +7,11 @@ Rasa server's CPU under load (py-spy, 2026-12-06), with the same again on the ac
 Here each endpoint keeps one session per event loop, whose pool keeps an idle connection
 KEEP_ALIVE_S: less than the action server's (Sanic, 120 s) and HAProxy's (docker/haproxy.cfg,
 `timeout http-keep-alive 10s`) idle time-outs, so the client closes an idle connection first and
-never sends on one the server has dropped. Requests, headers,
-time-outs and errors are Rasa's own. `install()` runs when the Rasa server builds our tracker store
-(bot/endpoints.yml), at start-up.
+never sends on one the server has dropped. Each call's body (the whole conversation so far) is
+written by ujson, which Rasa already needs, not by the standard library's encoder: a tenth of
+the time of the call on the Rasa server's side (3 % of its CPU at 20 msg/s, py-spy 2026-12-07).
+Requests, headers, time-outs and errors are Rasa's own. `install()` runs when the Rasa server
+builds our tracker store (bot/endpoints.yml), at start-up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import ujson
 from rasa.utils.endpoints import EndpointConfig
 
 KEEP_ALIVE_S = 5.0
@@ -58,10 +61,15 @@ def kept_session(endpoint: EndpointConfig, build: Callable[[], aiohttp.ClientSes
 
 
 def kept_alive(made: aiohttp.ClientSession) -> aiohttp.ClientSession:
-    """Rasa's session (headers, auth, time-out) on a pool that keeps connections KEEP_ALIVE_S."""
+    """Rasa's session (headers, auth, time-out) on a pool that keeps connections KEEP_ALIVE_S,
+    writing bodies with ujson."""
     connector = aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_S)
     kept = aiohttp.ClientSession(
-        headers=made.headers, auth=made.auth, timeout=made.timeout, connector=connector
+        headers=made.headers,
+        auth=made.auth,
+        timeout=made.timeout,
+        connector=connector,
+        json_serialize=ujson.dumps,
     )
     asyncio.get_running_loop().create_task(made.close())  # Rasa's own, never used
     return kept

@@ -35,7 +35,13 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
-from bot.rasa_ext import action_connections, classifier_layout, reply_check_patch, settled_slots
+from bot.rasa_ext import (
+    action_connections,
+    classifier_layout,
+    event_types,
+    reply_check_patch,
+    settled_slots,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -187,13 +193,15 @@ class WayfinderTrackerStore(SQLTrackerStore):
         The Rasa server builds its tracker store once, at start-up: the moment to install our
         fix for its per-reply schema check (bot.rasa_ext.reply_check_patch) and the skip of
         slot actions a message cannot change (bot.rasa_ext.settled_slots), kept-alive
-        connections to the action server (bot.rasa_ext.action_connections) and the intent
-        classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout).
+        connections to the action server (bot.rasa_ext.action_connections), the intent
+        classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout) and event
+        classes found by name once (bot.rasa_ext.event_types).
         """
         reply_check_patch.install()
         settled_slots.install()
         action_connections.install()
         classifier_layout.install()
+        event_types.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)

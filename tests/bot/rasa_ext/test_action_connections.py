@@ -54,6 +54,31 @@ def test_calls_share_one_connection_and_keep_rasas_behaviour() -> None:
     assert len({port for _, port in calls}) == 1  # one connection for five calls
 
 
+def test_a_conversation_arrives_as_sent() -> None:
+    """Bodies are written by ujson: what the action server reads is what Rasa sent."""
+    action_connections.install()
+    body = {
+        "sender_id": "tg-42",
+        "tracker": {
+            "events": [
+                {"event": "user", "timestamp": 1765080000.1234567, "text": "¿clases de café?"},
+                {"event": "slot", "name": "age", "value": None, "timestamp": 1e-7},
+                {"event": "bot", "text": 'a/b "quoted" \u2028 ok', "data": {"buttons": []}},
+            ],
+            "slots": {"free_only": True, "max_cost": 12.5, "days": ["sat", "sun"]},
+        },
+    }
+
+    async def scenario() -> Any:
+        runner, url = await _serve([])
+        try:
+            return await EndpointConfig(url).request(json=body)
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(scenario())["echo"] == body
+
+
 def test_a_new_event_loop_gets_its_own_session() -> None:
     action_connections.install()
     endpoint = EndpointConfig("http://127.0.0.1:9/webhook")  # one endpoint, as Rasa keeps it
