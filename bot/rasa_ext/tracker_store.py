@@ -9,6 +9,7 @@ WayfinderTrackerStore" is how to tell it loaded.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -176,10 +177,17 @@ class WayfinderTrackerStore(SQLTrackerStore):
     A session longer than COMPACT_AFTER_EVENTS gets a compacted copy of its end appended (see
     `compacted`), so reply time stays flat however long a conversation runs. The full history
     keeps every event; the copied turns follow a SessionStarted marked `wayfinder_compacted`.
+
+    On PostgreSQL, reading a conversation (one SELECT) and saving it (one INSERT of every new
+    row) each run as a single statement in autocommit: psycopg2 would otherwise send BEGIN and
+    ROLLBACK or COMMIT around it, two more round trips each blocking the Rasa server's event loop.
+    Erasing for "forget me" (a DELETE and an INSERT) keeps its transaction.
     """
 
     engine: sa.engine.Engine  # set by SQLTrackerStore (untyped), replaced for SQLite
     sessionmaker: Any
+    statements: Any  # sessions for single statements (autocommit on PostgreSQL)
+    statement_engine: sa.engine.Engine  # their engine
 
     def __init__(
         self,
@@ -206,10 +214,27 @@ class WayfinderTrackerStore(SQLTrackerStore):
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         made = self.engine  # Rasa's, built from the URL
+        self.statements, self.statement_engine = self.sessionmaker, made
         if made.dialect.name == "sqlite":
             made.dispose()
-            self.engine = pooled_sqlite_engine(made.url)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+            self.engine = self.statement_engine = pooled_sqlite_engine(made.url)
+            self.sessionmaker = self.statements = sa.orm.sessionmaker(bind=self.engine)
+        elif made.dialect.name == "postgresql" and not os.environ.get("POSTGRESQL_SCHEMA"):
+            self.statement_engine = sa.create_engine(made.url, isolation_level="AUTOCOMMIT")
+            self.statements = sa.orm.sessionmaker(bind=self.statement_engine)
+
+    @contextlib.contextmanager
+    def statement_scope(self) -> Iterator[Session]:
+        """A session for one statement: autocommit on PostgreSQL (see the class), else Rasa's."""
+        if self.statements is self.sessionmaker:
+            with self.session_scope() as session:
+                yield session
+            return
+        session = self.statements()
+        try:
+            yield session
+        finally:
+            session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session, noting how many of its events are stored already."""
@@ -230,7 +255,8 @@ class WayfinderTrackerStore(SQLTrackerStore):
             setattr(tracker, STORED, 0)
             return
         await self.stream_events(tracker)
-        with self.session_scope() as session:
+        erasing = last_forget(list(tracker.events)) is not None
+        with self.session_scope() if erasing else self.statement_scope() as session:
             rows = [
                 event_row(tracker.sender_id, event)
                 for event in self._additional_events(session, tracker)
@@ -244,7 +270,7 @@ class WayfinderTrackerStore(SQLTrackerStore):
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         """Rasa's, reading only the events' data column, not whole ORM objects."""
-        with self.session_scope() as session:
+        with self.statement_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
         if self.domain is None or not events:

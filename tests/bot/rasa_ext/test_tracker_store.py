@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -57,6 +58,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WayfinderT
     made = WayfinderTrackerStore(domain=DOMAIN, host=url)
     yield made
     made.engine.dispose()
+    made.statement_engine.dispose()
 
 
 def sender() -> str:
@@ -287,7 +289,8 @@ class Counter:
 
     def __init__(self, store: WayfinderTrackerStore) -> None:
         self.seen: list[str] = []
-        sa.event.listen(store.engine, "before_cursor_execute", self.note)
+        for engine in {store.engine, store.statement_engine}:  # autocommit's on PostgreSQL
+            sa.event.listen(engine, "before_cursor_execute", self.note)
 
     def note(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
         self.seen.append(" ".join(statement.split()[:3]).upper())
@@ -361,3 +364,36 @@ def test_saving_appends_without_counting_and_twice_in_one_reply_adds_no_duplicat
     texts = [event.get("text") for event in stored(store, me) if event["event"] == "user"]
     assert texts == ["hi", "coding"]
     assert len(stored(store, me)) == 7 + 1 + 3  # the first reply, the message, the answer
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs WAYFINDER_TEST_POSTGRES_URL")
+def test_on_postgresql_reads_and_saves_are_single_statements_and_forgetting_a_transaction(
+    tmp_path: Path,
+) -> None:
+    """Each statement with whether it ran in autocommit (no BEGIN and COMMIT round trips)."""
+    made = WayfinderTrackerStore(domain=DOMAIN, host=POSTGRES_URL)
+    ran: list[tuple[str, bool]] = []
+
+    def note(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "events" in statement:
+            ran.append((statement.split()[0], bool(connection.connection.connection.autocommit)))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", note)
+    try:
+        clock, me = Clock(), sender()
+        asyncio.run(extend(made, me, [*session_start(clock), *turn(clock, "hi", "greet", "Hi")]))
+        asyncio.run(extend(made, me, turn(clock, "hello", "greet", "Hello")))
+        assert ran and all(autocommit for _, autocommit in ran)
+        assert [kind for kind, _ in ran].count("INSERT") == 2  # one per save
+        ran.clear()
+        tracker = asyncio.run(made.retrieve(me))
+        assert tracker is not None
+        tracker.update(ActionExecuted("action_forget_me", timestamp=clock()))
+        tracker.update(ActionExecuted("action_listen", timestamp=clock()))
+        asyncio.run(made.save(tracker))
+        assert ran[-2:] == [("DELETE", False), ("INSERT", False)]
+        assert [event["event"] for event in stored(made, me)] == ["action"]
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", note)
+        made.engine.dispose()
+        made.statement_engine.dispose()
