@@ -26,7 +26,7 @@ from actions.context import (
     requested,
     value_before_message,
 )
-from actions.db import directory_session
+from actions.db import directory_reads
 from actions.query import ANY_TOPIC, SEARCH_INTENTS, as_int, as_list, typed
 from knowledge.learners import find_learner
 from knowledge.search.interpret import Interpretation, grade_value, interpret, number_value
@@ -61,7 +61,7 @@ def read(text: str) -> Interpretation:
     if cached is not None and cached[0] == text:
         return cached[1]
     try:
-        with directory_session() as session:
+        with directory_reads() as session:
             return interpret(text, load_taxonomy(session))
     except SQLAlchemyError:
         return interpret(text)
@@ -283,7 +283,7 @@ def latest_relation(tracker: Tracker) -> str | None:
 def _stored_age(sender_id: str, relation: str) -> int | None:
     """The stored age of the learner (self) or their daughter, son, …, if they told us before."""
     try:
-        with directory_session() as session:
+        with directory_reads() as session:
             learner = find_learner(session, sender_id)
             if learner is None:
                 return None
