@@ -4,21 +4,40 @@ Rasa handles one message per conversation at a time by taking a lock. One server
 in memory; several servers sharing a tracker store must share their locks too, or two messages
 of one conversation can be handled at once and overwrite each other's events. Set
 WAYFINDER_LOCK_STORE_URL (e.g. redis://127.0.0.1:6379/1) on every server to share them in Redis.
+
+Rasa's Redis store reads a conversation's lock, changes it and writes it back as separate
+commands: two servers taking a ticket at once each write the lock with only their own ticket, and
+a server finishing can delete the lock just after another took a ticket on it. The capacity
+benchmark (messages of one conversation sent to two servers at once) showed both: a message
+failing with "Could not acquire lock" and two session starts of one learner at once. Here each
+change is one Redis transaction that starts over when another server wrote the lock meanwhile.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import (
+    LOCK_LIFETIME,
+    InMemoryLockStore,
+    LockError,
+    LockStore,
+    RedisLockStore,
+)
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
 URL_VARIABLE = "WAYFINDER_LOCK_STORE_URL"
+Result = TypeVar("Result")
+# A change of a conversation's lock: from the lock stored (None: none), the lock to store (None:
+# delete it) and what the caller gets back.
+Change = Callable[[TicketLock | None], tuple[TicketLock | None, Result]]
 
 
 def redis_arguments(url: str) -> dict[str, Any]:
@@ -70,3 +89,73 @@ class WayfinderLockStore(LockStore):
     def save_lock(self, lock: TicketLock) -> None:
         """Store the lock."""
         self.store.save_lock(lock)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """A new ticket on the conversation's lock (made if missing), in one step."""
+
+        def issue(lock: TicketLock | None) -> tuple[TicketLock | None, int]:
+            lock = lock or TicketLock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self.change(conversation_id, issue)
+        except Exception as error:  # as Rasa reports it: the message fails with a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Drop expired tickets, in one step."""
+
+        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self.change(conversation_id, drop_expired)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove a served ticket, in one step."""
+        self.change(conversation_id, lambda lock: (_without(lock, ticket_number), None))
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove a served ticket and the lock with it when nobody else waits, in one step."""
+
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            lock = _without(lock, ticket_number)
+            return (lock if lock is not None and lock.is_someone_waiting() else None), None
+
+        self.change(conversation_id, finish)
+
+    def change(self, conversation_id: str, change: Change[Result]) -> Result:
+        """Read, change and write back a conversation's lock as one step. In Redis, a
+        transaction watching the lock's key, run again if another server wrote it meanwhile; in
+        memory (one server, one event loop), as it is."""
+        store = self.store
+        if not isinstance(store, RedisLockStore):
+            lock, result = change(store.get_lock(conversation_id))
+            if lock is None:
+                if store.get_lock(conversation_id) is not None:
+                    store.delete_lock(conversation_id)
+            else:
+                store.save_lock(lock)
+            return result
+        key = store.key_prefix + conversation_id
+
+        def attempt(pipe: Any) -> Result:
+            stored = pipe.get(key)
+            lock, result = change(TicketLock.from_dict(json.loads(stored)) if stored else None)
+            pipe.multi()
+            if lock is not None:
+                pipe.set(key, lock.dumps())
+            elif stored:
+                pipe.delete(key)
+            return result
+
+        changed: Result = store.red.transaction(attempt, key, value_from_callable=True)
+        return changed
+
+
+def _without(lock: TicketLock | None, ticket_number: int) -> TicketLock | None:
+    """The lock with a ticket removed (None stays None)."""
+    if lock is not None:
+        lock.remove_ticket_for(ticket_number)
+    return lock

@@ -6,7 +6,6 @@ these tests check the classes Rasa actually builds, not just the YAML.
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
@@ -76,25 +75,6 @@ def test_redis_urls() -> None:
     assert redis_arguments("rediss://cache")["use_ssl"] is True
     with pytest.raises(ValueError, match="WAYFINDER_LOCK_STORE_URL"):
         redis_arguments("http://cache:6379")
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def local_redis() -> None:
-    """Redis on 127.0.0.1:6379, or a skip; CI sets WAYFINDER_REQUIRE_REDIS=1 to fail instead."""
-    if _redis_answers():
-        return
-    reason = "no Redis on 127.0.0.1:6379 (apt-get install redis-server)"
-    if os.environ.get("WAYFINDER_REQUIRE_REDIS") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.mark.usefixtures("local_redis")
