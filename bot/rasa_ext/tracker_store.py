@@ -42,6 +42,7 @@ from bot.rasa_ext import (
     event_types,
     reply_check_patch,
     settled_slots,
+    tracker_copies,
 )
 
 logger = logging.getLogger(__name__)
@@ -202,14 +203,16 @@ class WayfinderTrackerStore(SQLTrackerStore):
         fix for its per-reply schema check (bot.rasa_ext.reply_check_patch) and the skip of
         slot actions a message cannot change (bot.rasa_ext.settled_slots), kept-alive
         connections to the action server (bot.rasa_ext.action_connections), the intent
-        classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout) and event
-        classes found by name once (bot.rasa_ext.event_types).
+        classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout), event
+        classes found by name once (bot.rasa_ext.event_types) and trackers copied without
+        needless deep copies (bot.rasa_ext.tracker_copies).
         """
         reply_check_patch.install()
         settled_slots.install()
         action_connections.install()
         classifier_layout.install()
         event_types.install()
+        tracker_copies.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
