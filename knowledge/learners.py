@@ -52,18 +52,19 @@ def get_or_create_learner(session: Session, sender_id: str, channel: str | None 
 
 
 def new_learner(session: Session, sender_id: str, channel: str | None = None) -> Learner:
-    """A learner for a sender id just looked up and not found."""
-    learner = Learner(sender_id=sender_id, interests=[])
+    """A learner for a sender id just looked up and not found, stored at once (with its id)."""
+    learner = seen(session, Learner(sender_id=sender_id, interests=[]), channel)
     session.add(learner)
-    return seen(session, learner, channel)
+    session.flush()
+    return learner
 
 
 def seen(session: Session, learner: Learner, channel: str | None = None) -> Learner:
-    """The learner, noted as talking to us now (on `channel`), for one already looked up."""
+    """The learner, noted as talking to us now (on `channel`), for one already looked up; written
+    with whatever else the transaction changes on them (one UPDATE, not one now and one later)."""
     if channel:
         learner.channel = channel
     learner.last_seen_at = utcnow()
-    session.flush()
     return learner
 
 
