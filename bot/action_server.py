@@ -28,6 +28,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from sanic import Sanic
 from sqlalchemy import Engine
 
+from bot import long_lived
 from bot.observability.health import DatabaseCheck
 from bot.observability.logs import (
     METADATA_KEY,
@@ -72,6 +73,7 @@ class Rasa36ActionExecutor(ActionExecutor):  # type: ignore[misc]  # rasa-sdk sh
             ACTION_SECONDS.labels(label).observe(elapsed)
             logger.debug("%s ran in %.1f ms", label, elapsed * 1000)
             REQUEST_ID.reset(token)
+            long_lived.settle()  # once, after the first action loaded the directory's tables
 
 
 def request_id_of(action_call: dict[str, Any]) -> str:

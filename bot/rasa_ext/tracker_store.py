@@ -36,6 +36,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session
 
+from bot import long_lived
 from bot.rasa_ext import (
     action_connections,
     classifier_layout,
@@ -240,7 +241,10 @@ class WayfinderTrackerStore(SQLTrackerStore):
             session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The latest session, noting how many of its events are stored already."""
+        """The latest session, noting how many of its events are stored already. The first
+        message after start-up also settles the loaded model out of the garbage collector's way
+        (bot.long_lived)."""
+        long_lived.settle()
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             setattr(tracker, STORED, len(tracker.events))
