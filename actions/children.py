@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.form import SELF
 from actions.query import as_int
+from knowledge.learners import SELF
 
 KEPT_FROM_AGE = 13  # younger learners' data is not stored
 

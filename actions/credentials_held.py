@@ -22,7 +22,6 @@ from actions.query import as_int
 from actions.resolve import current_learner, latest_entity
 from actions.voice import voice
 from knowledge.credentials_held import (
-    SELF,
     best_known,
     credentials_named,
     goals_after,
@@ -33,7 +32,7 @@ from knowledge.credentials_held import (
     spoken_of,
 )
 from knowledge.goals import resolve_goal
-from knowledge.learners import dependant_of, find_learner, remember_profile
+from knowledge.learners import SELF, find_learner, remember_profile, stored_age
 from knowledge.locales import LocaleError
 from knowledge.models import Credential, Learner
 from knowledge.pathway_builder import goals_to_offer
@@ -127,12 +126,7 @@ def age_of(tracker: Tracker, learner: Learner | None, relation: str) -> int | No
         age = as_int(tracker.get_slot("age"))
         if age is not None:
             return age
-    if learner is None:
-        return None
-    if relation == SELF:
-        return learner.age
-    dependant = dependant_of(learner, relation)
-    return dependant.age if dependant is not None else None
+    return None if learner is None else stored_age(learner, relation)
 
 
 def credentials_meant(session: Session, tracker: Tracker) -> list[Credential]:

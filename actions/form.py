@@ -28,7 +28,7 @@ from actions.context import (
 )
 from actions.db import directory_reads
 from actions.query import ANY_TOPIC, SEARCH_INTENTS, as_int, as_list, typed
-from knowledge.learners import find_learner
+from knowledge.learners import SELF, find_learner, stored_age
 from knowledge.search.interpret import Interpretation, grade_value, interpret, number_value
 from knowledge.taxonomy import load_taxonomy
 
@@ -43,7 +43,6 @@ BARE_NUMBER = re.compile(r"^\D{0,20}?(?:(?<![\w])([-−–])\s?)?(\d{1,4})\D{0,3
 ONLY_NUMBER = re.compile(r"^(?:([-−–])\s?)?(\d{1,4})$")  # "-3", "150": nothing else
 SPELLED_ANSWER = re.compile(r"^\W*([a-z]+(?:[ -][a-z]+)?)\W*(?:years?(?: old)?|yo|y/o)?\W*$")
 MONTHS = re.compile(r"\bmonths?\b")
-SELF = "self"  # the relation value of "for me", "I'm 35" (nlu_data/synonyms.yml)
 # What the newest message says (its taxonomy reading), computed once per validation run.
 _READING: ContextVar[tuple[str, Interpretation] | None] = ContextVar("reading", default=None)
 
@@ -285,13 +284,6 @@ def _stored_age(sender_id: str, relation: str) -> int | None:
     try:
         with directory_reads() as session:
             learner = find_learner(session, sender_id)
-            if learner is None:
-                return None
-            if relation == SELF:
-                return learner.age
-            for dependant in learner.dependants:
-                if dependant.relation == relation:
-                    return dependant.age
+            return None if learner is None else stored_age(learner, relation)
     except SQLAlchemyError:
         return None
-    return None

@@ -23,7 +23,7 @@ from actions.voice import voice
 from knowledge.credentials_held import held as held_credentials
 from knowledge.credentials_held import held_names
 from knowledge.goals import Goal, resolve_goal
-from knowledge.learners import dependant_of, find_learner
+from knowledge.learners import SELF, find_learner, stored_age
 from knowledge.models import Learner, Pathway
 from knowledge.pathway_builder import (
     build_pathway,
@@ -250,18 +250,14 @@ def learner_age(tracker: Tracker, learner: Learner | None) -> int | None:
     age = as_int(tracker.get_slot("age"))
     if age is not None or learner is None:
         return age
-    relation = tracker.get_slot("relation")
-    if relation in (None, "self"):
-        return learner.age
-    dependant = dependant_of(learner, relation)
-    return dependant.age if dependant is not None else None
+    return stored_age(learner, tracker.get_slot("relation") or SELF)
 
 
 def learner_held(session: Session, tracker: Tracker, learner: Learner | None) -> set[str]:
     """What the path counts as done: the credentials (and what they required) on the profile
     of whoever the path is for, the learner or the child of theirs the conversation is about."""
     relation = tracker.get_slot("relation")
-    return held_names(held_credentials(session, learner, str(relation or "self")))
+    return held_names(held_credentials(session, learner, str(relation or SELF)))
 
 
 def path_reply(

@@ -77,7 +77,7 @@ class ActionSessionStart(DirectoryAction):
                 channel = tracker.get_latest_input_channel()
                 remember_chat_language(
                     session,  # the learner looked up above, not looked up again
-                    seen(session, learner, channel)
+                    seen(learner, channel)
                     if learner is not None
                     else new_learner(session, tracker.sender_id, channel),
                     str(carried[LANGUAGE_SLOT]),

@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.learners import dependant_of, family_member
+from knowledge.learners import SELF, dependant_of, family_member
 from knowledge.locales import supported_codes
 from knowledge.models import Credential, Opportunity, Pathway, PathwayStep
 from knowledge.models.learner import Dependant, Learner, LearnerCredential
@@ -48,7 +48,6 @@ OTHER_WORDS = frozenset(
     tienen obtuvo
     """.split()  # noqa: SIM905
 )
-SELF = "self"  # the relation of the learner themselves (nlu_data/synonyms.yml)
 MIN_EVIDENCE = 0.5  # a word only this credential's name has, or two words shared by four
 MAX_CHOICES = 5  # more credentials than this fitting the words: the learner should say more
 MAX_GOALS = 4

@@ -22,6 +22,7 @@ from knowledge.models import (
 from knowledge.models.learner import Dependant, Learner, PlanItem, Reminder
 from knowledge.settings import DEFAULT_REMINDER_TIME
 
+SELF = "self"  # the relation of the learner themselves ("for me", "I'm 35": nlu_data/synonyms.yml)
 REMIND_DAYS_BEFORE = 3
 REMIND_AT = DEFAULT_REMINDER_TIME  # unless WAYFINDER_REMINDER_TIME says otherwise
 # Back-off between delivery attempts: quick at first, then hourly for two days, so an outage of
@@ -48,18 +49,18 @@ def get_or_create_learner(session: Session, sender_id: str, channel: str | None 
     learner = find_learner(session, sender_id)
     if learner is None:
         return new_learner(session, sender_id, channel)
-    return seen(session, learner, channel)
+    return seen(learner, channel)
 
 
 def new_learner(session: Session, sender_id: str, channel: str | None = None) -> Learner:
     """A learner for a sender id just looked up and not found, stored at once (with its id)."""
-    learner = seen(session, Learner(sender_id=sender_id, interests=[]), channel)
+    learner = seen(Learner(sender_id=sender_id, interests=[]), channel)
     session.add(learner)
     session.flush()
     return learner
 
 
-def seen(session: Session, learner: Learner, channel: str | None = None) -> Learner:
+def seen(learner: Learner, channel: str | None = None) -> Learner:
     """The learner, noted as talking to us now (on `channel`), for one already looked up; written
     with whatever else the transaction changes on them (one UPDATE, not one now and one later)."""
     if channel:
@@ -89,7 +90,7 @@ def remember_profile(
         learner.neighbourhood = neighbourhood
     if language:
         learner.language = language
-    if relation and relation != "self":
+    if relation and relation != SELF:
         dependant = family_member(learner, relation)
         if age is not None:
             dependant.age = age
@@ -101,6 +102,14 @@ def remember_profile(
         if interests:
             learner.interests = _merged(learner.interests, interests)
     session.flush()
+
+
+def stored_age(learner: Learner, relation: str) -> int | None:
+    """The age kept for the learner themselves (SELF) or for their daughter, son, …"""
+    if relation == SELF:
+        return learner.age
+    dependant = dependant_of(learner, relation)
+    return dependant.age if dependant is not None else None
 
 
 def dependant_of(learner: Learner, relation: str) -> Dependant | None:
