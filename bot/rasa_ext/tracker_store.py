@@ -188,8 +188,7 @@ class WayfinderTrackerStore(SQLTrackerStore):
 
     engine: sa.engine.Engine  # set by SQLTrackerStore (untyped), replaced for SQLite
     sessionmaker: Any
-    statements: Any  # sessions for single statements (autocommit on PostgreSQL)
-    statement_engine: sa.engine.Engine  # their engine
+    statement_engine: sa.engine.Engine  # single statements: autocommit on PostgreSQL, else `engine`
 
     def __init__(
         self,
@@ -218,27 +217,23 @@ class WayfinderTrackerStore(SQLTrackerStore):
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         made = self.engine  # Rasa's, built from the URL
-        self.statements, self.statement_engine = self.sessionmaker, made
         if made.dialect.name == "sqlite":
             made.dispose()
-            self.engine = self.statement_engine = pooled_sqlite_engine(made.url)
-            self.sessionmaker = self.statements = sa.orm.sessionmaker(bind=self.engine)
-        elif made.dialect.name == "postgresql" and not os.environ.get("POSTGRESQL_SCHEMA"):
+            self.engine = pooled_sqlite_engine(made.url)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self.statement_engine = self.engine
+        if made.dialect.name == "postgresql" and not os.environ.get("POSTGRESQL_SCHEMA"):
             self.statement_engine = sa.create_engine(made.url, isolation_level="AUTOCOMMIT")
-            self.statements = sa.orm.sessionmaker(bind=self.statement_engine)
 
     @contextlib.contextmanager
     def statement_scope(self) -> Iterator[Session]:
         """A session for one statement: autocommit on PostgreSQL (see the class), else Rasa's."""
-        if self.statements is self.sessionmaker:
+        if self.statement_engine is self.engine:
             with self.session_scope() as session:
                 yield session
             return
-        session = self.statements()
-        try:
+        with Session(self.statement_engine) as session:
             yield session
-        finally:
-            session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session, noting how many of its events are stored already. The first
