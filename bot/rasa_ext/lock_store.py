@@ -131,12 +131,12 @@ class WayfinderLockStore(LockStore):
         memory (one server, one event loop), as it is."""
         store = self.store
         if not isinstance(store, RedisLockStore):
-            lock, result = change(store.get_lock(conversation_id))
-            if lock is None:
-                if store.get_lock(conversation_id) is not None:
-                    store.delete_lock(conversation_id)
-            else:
+            stored = store.get_lock(conversation_id)
+            lock, result = change(stored)
+            if lock is not None:
                 store.save_lock(lock)
+            elif stored is not None:
+                store.delete_lock(conversation_id)
             return result
         key = store.key_prefix + conversation_id
 
