@@ -9,7 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, not_, select
 from sqlalchemy.orm import Session
 
 from knowledge.models import FORMATS, Opportunity, mask_to_days
@@ -21,7 +21,7 @@ from knowledge.search.interpret import LANGUAGE_NAMES
 from knowledge.search.phrasing import counted, one_decimal
 from knowledge.search.reasons import age_range, cost_label
 from knowledge.search.result import Explanation, Relaxation
-from knowledge.search.retrieval import Scope, count_matches
+from knowledge.search.retrieval import COUNT_CAP, Scope, count_matches
 from knowledge.search.search_plan import Plan
 from knowledge.taxonomy import Taxonomy
 
@@ -62,34 +62,88 @@ def explain(
     """
     plan = scope.plan
     groups = filter_groups(plan, scope.today)
-    unfiltered = count_matches(session, replace(scope, plan=_unfiltered(plan))) if groups else total
     subject = _subject(plan)
     blocking: list[Relaxation] = []
-    # Compare like with like: listings about the subject (not the text mentions added to a page).
-    current = count_matches(session, scope) if groups else unfiltered
-    if unfiltered > current:
-        for name in GROUPS:
-            if name not in groups:
-                continue
-            count = count_matches(session, scope, drop=name)
-            if count <= current:
-                continue
-            failing = scope.ids(plan.topic_ids, drop=name, failing=name).limit(SAMPLE).subquery()
-            rows = list(
-                session.execute(
-                    select(*SAMPLE_COLUMNS).where(Opportunity.id.in_(select(failing.c.id)))
-                )
-            )
-            detail, closest = DESCRIBE[name](rows, plan, taxonomy, voice)
-            exist = _count_phrase(count, subject, voice)
-            said = voice.word("relaxed", exist=exist, detail=detail)
-            blocking.append(Relaxation(name, count, said, closest))
+    if groups:
+        unfiltered, relaxed = _relaxed(session, scope, groups)
+    else:
+        unfiltered, relaxed = total, []
+    for name, count, rows in relaxed:
+        detail, closest = DESCRIBE[name](rows, plan, taxonomy, voice)
+        exist = _count_phrase(count, subject, voice)
+        said = voice.word("relaxed", exist=exist, detail=detail)
+        blocking.append(Relaxation(name, count, said, closest))
     blocking.sort(key=lambda relaxation: -relaxation.count)
     suggestions = _suggestions(plan, taxonomy) if unfiltered == 0 else ()
     message = _message(plan, subject, total, unfiltered, blocking, suggestions, voice)
     if padded:
         message = _padded_message(message, subject, total, unfiltered, voice)
     return Explanation(subject, total, unfiltered, tuple(blocking), message, suggestions)
+
+
+Relaxed = list[tuple[str, int, list[Any]]]  # a filter, what giving it up finds, those it keeps out
+
+
+def _relaxed(
+    session: Session, scope: Scope, groups: dict[str, ColumnElement[bool]]
+) -> tuple[int, Relaxed]:
+    """How many listings are about the subject, and each filter that keeps some of them out on
+    its own: what giving it up alone would find and the listings it keeps out. One query reads
+    the subject's listings with whether each passes each filter; a subject of more than
+    COUNT_CAP listings is counted filter by filter instead."""
+    flags = [case((c, 1), (not_(c), 0)).label(_passes(name)) for name, c in groups.items()]
+    about = replace(scope, plan=_unfiltered(scope.plan)).ids(scope.plan.topic_ids).subquery()
+    ids = select(about.c.id).distinct().limit(COUNT_CAP + 1)
+    rows = list(
+        session.execute(
+            select(Opportunity.id, *SAMPLE_COLUMNS, *flags).where(Opportunity.id.in_(ids))
+        )
+    )
+    if len(rows) > COUNT_CAP:
+        return _relaxed_by_counts(session, scope, groups)
+    passes = [{name: getattr(row, _passes(name)) for name in groups} for row in rows]
+    current = sum(1 for flags_of in passes if all(flag == 1 for flag in flags_of.values()))
+    relaxed: Relaxed = []
+    for name in GROUPS:
+        if name not in groups:
+            continue
+        others = [
+            (row, flags_of[name])
+            for row, flags_of in zip(rows, passes, strict=True)
+            if all(flag == 1 for other, flag in flags_of.items() if other != name)
+        ]
+        if len(others) <= current:
+            continue
+        relaxed.append((name, len(others), [row for row, flag in others if flag == 0]))
+    return len(rows), relaxed
+
+
+def _passes(name: str) -> str:
+    """The label of a filter's column in _relaxed's rows: 1 passes, 0 fails, NULL unknown."""
+    return f"passes_{name}"
+
+
+def _relaxed_by_counts(
+    session: Session, scope: Scope, groups: dict[str, ColumnElement[bool]]
+) -> tuple[int, Relaxed]:
+    """_relaxed for a subject too large to read: one count per filter (up to COUNT_CAP) and a
+    sample of SAMPLE listings each blocking filter keeps out."""
+    plan = scope.plan
+    unfiltered = count_matches(session, replace(scope, plan=_unfiltered(plan)))
+    current = count_matches(session, scope)
+    relaxed: Relaxed = []
+    for name in GROUPS if unfiltered > current else ():
+        if name not in groups:
+            continue
+        count = count_matches(session, scope, drop=name)
+        if count <= current:
+            continue
+        failing = scope.ids(plan.topic_ids, drop=name, failing=name).limit(SAMPLE).subquery()
+        rows = list(
+            session.execute(select(*SAMPLE_COLUMNS).where(Opportunity.id.in_(select(failing.c.id))))
+        )
+        relaxed.append((name, count, rows))
+    return unfiltered, relaxed
 
 
 def _unfiltered(plan: Plan) -> Plan:

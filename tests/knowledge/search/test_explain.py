@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 
+import pytest
+
 from tests.knowledge.search.conftest import CENTRE, Directory, km_north
 
 
@@ -107,3 +109,23 @@ def test_the_explanation_is_plain_data(directory: Directory) -> None:
     data = directory.search("coding", age=5).to_dict()["explanation"]
     assert set(data) == {"subject", "total", "unfiltered", "blocking", "message", "suggestions"}
     assert data["blocking"][0]["relaxed"] == "age"
+
+
+def test_a_subject_too_large_to_read_at_once_is_explained_alike_filter_by_filter(
+    directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over COUNT_CAP listings about the subject, each filter is counted on its own: the same
+    relaxations, counts and closest listings as reading them all at once."""
+    directory.listing("Spanish Class", language_list=["es"], format="in_person")
+    directory.listing("Online Only A", format="online", min_age=16)
+    directory.listing("Online Only B", format="online")
+
+    def explained() -> list[tuple[str, int, dict[str, object]]]:
+        found = directory.search("coding", format="in_person", language="en", age=12)
+        assert found.explanation is not None
+        return [(r.relaxed, r.count, r.closest) for r in found.explanation.blocking]
+
+    at_once = explained()
+    assert [(name, count) for name, count, _ in at_once] == [("format", 1), ("language", 1)]
+    monkeypatch.setattr("knowledge.search.explain.COUNT_CAP", 1)
+    assert explained() == at_once
