@@ -19,6 +19,7 @@ from actions.listing_facts import credential_type
 from actions.listing_lines import short
 from actions.pathways import GOAL_ENTITY, goal_buttons, goal_words, path_reply
 from actions.query import as_int
+from actions.reread import SEARCH, as_if, read_again, where_to_get
 from actions.resolve import current_learner, latest_entity
 from actions.voice import voice
 from knowledge.credentials_held import (
@@ -38,6 +39,7 @@ from knowledge.models import Credential, Learner
 from knowledge.pathway_builder import goals_to_offer
 from knowledge.search.formats import SOURCE_VOICE, Voice
 from knowledge.search.interpret import RELATIONS, Interpretation, interpret
+from knowledge.search.locale_rules import says_held
 from knowledge.taxonomy import load_taxonomy
 
 CREDENTIAL_ENTITY = "credential"  # a "which one?" button's credential id
@@ -143,7 +145,9 @@ class ActionNoteCredential(DirectoryAction):
     """Keeps the credential named on the profile of whoever holds it (the learner, or the child
     of theirs the message or conversation is about; never for a child chatting) and answers
     with that person's steps towards their goal after it; asks which one when the words fit
-    several, and how to say it when they fit none."""
+    several, and how to say it when they fit none. Words that name a credential without
+    saying it is held ("food handlers card", "where can I get …") are read again as the
+    search, details or question they are: nothing is kept that the learner did not say."""
 
     def name(self) -> str:
         return "action_note_credential"
@@ -155,6 +159,11 @@ class ActionNoteCredential(DirectoryAction):
         domain: dict[str, Any],
         session: Session,
     ) -> Events:
+        text = _typed(tracker)
+        if text and not says_held(text):  # "food handlers card": one to get, not one held
+            # "dónde puedo sacar …" wants the programs, whatever their titles say
+            again = None if where_to_get(text) else read_again(session, text, to_get=True)
+            return as_if(tracker, again or SEARCH)
         found = credentials_meant(session, tracker)
         relation, said_age = holder(tracker)
         if len(found) != 1:

@@ -29,16 +29,20 @@ TITLES_PER_WORD = 500  # titles counted per word (a word in more says little on 
 
 # "where can I get a forklift licence?", "how do I get my CPR card": a place to get it, not what
 # the kind of credential is.
-def read_again(session: Session, text: str) -> str | None:
+def read_again(session: Session, text: str, *, to_get: bool = False) -> str | None:
     """The intent the directory says the words are: a listing named (details), a credential
-    named (what it is), a subject in some listing's title (a search); else None."""
+    named (what it is), a subject in some listing's title (a search); else None. `to_get`: the
+    words name something the learner does not have yet ("food handlers card"), so where to get
+    it (a search) comes before what it is."""
     if not text.strip() or text.startswith("/"):
         return None
     if named_in_directory(session, text) is not None:
         return DETAILS
+    if to_get and taught_subject(session, text):
+        return SEARCH
     if named_credential(session, text) is not None:
         return CREDENTIAL
-    return SEARCH if taught_subject(session, text) else None
+    return SEARCH if not to_get and taught_subject(session, text) else None
 
 
 def taught_subject(session: Session, text: str) -> bool:

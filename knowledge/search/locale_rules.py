@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from knowledge.locales import book, supported_codes
-from knowledge.text import fold
+from knowledge.text import fold, words
 
 if TYPE_CHECKING:
     from knowledge.search.interpret import Interpretation
@@ -243,3 +243,19 @@ def where_to_get_rule() -> re.Pattern[str]:
 def asks_where_to_get(text: str) -> bool:
     """The message asks where or how to get something (see where_to_get_rule)."""
     return where_to_get_rule().search(" ".join(fold(text).split())) is not None
+
+
+@cache
+def holding_rule() -> re.Pattern[str]:
+    """ "I already have", "ya tengo", "got my": words that say something is held, in any
+    supported language's words (phrases compared word by word, punctuation dropped: "i've")."""
+    phrases = {" ".join(words(str(phrase))) for phrase in _merged("holding")} - {""}
+    ordered = sorted(phrases, key=len, reverse=True)
+    alternation = "|".join(re.escape(phrase) for phrase in ordered)
+    return re.compile(rf"(?:^| )(?:{alternation})(?: |$)" if alternation else r"(?!x)x")
+
+
+def says_held(text: str) -> bool:
+    """The message says it (or they) already have something: "food handlers card" and "dónde
+    puedo sacar la licencia" name one, no more."""
+    return holding_rule().search(" ".join(words(text))) is not None

@@ -18,6 +18,7 @@ from knowledge.credentials_held import best_known, held
 from knowledge.learners import find_learner
 from knowledge.models import Credential, Dependant, LearnerCredential
 from tests.actions.conftest import Run, entity, slot_events, tracker
+from tests.actions.test_reread import reread_as
 
 CPR = "CPR/AED & First Aid Certification"
 
@@ -354,3 +355,24 @@ def test_forget_me_erases_the_familys_credentials_too(
     run(ActionForgetMe(), tracker("yes", intent="affirm"))
     db.expire_all()
     assert db.scalar(select(LearnerCredential)) is None and db.scalar(select(Dependant)) is None
+
+
+def test_a_credential_named_without_saying_it_is_held_is_looked_for_and_nothing_is_kept(
+    directory: str, db: Session, run: Run
+) -> None:
+    """A bare name, or where to get one, in either language: the programs, not "✓ Got it";
+    a listing's own title: its details."""
+    for text in (
+        "food handlers card",
+        "forklift license",
+        "where can I get a food handler certificate",
+        "dónde puedo sacar la certificación de salvavidas",
+    ):
+        messages, events = run(ActionNoteCredential(), have(text))
+        assert messages == []
+        assert reread_as(events, text) == "find_opportunity", text
+    messages, events = run(ActionNoteCredential(), have("Lifeguard Certification Course"))
+    assert messages == [] and reread_as(events, "Lifeguard Certification Course") == (
+        "opportunity_details"
+    )
+    assert find_learner(db, "test-user") is None

@@ -148,6 +148,18 @@ def test_a_button_payload_or_no_words_is_not_re_read(
     assert read_again(db, text) is None
 
 
+def test_a_credential_not_held_yet_is_looked_for_before_it_is_explained(db: Session) -> None:
+    """ "beekeeping safety permit" typed as if held: where to get it (a title teaches
+    beekeeping) comes first; with no title teaching its subject, what it is."""
+    _beekeeping(db)
+    _credential(db, "Beekeeping Safety Permit")
+    _credential(db, "Zymurgy Handling Permit")
+    assert read_again(db, "beekeeping safety permit") == "ask_credential"
+    assert read_again(db, "beekeeping safety permit", to_get=True) == "find_opportunity"
+    assert read_again(db, "zymurgy handling permit", to_get=True) == "ask_credential"
+    assert read_again(db, "what's the weather like tomorrow?", to_get=True) is None
+
+
 def test_where_to_get_is_asking_for_a_place_not_a_definition() -> None:
     """ "Where can I get a forklift licence?" wants programs; "what is a licence?" does not."""
     assert where_to_get("where can I get a forklift licence?")
