@@ -16,7 +16,13 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, String, cast, 
 from sqlalchemy.orm import Session
 
 from knowledge.locales import book, supported_codes
-from knowledge.models import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
+from knowledge.models import (
+    Neighbourhood,
+    NeighbourhoodAlias,
+    TaxonomyVersion,
+    Topic,
+    TopicSynonym,
+)
 from knowledge.text import fold, is_english_word, is_stop_word, lemma, words
 from knowledge.vocabulary import StarterVocabulary, load_starter
 
@@ -550,7 +556,12 @@ def load_taxonomy(session: Session) -> Taxonomy:
 
 
 def taxonomy_fingerprint(session: Session) -> tuple[Any, ...]:
-    """A value that changes whenever the taxonomy does, from one cheap query."""
+    """A value that changes whenever the taxonomy does: the token its tables' triggers change
+    (knowledge.models.TaxonomyVersion, one row read by key), else, with no token row, the
+    tables' contents."""
+    token = session.scalar(select(TaxonomyVersion.token).where(TaxonomyVersion.id == 1))
+    if token is not None:
+        return (token,)
     return tuple(session.execute(_fingerprint_statement()).one())
 
 

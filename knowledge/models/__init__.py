@@ -48,7 +48,13 @@ from knowledge.models.opportunity import (
 )
 from knowledge.models.provider import LOCATION_TYPES, PROVIDER_KINDS, Location, Provider
 from knowledge.models.search import SearchEntry
-from knowledge.models.taxonomy import Neighbourhood, NeighbourhoodAlias, Topic, TopicSynonym
+from knowledge.models.taxonomy import (
+    Neighbourhood,
+    NeighbourhoodAlias,
+    TaxonomyVersion,
+    Topic,
+    TopicSynonym,
+)
 
 __all__ = [
     "CHANNELS",
@@ -92,6 +98,7 @@ __all__ = [
     "Reminder",
     "SearchEntry",
     "SearchRecord",
+    "TaxonomyVersion",
     "Topic",
     "TopicSynonym",
     "UsageEvent",

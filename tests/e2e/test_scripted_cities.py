@@ -40,10 +40,10 @@ from tests.e2e.conftest import Stack
 
 TARGET = TARGET_PASS_RATE
 # Regression floors. The demo keeps a conversation of slack below what passed (19/20 on
-# 2026-12-07: the details of the first listing near the 14 bus say "Bus 1, 14 and 22" where the
-# script expects "Bus 14"); every other city is held to the TARGET itself (at most 1 of Juniper Ford's 21 may
-# fail): at a floor of 0.85 a regression that failed two conversations (a bare credential name
-# noted as held, 19/21) passed CI unseen.
+# 2026-12-07: the details of the first listing near the 14 bus say "Bus 1, 14 and 22" where
+# the script expects "Bus 14"); every other city is held to the TARGET itself (at most 1 of
+# Juniper Ford's 21 may fail): at a floor of 0.85 a regression that failed two conversations
+# (a bare credential name noted as held, 19/21) passed CI unseen.
 DEMO_FLOOR = 0.9  # at least 18 of 20
 CITY_FLOOR = TARGET  # every city of tests/cities: at least 95 %, 20 of Juniper Ford's 21
 CITIES = city_folders()

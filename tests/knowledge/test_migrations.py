@@ -66,7 +66,8 @@ def full_text_objects(engine: Engine) -> set[tuple[str, str, str]]:
         rows = connection.execute(
             text(
                 "SELECT type, name, sql FROM sqlite_master "
-                "WHERE name IN ('search_fts', 'search_fts_vocab') OR type = 'trigger'"
+                "WHERE name IN ('search_fts', 'search_fts_vocab') "
+                "OR (type = 'trigger' AND name LIKE 'search_fts%')"
             )
         )
         return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
@@ -94,6 +95,34 @@ def test_the_models_and_the_migrations_build_the_same_full_text_index(tmp_path: 
     assert objects == full_text_objects(modelled)
     Base.metadata.drop_all(modelled)
     assert full_text_objects(modelled) == set()
+
+
+def taxonomy_triggers(engine: Engine) -> set[tuple[str, str]]:
+    """SQLite's triggers that change the taxonomy's token: (name, SQL in one line)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE name LIKE 'taxonomy_changed%'")
+        )
+        return {(name, " ".join(sql.split())) for name, sql in rows}
+
+
+def test_the_models_and_the_migrations_watch_the_taxonomy_alike(tmp_path: Path) -> None:
+    migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    upgrade(migrated)
+    modelled = make_engine(f"sqlite:///{tmp_path / 'modelled.db'}")
+    Base.metadata.create_all(modelled)
+    triggers = taxonomy_triggers(migrated)
+    assert len(triggers) == 12  # four tables, three kinds of write
+    assert triggers == taxonomy_triggers(modelled)
+    for engine in (migrated, modelled):
+        with engine.begin() as connection:
+            assert connection.scalar(text("SELECT token FROM taxonomy_version")) == 0
+            connection.execute(text("INSERT INTO topic (name) VALUES ('chess')"))
+            assert connection.scalar(text("SELECT token FROM taxonomy_version")) != 0
+    downgrade(migrated, "0016")
+    assert taxonomy_triggers(migrated) == set()
+    upgrade(migrated)
+    assert taxonomy_triggers(migrated) == triggers
 
 
 def test_upgrading_indexes_existing_listings_with_their_credential_names(tmp_path: Path) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.models import TopicSynonym
+from knowledge.models import NeighbourhoodAlias, TaxonomyVersion, TopicSynonym
 from knowledge.search.search_plan import UnknownPlace, UnknownTopic
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 from knowledge.text import words
@@ -35,6 +36,55 @@ def test_a_renamed_neighbourhood_is_found_by_its_new_name(directory: Directory) 
 def test_the_taxonomy_is_reused_while_nothing_changes(session: Session) -> None:
     Directory(session).topic("coding", "programming")
     assert load_taxonomy(session) is load_taxonomy(session)
+
+
+def _token(session: Session) -> int:
+    """The taxonomy's version token, as a search reads it."""
+    session.flush()
+    found = session.scalar(select(TaxonomyVersion.token))
+    assert found is not None
+    return found
+
+
+def test_every_write_to_the_taxonomy_changes_its_token(directory: Directory) -> None:
+    """The database's triggers, on both engines: each table, each kind of write."""
+    db = directory.session
+    seen = [_token(db)]
+    topic = directory.topic("robotics")
+    seen.append(_token(db))
+    synonym = TopicSynonym(topic=topic, term="droids")
+    db.add(synonym)
+    seen.append(_token(db))
+    synonym.term = "bots"
+    seen.append(_token(db))
+    db.delete(synonym)
+    seen.append(_token(db))
+    place = directory.place("Riverside", *CENTRE)
+    seen.append(_token(db))
+    db.add(NeighbourhoodAlias(neighbourhood=place, alias="the river"))
+    seen.append(_token(db))
+    place.name = "Riverbend"
+    seen.append(_token(db))
+    db.delete(place)  # and its alias with it
+    seen.append(_token(db))
+    topic.name = "robots"
+    seen.append(_token(db))
+    assert len(set(seen)) == len(seen)
+
+
+def test_a_taxonomy_change_rolled_back_leaves_the_token_and_the_cache_as_they_were(
+    directory: Directory,
+) -> None:
+    db = directory.session
+    directory.topic("robotics")
+    before, cached = _token(db), load_taxonomy(db)
+    savepoint = db.begin_nested()
+    directory.topic("pottery")
+    assert _token(db) != before and "pottery" in load_taxonomy(db).topics.values()
+    savepoint.rollback()
+    assert _token(db) == before
+    assert "pottery" not in load_taxonomy(db).topics.values()
+    assert load_taxonomy(db) is not cached  # rebuilt: the rolled-back token was not its own
 
 
 def test_an_alias_finds_its_neighbourhood(directory: Directory) -> None:
