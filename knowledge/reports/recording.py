@@ -2,9 +2,10 @@
 one row, never an error.
 
 Only what the search understood is kept, each field in a closed vocabulary (see
-knowledge/models/demand.py for why such a row cannot identify anyone). A failure to record is
-logged and swallowed inside a savepoint, so the reply and the rest of the action's transaction
-go ahead as if nothing had been recorded.
+knowledge/models/demand.py for why such a row cannot identify anyone). The row is written when
+the caller's transaction commits, in a statement of its own: a failure to record is logged and
+swallowed, and the reply and the rest of the action's transaction go ahead as if nothing had
+been recorded; a transaction rolled back records nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import Connection, event, insert
 from sqlalchemy.orm import Session
 
-from knowledge.models import USAGE_KINDS, SearchRecord, UsageEvent
+from knowledge.models import USAGE_KINDS, Base, SearchRecord, UsageEvent
 from knowledge.search.geo import haversine_km
 from knowledge.search.query import SearchQuery
 from knowledge.search.result import SearchResult
@@ -278,14 +280,14 @@ def record_asked(
     """Add one SearchRecord of what was asked (a search's or a goal's) and how many listings
     it found, on the city's `day`; a failure is logged, never raised."""
     try:
-        record = SearchRecord(
-            day=day,
-            channel=channel_of(conversation),
-            chat_language=_code(conversation.get_slot("chat_language")),
-            results=results,
+        record = {
+            "day": day,
+            "channel": channel_of(conversation),
+            "chat_language": _code(conversation.get_slot("chat_language")),
+            "results": results,
             **vars(wanted),
-        )
-        _insert(session, record)
+        }
+        _insert(session, SearchRecord, record, "could not record a search for the demand report")
     except Exception:  # a count is never worth a reply: log it and go on
         logger.exception("could not record a search for the demand report")
 
@@ -306,17 +308,70 @@ def record_usage(
         if session is None:
             raise ValueError("no session to record in")
         named = channel if channel is None or isinstance(channel, str) else channel_of(channel)
-        event = UsageEvent(day=day, kind=kind, channel=channel_kind(named))
-        _insert(session, event)
+        row = {"day": day, "kind": kind, "channel": channel_kind(named)}
+        _insert(session, UsageEvent, row, f"could not record a {kind} for the usage report")
     except Exception:  # a count is never worth a reply: log it and go on
         logger.exception("could not record a %s for the usage report", kind)
 
 
-def _insert(session: Session, row: SearchRecord | UsageEvent) -> None:
-    """One INSERT inside a savepoint: if it fails, only the savepoint is rolled back (on
-    PostgreSQL a failed statement would otherwise abort the whole transaction)."""
-    with session.begin_nested():
-        session.add(row)
+PENDING = "wayfinder_records"  # Session.info: the rows waiting for the transaction to commit
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A row to write once the caller's transaction commits, and what to log if it fails."""
+
+    model: type[Base]
+    values: dict[str, Any]
+    failure: str
+
+
+def _insert(session: Session, model: type[Base], values: dict[str, Any], failure: str) -> None:
+    """Write the row once the caller's transaction commits, in a statement of its own: a
+    failure loses only the row (inside the transaction, a failed INSERT would abort it on
+    PostgreSQL unless wrapped in a savepoint, two more round trips a row), and a transaction
+    rolled back records nothing."""
+    pending = session.info.get(PENDING)
+    if pending is None:
+        pending = session.info[PENDING] = []
+        event.listen(session, "after_commit", _write_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+    pending.append(_Pending(model, values, failure))
+
+
+def _write_pending(session: Session) -> None:
+    """After a commit: each waiting row, autocommitted; inside a savepoint when the session was
+    bound to a connection whose transaction goes on (as tests bind it)."""
+    rows: list[_Pending] = session.info.get(PENDING) or []
+    if not rows:
+        return
+    waiting, rows[:] = list(rows), []
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        _write(bind, waiting, guarded=True)
+        return
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        _write(connection, waiting, guarded=False)
+
+
+def _write(connection: Connection, rows: list[_Pending], *, guarded: bool) -> None:
+    """One INSERT a row; a failure is logged with its row's words and the others go ahead."""
+    for row in rows:
+        try:
+            if guarded:
+                with connection.begin_nested():
+                    connection.execute(insert(row.model), [row.values])
+            else:
+                connection.execute(insert(row.model), [row.values])
+        except Exception:  # a count is never worth a reply: log it and go on
+            logger.exception(row.failure)
+
+
+def _drop_pending(session: Session) -> None:
+    """After a rollback: what the transaction would have recorded is dropped with it."""
+    rows = session.info.get(PENDING)
+    if rows:
+        rows.clear()
 
 
 def _code(value: Any) -> str | None:

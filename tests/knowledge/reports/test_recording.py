@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from actions.details import ActionOpportunityDetails
@@ -144,3 +144,36 @@ def test_searches_and_uses_are_counted_on_the_citys_date_not_utcs(
     assert city_today != datetime.now(UTC).date()
     assert db.scalars(select(SearchRecord.day)).all() == [city_today]
     assert db.scalars(select(UsageEvent.day)).all() == [city_today]
+
+
+def test_a_use_is_written_when_the_transaction_commits_and_not_when_it_rolls_back(
+    session: Session,
+) -> None:
+    """Nothing is sent inside the caller's transaction (no savepoint, no INSERT); the row
+    follows the commit, and a rollback takes it away with the rest."""
+    day = date(2026, 3, 2)
+    sent: list[str] = []
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    record_usage(session, "details", "web", day=day)
+    assert sent == []
+    session.rollback()
+    session.commit()
+    assert session.scalars(select(UsageEvent)).all() == []
+    record_usage(session, "plan_saved", "telegram", day=day)
+    session.commit()
+    kept = session.execute(select(UsageEvent.kind, UsageEvent.channel, UsageEvent.day)).all()
+    assert [tuple(row) for row in kept] == [("plan_saved", "telegram", day)]
+
+
+def test_a_row_that_fails_is_logged_and_the_others_are_written(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    day = date(2026, 3, 2)
+    record_usage(session, "details", "web", day=day)
+    record_usage(session, "handoff", "web", day=None)  # type: ignore[arg-type]  # day is required
+    record_usage(session, "plan_saved", "web", day=day)
+    session.commit()
+    kinds = session.scalars(select(UsageEvent.kind).order_by(UsageEvent.id)).all()
+    assert kinds == ["details", "plan_saved"]
+    assert caplog.text.count("could not record a handoff for the usage report") == 1
