@@ -19,10 +19,10 @@ from knowledge.models import Location, Opportunity, Provider, Topic
 from knowledge.progress import NO_PROGRESS, Progress
 from knowledge.transfer.exported_listings import all_listings
 from knowledge.transfer.hsds.fields import BYDAY
+from knowledge.transfer.hsds.objects import HSDS_STATUS
 from knowledge.transfer.ids import stable_id
 
 TAXONOMY = "wayfinder-topics"
-HSDS_STATUS = {"temporarily_closed": "temporarily closed"}  # HSDS spells it with a space
 PROGRESS_CHUNK = 500  # services made between two progress reports
 
 
