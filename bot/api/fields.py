@@ -15,7 +15,7 @@ from bot.api.errors import FieldProblem
 from knowledge.editing.fields import BY_ATTRIBUTE, FIELDS, parse_fields, value_of
 from knowledge.listing_translations import translations_of
 from knowledge.models import ChangeRequest, Opportunity
-from knowledge.transfer.hsds_export import HSDS_STATUS
+from knowledge.transfer.hsds.objects import HSDS_STATUS
 
 # Spreadsheet/editing field name → JSON name.
 JSON_NAMES: dict[str, str] = {
