@@ -10,6 +10,7 @@ WayfinderTrackerStore" is how to tell it loaded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -168,6 +169,25 @@ def just_created(tracker: DialogueStateTracker) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def events_of(events: sa.Table, latest_session: bool) -> sa.sql.Select[Any]:
+    """The `data` of a sender's events in order (bound parameter `sender_id`), of its latest
+    session only (from its last session start, or all when it has none) when `latest_session`:
+    Rasa's SQLTrackerStore._event_query as one Core statement, built once per table."""
+    sender: sa.sql.elements.BindParameter[str] = sa.bindparam("sender_id")
+    query = sa.select(events.c.data).where(events.c.sender_id == sender)
+    if latest_session:
+        start = (
+            sa.select(sa.func.max(events.c.timestamp).label("session_start"))
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+            .subquery()
+        )
+        query = query.select_from(events.join(start, sa.true())).where(
+            sa.or_(events.c.timestamp >= start.c.session_start, start.c.session_start.is_(None))
+        )
+    return query.order_by(events.c.id)
+
+
 class WayfinderTrackerStore(SQLTrackerStore):
     """SQLTrackerStore from one URL; deletes a sender's stored events when they ask to be forgotten.
 
@@ -271,10 +291,12 @@ class WayfinderTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        """Rasa's, reading only the events' data column, not whole ORM objects."""
+        """Rasa's, reading only the events' data column, not whole ORM objects, with a statement
+        built once (events_of) where Rasa builds its ORM query again for every message."""
+        statement = events_of(self.SQLEvent.__table__, not fetch_events_from_all_sessions)
         with self.statement_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            rows = session.execute(statement, {"sender_id": sender_id})
+            events = [json.loads(data) for (data,) in rows]
         if self.domain is None or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)

@@ -31,6 +31,7 @@ from bot.rasa_ext.tracker_store import (
     COMPACTED,
     KEEP_TURNS,
     WayfinderTrackerStore,
+    events_of,
     last_forget,
     tracker_url,
 )
@@ -199,6 +200,28 @@ def test_only_the_latest_session_is_loaded(store: WayfinderTrackerStore) -> None
     assert latest is not None and everything is not None
     assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["day 2"]
     assert len(everything.events) == len(stored(store, me)) == 21
+
+
+def test_the_statement_built_once_reads_what_rasas_query_reads(
+    store: WayfinderTrackerStore,
+) -> None:
+    """events_of against Rasa's own _event_query, for a sender with three sessions, one with
+    none and one unknown, latest session and all."""
+    clock, many, none = Clock(), sender(), sender()
+    for day in range(3):
+        asyncio.run(
+            extend(store, many, [*session_start(clock), *turn(clock, f"day {day}", "greet", "Hi")])
+        )
+    asyncio.run(extend(store, none, turn(clock, "no session start", "greet", "Hi")))
+    events = store.SQLEvent.__table__
+    with store.session_scope() as session:
+        for who in (many, none, sender()):
+            for all_sessions in (False, True):
+                rasas = store._event_query(session, who, all_sessions)
+                expected = [data for (data,) in rasas.with_entities(store.SQLEvent.data)]
+                ours = session.execute(events_of(events, not all_sessions), {"sender_id": who})
+                assert [data for (data,) in ours] == expected
+    assert events_of(events, True) is events_of(events, True)  # built once
 
 
 def test_events_are_indexed_by_sender(store: WayfinderTrackerStore) -> None:
