@@ -79,11 +79,17 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(alembic_config(str(engine.url), connection), revision)
 
 
-def test_the_models_and_the_migrations_build_the_same_full_text_index(tmp_path: Path) -> None:
+def migrated_and_modelled(tmp_path: Path) -> tuple[Engine, Engine]:
+    """Two SQLite directories: one built by the migrations, one by the models."""
     migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade(migrated)
     modelled = make_engine(f"sqlite:///{tmp_path / 'modelled.db'}")
     Base.metadata.create_all(modelled)
+    return migrated, modelled
+
+
+def test_the_models_and_the_migrations_build_the_same_full_text_index(tmp_path: Path) -> None:
+    migrated, modelled = migrated_and_modelled(tmp_path)
     objects = full_text_objects(migrated)
     assert {name for _kind, name, _sql in objects} == {
         "search_fts",
@@ -107,10 +113,7 @@ def taxonomy_triggers(engine: Engine) -> set[tuple[str, str]]:
 
 
 def test_the_models_and_the_migrations_watch_the_taxonomy_alike(tmp_path: Path) -> None:
-    migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
-    upgrade(migrated)
-    modelled = make_engine(f"sqlite:///{tmp_path / 'modelled.db'}")
-    Base.metadata.create_all(modelled)
+    migrated, modelled = migrated_and_modelled(tmp_path)
     triggers = taxonomy_triggers(migrated)
     assert len(triggers) == 12  # four tables, three kinds of write
     assert triggers == taxonomy_triggers(modelled)
