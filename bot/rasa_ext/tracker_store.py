@@ -42,6 +42,7 @@ from bot.rasa_ext import (
     action_connections,
     classifier_layout,
     event_types,
+    graph_runner,
     reply_check_patch,
     settled_slots,
     tracker_copies,
@@ -224,8 +225,9 @@ class WayfinderTrackerStore(SQLTrackerStore):
         slot actions a message cannot change (bot.rasa_ext.settled_slots), kept-alive
         connections to the action server (bot.rasa_ext.action_connections), the intent
         classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout), event
-        classes found by name once (bot.rasa_ext.event_types) and trackers copied without
-        needless deep copies (bot.rasa_ext.tracker_copies).
+        classes found by name once (bot.rasa_ext.event_types), trackers copied without
+        needless deep copies (bot.rasa_ext.tracker_copies) and the model's graph run without
+        dask's scheduler (bot.rasa_ext.graph_runner).
         """
         reply_check_patch.install()
         settled_slots.install()
@@ -233,6 +235,7 @@ class WayfinderTrackerStore(SQLTrackerStore):
         classifier_layout.install()
         event_types.install()
         tracker_copies.install()
+        graph_runner.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
