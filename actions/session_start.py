@@ -79,7 +79,7 @@ class ActionSessionStart(DirectoryAction):
                     session,  # the learner looked up above, not looked up again
                     seen(learner, channel)
                     if learner is not None
-                    else new_learner(session, tracker.sender_id, channel),
+                    else new_learner(session, tracker.sender_id, channel, flush=False),
                     str(carried[LANGUAGE_SLOT]),
                     chosen=bool(carried[CHOSEN_SLOT]),
                 )

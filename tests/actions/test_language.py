@@ -133,17 +133,22 @@ def test_a_new_learners_first_message_gets_its_language_as_the_session_starts(
 
 
 def test_the_session_start_looks_the_learner_up_once(directory: str, db: Session, run: Run) -> None:
+    """And writes a new learner once, with its language: one INSERT, no UPDATE after it."""
     looked_up: list[str] = []
+    written: list[str] = []
 
     def note(*args: object) -> None:
         statement = " ".join(str(args[2]).split())
         if statement.startswith("SELECT") and "FROM learner " in statement:
             looked_up.append(statement)
+        if statement.startswith(("INSERT INTO learner ", "UPDATE learner ")):
+            written.append(statement.split(" (")[0].split(" SET ")[0])
 
     event.listen(Engine, "before_cursor_execute", note)
     try:  # a new learner (created), then the same learner back with a new language
         run(ActionSessionStart(), session_start_tracker({"language_read": OTHER}))
         first = len(looked_up)
+        assert written == ["INSERT INTO learner"]
         metadata = {"language_read": SOURCE_LANGUAGE}
         run(ActionSessionStart(), session_start_tracker(metadata, {"chat_language": OTHER}))
     finally:
