@@ -83,13 +83,13 @@ def load_listings(
         select(Opportunity)
         .where(Opportunity.id.in_(wanted), Opportunity.status == "active")
         .options(
-            joinedload(Opportunity.provider),
-            selectinload(Opportunity.locations).joinedload(Location.neighbourhood),
+            joinedload(Opportunity.provider),  # a page's few places joined: one round trip
+            joinedload(Opportunity.locations).joinedload(Location.neighbourhood),
         )
     )
     if not voice.is_source:
         query = query.options(selectinload(Opportunity.translations))
-    found = {opportunity.id: opportunity for opportunity in session.scalars(query)}
+    found = {opportunity.id: opportunity for opportunity in session.scalars(query).unique()}
     return [found[number] for number in wanted if number in found]
 
 
