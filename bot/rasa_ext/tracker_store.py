@@ -44,6 +44,7 @@ from bot.rasa_ext import (
     event_types,
     graph_runner,
     reply_check_patch,
+    rule_keys,
     settled_slots,
     tracker_copies,
 )
@@ -226,8 +227,9 @@ class WayfinderTrackerStore(SQLTrackerStore):
         connections to the action server (bot.rasa_ext.action_connections), the intent
         classifier's weights laid out for prediction (bot.rasa_ext.classifier_layout), event
         classes found by name once (bot.rasa_ext.event_types), trackers copied without
-        needless deep copies (bot.rasa_ext.tracker_copies) and the model's graph run without
-        dask's scheduler (bot.rasa_ext.graph_runner).
+        needless deep copies (bot.rasa_ext.tracker_copies), the model's graph run without
+        dask's scheduler (bot.rasa_ext.graph_runner) and the rule policy's walk back through a
+        conversation cut to its longest rule (bot.rasa_ext.rule_keys).
         """
         reply_check_patch.install()
         settled_slots.install()
@@ -236,6 +238,7 @@ class WayfinderTrackerStore(SQLTrackerStore):
         event_types.install()
         tracker_copies.install()
         graph_runner.install()
+        rule_keys.install()
         url = tracker_url(host)
         logger.info("conversations are stored in %s", make_url(url).__repr__())
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
