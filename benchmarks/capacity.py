@@ -1,11 +1,17 @@
 """Capacity: search turns a second through one Rasa + one action server, and through two of each
 behind HAProxy, with each process's CPU per message and what more cores would buy.
 
-`python -m benchmarks.capacity [--rates 5,10,20,40] [--duration 30] [--quick]` starts both
-topologies on the demo city (benchmarks.capacity_stack: PostgreSQL, Redis lock store, HAProxy),
-offers each rate to each in turn (open loop, benchmarks.load, with what the gateway adds to each
-message), reads every server process's CPU time from /proc around each window, and writes
-docs/benchmarks-capacity.md. Needs `make train`, PostgreSQL, Redis and haproxy.
+`python -m benchmarks.capacity [--rates 5,10,20,40] [--duration 30] [--rounds 3] [--quick]` starts
+both topologies on the demo city (benchmarks.capacity_stack: PostgreSQL, Redis lock store,
+HAProxy), offers each rate to each in turn, in several rounds (open loop, benchmarks.load, with
+what the gateway adds to each message), reads every server process's CPU time from /proc around
+each window, and writes docs/benchmarks-capacity.md. Needs `make train`, PostgreSQL, Redis and
+haproxy.
+
+One 30 s window's p95 moves by ±60 ms on a 2-core machine whose every process, the load
+generator's too, speeds up and slows down together; so each rate is offered in rounds (each
+round its own arrivals, the same for both topologies) and the report pools every round's replies
+and CPU, showing each round's p95 beside the pooled one.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pathlib import Path
 import psycopg
 
 from benchmarks.capacity_stack import LOAD_APPLICATION, POSTGRES, Topology, run_topologies
-from benchmarks.load import LoadResult, gateway_sender, run_load
+from benchmarks.load import LoadResult, gateway_sender, run_load, summarise
 from benchmarks.machine import Machine, describe_machine
 from knowledge.settings import PROJECT_ROOT
 
@@ -48,6 +54,7 @@ TARGET_RATE, TARGET_P95_MS = 20.0, 300.0  # issue #16: one instance of each on t
 BALANCER_RATE, BALANCER_RATIO = 5.0, 1.2
 WARM_UP_RATE, WARM_UP_S = 2.0, 10.0
 SEED = 7
+ROUNDS = 3  # windows per topology and rate, pooled
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ class Window:
     result: LoadResult
     cpu_ms: Mapping[str, float]  # CPU time per process kind over the window
     others_share: float  # share of the machine's CPU used by processes not accounted here
+    rounds: tuple[LoadResult, ...] = ()  # the windows pooled into this one, if several
+    a_round_saturated: bool = False
 
     @property
     def handled(self) -> int:
@@ -139,13 +148,34 @@ class Window:
 
     @property
     def saturated(self) -> bool:
-        return saturated(self.result, self.duration_s)
+        return self.a_round_saturated or saturated(self.result, self.duration_s)
 
     def per_message(self) -> dict[str, float]:
         """CPU ms per answered message, per process kind."""
         if not self.handled:
             return {}
         return {kind: ms / self.handled for kind, ms in self.cpu_ms.items()}
+
+
+def pooled_window(windows: Sequence[Window]) -> Window:
+    """Rounds of one topology at one rate as one window: every round's replies (the percentiles
+    computed again over all of them) and CPU; saturated when any round was."""
+    if len(windows) == 1:
+        return windows[0]
+    first = windows[0]
+    samples = [sample for window in windows for sample in window.result.samples]
+    result = summarise(samples, first.offered, sum(w.result.duration_s for w in windows))
+    kinds = sorted({kind for window in windows for kind in window.cpu_ms})
+    return Window(
+        first.topology,
+        first.offered,
+        sum(window.duration_s for window in windows),
+        result,
+        {kind: sum(window.cpu_ms.get(kind, 0.0) for window in windows) for kind in kinds},
+        sum(window.others_share for window in windows) / len(windows),
+        rounds=tuple(window.result for window in windows),
+        a_round_saturated=any(window.saturated for window in windows),
+    )
 
 
 def pooled_per_message(windows: Sequence[Window]) -> dict[str, float]:
@@ -201,6 +231,7 @@ class Report:
     load_start: float
     load_end: float
     windows: list[Window] = field(default_factory=list)
+    rounds: int = 1
 
     def of(self, topology: str) -> list[Window]:
         return [window for window in self.windows if window.topology == topology]
@@ -252,10 +283,18 @@ def _load_rows(report: Report) -> list[str]:
             f"| {TOPOLOGY_NAMES[window.topology]} | {window.offered:g} "
             f"| {result.sent / window.duration_s:.2f} | {result.achieved_rate:g} "
             f"| {_figure(result.p50_ms)} | {_figure(result.p95_ms)} | {_figure(result.p99_ms)} "
+            f"| {_each_round(window)} "
             f"| {result.errors}/{result.sent} | {window.others_share:.0%} "
             f"| {'**saturated**' if window.saturated else 'kept up'} |"
         )
     return rows
+
+
+def _each_round(window: Window) -> str:
+    """The p95 of each pooled round, in the order run."""
+    if not window.rounds:
+        return _figure(window.result.p95_ms)
+    return " / ".join(_figure(result.p95_ms) for result in window.rounds)
 
 
 def _cpu_rows(report: Report) -> list[str]:
@@ -395,7 +434,11 @@ def render(report: Report) -> str:
         "(conversations and directory) and on one Redis lock store; only the number of instances "
         "and the balancer differ. Each rate is offered to one, then to the other, with the same "
         "open-loop Poisson arrivals (benchmarks.load: half new users' searches, half follow-ups; "
-        "each message carries what the gateway adds). Reply times are of search turns. "
+        f"each message carries what the gateway adds), in {report.rounds} "
+        f"round{'s' if report.rounds != 1 else ''} of {_round_length(report)} each with "
+        "arrivals of their own; each row pools its rounds' replies and CPU, and *p95 of each "
+        "round* shows how much one window moves with the machine. Reply times are of search "
+        "turns. "
         f"*Saturated*: over {SATURATED_ERRORS:.0%} errors, p95 above {SATURATED_P95_MS:g} ms, or "
         f"the replies ending so late that under {KEEPING_UP:.0%} of the arrival rate was "
         "achieved. *Arrived*: messages sent over the window's length (Poisson arrivals vary "
@@ -403,9 +446,9 @@ def render(report: Report) -> str:
         "*Others' CPU*: the machine's busy time not spent by the processes accounted "
         "below.",
         "",
-        "| topology | offered msg/s | arrived | achieved | p50 ms | p95 ms | p99 ms | errors "
-        "| others' CPU | |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| topology | offered msg/s | arrived | achieved | p50 ms | p95 ms | p99 ms "
+        "| p95 of each round | errors | others' CPU | |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *_load_rows(report),
         "",
         "## CPU per message",
@@ -442,6 +485,14 @@ def render(report: Report) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _round_length(report: Report) -> str:
+    """How long one round's window was (the same for every window of a run)."""
+    if not report.windows:
+        return "–"
+    window = report.windows[0]
+    return f"{window.duration_s / max(len(window.rounds), 1):g} s"
 
 
 # Measuring (needs the servers).
@@ -499,11 +550,13 @@ def measure(
     admin: psycopg.Connection[tuple[int]],
     rate: float,
     duration_s: float,
+    *,
+    seed: int = SEED,
 ) -> Window:
     """One window of open-loop load on the topology, with the CPU it cost."""
     send = gateway_sender(topology.url, topology.directory_url)
     before = snapshot(topology, admin)
-    result = run_load(send, rate, duration_s, seed=SEED)
+    result = run_load(send, rate, duration_s, seed=seed)
     after = snapshot(topology, admin)
     hz = os.sysconf("SC_CLK_TCK")
     used = cpu_used(before, after)
@@ -537,9 +590,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks.capacity", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--rates", help="offered msg/s, comma-separated (default: 5,10,20,40)")
-    parser.add_argument("--duration", type=float, help="seconds per rate (default: 30)")
+    parser.add_argument("--duration", type=float, help="seconds per window (default: 30)")
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: rates 5,10 for 5 s each, no waiting"
+        "--rounds", type=int, help=f"windows per topology and rate, pooled (default: {ROUNDS})"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: rates 5,10, one 5 s window each"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="report file to write")
     return parser
@@ -550,13 +606,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     rates = [float(r) for r in (args.rates or ("5,10" if args.quick else "5,10,20,40")).split(",")]
     duration = args.duration or (5.0 if args.quick else 30.0)
+    rounds = args.rounds or (1 if args.quick else ROUNDS)
+    if rounds < 1:
+        print("--rounds must be at least 1.", file=sys.stderr)
+        return 2
     command = "python -m benchmarks.capacity " + shlex.join(sys.argv[1:] if argv is None else argv)
     if not MODEL.exists():
         print("No model: run `make train` first.", file=sys.stderr)
         return 1
     load_start = wait_for_quiet(0 if args.quick else QUIET_WAIT_S)
     machine = describe_machine(f"postgresql+psycopg://{POSTGRES}/postgres")
-    report = Report(machine, command.strip(), args.quick, load_start, load_start)
+    report = Report(machine, command.strip(), args.quick, load_start, load_start, rounds=rounds)
     logs = Path(tempfile.mkdtemp(prefix="wayfinder-capacity-"))
     print(f"Starting both topologies (logs in {logs}) …", flush=True)
     with (
@@ -567,17 +627,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             send = gateway_sender(topology.url, topology.directory_url)
             run_load(send, WARM_UP_RATE, min(duration, WARM_UP_S))
         for rate in rates:
-            for topology in topologies:
-                window = measure(topology, admin, rate, duration)
-                report.windows.append(window)
-                result = window.result
-                print(
-                    f"{TOPOLOGY_NAMES[topology.name]} at {rate:g} msg/s: achieved "
-                    f"{result.achieved_rate:g}, p95 {_figure(result.p95_ms)} ms, errors "
-                    f"{result.errors}/{result.sent}, servers' CPU "
-                    f"{servers_ms(window.per_message()):.1f} ms/message",
-                    flush=True,
-                )
+            measured: dict[str, list[Window]] = {topology.name: [] for topology in topologies}
+            for number in range(rounds):
+                for topology in topologies:
+                    window = measure(topology, admin, rate, duration, seed=SEED + number)
+                    measured[topology.name].append(window)
+                    result = window.result
+                    print(
+                        f"{TOPOLOGY_NAMES[topology.name]} at {rate:g} msg/s, round {number + 1}: "
+                        f"achieved {result.achieved_rate:g}, p95 {_figure(result.p95_ms)} ms, "
+                        f"errors {result.errors}/{result.sent}, servers' CPU "
+                        f"{servers_ms(window.per_message()):.1f} ms/message",
+                        flush=True,
+                    )
+            report.windows += [pooled_window(measured[topology.name]) for topology in topologies]
     report.load_end = os.getloadavg()[0]
     text = render(report)
     args.output.write_text(text)

@@ -19,10 +19,11 @@ from benchmarks.capacity import (
     parse_machine_cpu,
     parse_stat,
     pooled_per_message,
+    pooled_window,
     render,
     saturated,
 )
-from benchmarks.load import LoadResult
+from benchmarks.load import LoadResult, Sample, summarise
 from benchmarks.machine import Machine
 
 # A real /proc/<pid>/stat line, its command name holding a space and a parenthesis.
@@ -129,7 +130,7 @@ def test_report_backs_the_claim_when_two_instances_saturate_where_one_does() -> 
     assert f"**{CLAIM}** — backed by the figures" in text
     assert "kept up with up to 10 msg/s offered, two of each behind HAProxy with up to 10" in text
     assert (
-        "| 1 Rasa + 1 action server | 20 | 20.00 | 10 | 50 | 2500 | 120 | 0/200 | 10% "
+        "| 1 Rasa + 1 action server | 20 | 20.00 | 10 | 50 | 2500 | 120 | 2500 | 0/200 | 10% "
         "| **saturated** |" in text
     )
     assert (
@@ -180,3 +181,38 @@ def test_report_contradicts_the_claim_when_two_instances_answer_faster_near_satu
     text = render(report(windows))
     assert "the figures here contradict it" in text
     assert "at 10 msg/s, the highest rate both kept up with, p95 was 400 ms with two" in text
+
+
+def _round(seconds: list[float], cpu_ms: float, others: float = 0.1) -> Window:
+    """A 10 s window at 2 msg/s whose search turns took these times."""
+    load = summarise([Sample(value, True, True) for value in seconds], 2.0, 10.0)
+    return Window("one", 2.0, 10.0, load, {"rasa": cpu_ms}, others)
+
+
+def test_rounds_pool_their_replies_and_cpu_and_show_each_rounds_p95() -> None:
+    quick = [0.05] * 19 + [0.06]
+    slow = [0.05] * 17 + [0.4] * 3
+    rounds = [_round(quick, 400.0, 0.1), _round(slow, 600.0, 0.3), _round(quick, 500.0, 0.2)]
+    pooled = pooled_window(rounds)
+    assert pooled.result.sent == 60 and pooled.duration_s == 30.0
+    assert (
+        pooled.result.p95_ms
+        == summarise(
+            [Sample(value, True, True) for value in quick + slow + quick], 2.0, 30.0
+        ).p95_ms
+    )
+    assert pooled.result.p95_ms not in {r.result.p95_ms for r in rounds}  # not one round's
+    assert pooled.cpu_ms == {"rasa": 1500.0} and pooled.per_message() == {"rasa": 25.0}
+    assert pooled.others_share == pytest.approx(0.2)
+    assert not pooled.saturated
+    text = render(Report(machine(), "python -m benchmarks.capacity", False, 0.2, 0.2, [pooled], 3))
+    assert "in 3 rounds of 10 s each" in text
+    assert "| 50.5 / 400 / 50.5 |" in text
+    assert pooled_window(rounds[:1]) is rounds[0]
+
+
+def test_a_pooled_window_is_saturated_when_any_round_was() -> None:
+    fine = _round([0.05] * 20, 400.0)
+    behind = _round([0.05] * 10 + [2.0] * 10, 400.0)  # p95 above a second
+    assert behind.saturated and not fine.saturated
+    assert pooled_window([fine, fine, behind]).saturated
