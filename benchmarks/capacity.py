@@ -231,7 +231,6 @@ class Report:
     load_start: float
     load_end: float
     windows: list[Window] = field(default_factory=list)
-    rounds: int = 1
 
     def of(self, topology: str) -> list[Window]:
         return [window for window in self.windows if window.topology == topology]
@@ -434,8 +433,7 @@ def render(report: Report) -> str:
         "(conversations and directory) and on one Redis lock store; only the number of instances "
         "and the balancer differ. Each rate is offered to one, then to the other, with the same "
         "open-loop Poisson arrivals (benchmarks.load: half new users' searches, half follow-ups; "
-        f"each message carries what the gateway adds), in {report.rounds} "
-        f"round{'s' if report.rounds != 1 else ''} of {_round_length(report)} each with "
+        f"each message carries what the gateway adds), in {_rounds(report)} each with "
         "arrivals of their own; each row pools its rounds' replies and CPU, and *p95 of each "
         "round* shows how much one window moves with the machine. Reply times are of search "
         "turns. "
@@ -487,12 +485,13 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _round_length(report: Report) -> str:
-    """How long one round's window was (the same for every window of a run)."""
+def _rounds(report: Report) -> str:
+    """How many rounds of how long each row pools (the same for every row of a run)."""
     if not report.windows:
         return "–"
     window = report.windows[0]
-    return f"{window.duration_s / max(len(window.rounds), 1):g} s"
+    count = max(len(window.rounds), 1)
+    return f"{count} round{'s' if count != 1 else ''} of {window.duration_s / count:g} s"
 
 
 # Measuring (needs the servers).
@@ -616,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     load_start = wait_for_quiet(0 if args.quick else QUIET_WAIT_S)
     machine = describe_machine(f"postgresql+psycopg://{POSTGRES}/postgres")
-    report = Report(machine, command.strip(), args.quick, load_start, load_start, rounds=rounds)
+    report = Report(machine, command.strip(), args.quick, load_start, load_start)
     logs = Path(tempfile.mkdtemp(prefix="wayfinder-capacity-"))
     print(f"Starting both topologies (logs in {logs}) …", flush=True)
     with (

@@ -205,7 +205,7 @@ def test_rounds_pool_their_replies_and_cpu_and_show_each_rounds_p95() -> None:
     assert pooled.cpu_ms == {"rasa": 1500.0} and pooled.per_message() == {"rasa": 25.0}
     assert pooled.others_share == pytest.approx(0.2)
     assert not pooled.saturated
-    text = render(Report(machine(), "python -m benchmarks.capacity", False, 0.2, 0.2, [pooled], 3))
+    text = render(Report(machine(), "python -m benchmarks.capacity", False, 0.2, 0.2, [pooled]))
     assert "in 3 rounds of 10 s each" in text
     assert "| 50.5 / 400 / 50.5 |" in text
     assert pooled_window(rounds[:1]) is rounds[0]
